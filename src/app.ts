@@ -1,0 +1,54 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { openDatabase, type Database } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import type { Config } from './config.js';
+import dbPlugin from './plugins/db.js';
+import errorsPlugin from './plugins/errors.js';
+import openapiPlugin from './plugins/openapi.js';
+import { schemaController } from './plugins/validation.js';
+import operationsRoutes from './resources/operations/routes.js';
+import sourcesRoutes from './resources/sources/routes.js';
+import claimantsRoutes from './resources/claimants/routes.js';
+import claimsRoutes from './resources/claims/routes.js';
+import attributionsRoutes from './resources/attributions/routes.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  /** An already open database (tests pass one); otherwise one is opened from config. */
+  database?: Database;
+  /** Skip migrations when the caller already ran them (tests clone a migrated database). */
+  migrate?: boolean;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    schemaController,
+    // 1 MiB of source text plus JSON escaping and the other fields.
+    bodyLimit: 4 * 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: {} },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ?? (await openDatabase(options.config, (err) => app.log.warn({ err }, 'idle database connection lost')));
+  if (options.migrate !== false) await runMigrations(database);
+  if (ownsDatabase) app.addHook('onClose', async () => database.close());
+
+  await app.register(errorsPlugin);
+  await app.register(dbPlugin, { database });
+  await app.register(openapiPlugin);
+
+  await app.register(operationsRoutes);
+  await app.register(sourcesRoutes, { prefix: '/v1' });
+  await app.register(claimantsRoutes, { prefix: '/v1' });
+  await app.register(claimsRoutes, { prefix: '/v1' });
+  await app.register(attributionsRoutes, { prefix: '/v1' });
+
+  return app;
+}

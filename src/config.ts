@@ -1,0 +1,37 @@
+import { Type, type Static } from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Every setting the service reads, in one schema. Values come from the
+ * environment once, at start; the rest of the code receives a typed object.
+ */
+export const ConfigSchema = Type.Object({
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  CLAIMLEDGER_DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  CLAIMLEDGER_ADMIN_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(ConfigSchema.properties);
+  // Empty variables count as unset, so `DATABASE_URL= npm start` means "embedded".
+  const raw: Record<string, unknown> = {};
+  for (const name of known) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
+  if (!Value.Check(ConfigSchema, withDefaults)) {
+    const problems = [...Value.Errors(ConfigSchema, withDefaults)]
+      .map((e) => `${e.instancePath.slice(1) || '(config)'} ${e.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return withDefaults as Config;
+}

@@ -1,0 +1,131 @@
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+/** One type for both drivers: every query function takes a `Db` (or a transaction of one). */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Pool counters for /metrics; PGlite has one connection and reports none. */
+  pool?: pg.Pool;
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+/** PGlite loads contrib extensions only when they are passed at creation. */
+export const pgliteExtensions = { pg_trgm, unaccent };
+
+export interface PostgresOptions {
+  url: string;
+  max?: number;
+  /** Upper bound for one statement on the server, so no request holds the database forever. */
+  statementTimeoutMs?: number;
+  onPoolError?: (err: Error) => void;
+}
+
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    application_name: 'claimledger',
+    // A black-holed or down database must give a quick 503, never a hung request.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: (options.statementTimeoutMs ?? 10_000) + 2_000,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: 30_000,
+  });
+  // Without a listener, a backend terminated while idle (a restart, pg_terminate_backend)
+  // emits 'error' on the pool and takes the whole process down.
+  pool.on('error', (err) => options.onPoolError?.(err));
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return { db, kind: 'postgres', pool, close: () => pool.end() };
+}
+
+export function wrapPglite(client: PGlite, onClose?: () => void): Database {
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    pglite: client,
+    async close() {
+      await client.close();
+      onClose?.();
+    },
+  };
+}
+
+export class DataDirLockedError extends Error {}
+
+/**
+ * PGlite takes no lock on its folder and two processes writing one folder corrupt it.
+ * We keep `<dir>.lock` holding our pid; a lock whose process is gone is stale and taken over.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const lockPath = `${path.resolve(dataDir)}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) unlinkSync(lockPath);
+        } catch {
+          // already gone: nothing to release
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10);
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new DataDirLockedError(
+          `the embedded database in ${path.resolve(dataDir)} is in use by process ${holder}; ` +
+            `stop that process, or set CLAIMLEDGER_DATA_DIR to another folder (or DATABASE_URL to use PostgreSQL)`,
+        );
+      }
+      unlinkSync(lockPath); // stale: its process is gone
+    }
+  }
+  throw new DataDirLockedError(`could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user, so it is alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function openPglite(dataDir: string): Promise<Database> {
+  mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+  const release = lockDataDir(dataDir);
+  try {
+    const client = await PGlite.create(path.resolve(dataDir), { extensions: pgliteExtensions });
+    return wrapPglite(client, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export async function openDatabase(
+  config: { DATABASE_URL?: string; CLAIMLEDGER_DATA_DIR: string },
+  onPoolError?: (err: Error) => void,
+): Promise<Database> {
+  if (config.DATABASE_URL) return openPostgres({ url: config.DATABASE_URL, onPoolError });
+  return openPglite(config.CLAIMLEDGER_DATA_DIR);
+}

@@ -1,0 +1,120 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/**
+ * Shapes shared by every resource. Each has an `$id`, is registered once
+ * (plugins/openapi.ts) and referenced with `ref()`, so the OpenAPI document
+ * names them as components instead of repeating them inline.
+ */
+
+export const Id = Type.String({ $id: 'Id', format: 'uuid', description: 'UUID (version 7: sorts by creation time).' });
+// Typed `string | Date`: clients send strings, rows carry Dates, and the serializer writes both as RFC 3339.
+export const Timestamp = Type.Unsafe<string | Date>({
+  $id: 'Timestamp',
+  type: 'string',
+  format: 'date-time',
+  description: 'RFC 3339 date-time; returned in UTC with millisecond precision.',
+});
+
+export const FieldErrorSchema = Type.Object(
+  {
+    path: Type.String({ description: 'Where the problem is, e.g. `body.attributions[0].quote` or `query.limit`.' }),
+    message: Type.String(),
+  },
+  { $id: 'FieldError', additionalProperties: false },
+);
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'URI naming the problem type; `urn:claimledger:problem:<code>`.' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    code: Type.String({ description: 'Stable snake_case identifier to branch on (e.g. `validation_failed`, `not_found`, `in_use`).' }),
+    errors: Type.Optional(Type.Array(Type.Unsafe<Static<typeof FieldErrorSchema>>({ $ref: 'FieldError' }))),
+    existing_id: Type.Optional(Type.String({ format: 'uuid', description: 'On a uniqueness conflict: the id of the row that already holds the value.' })),
+    request_id: Type.Optional(Type.String()),
+  },
+  {
+    $id: 'Problem',
+    description: 'An RFC 9457 problem details object.',
+  },
+);
+
+export const sharedSchemas: TSchema[] = [Id, Timestamp, FieldErrorSchema, Problem];
+
+/** A reference to a registered schema that keeps the static type of the target. */
+export function ref<T extends TSchema>(schema: T, options: Record<string, unknown> = {}) {
+  const id = (schema as { $id?: string }).$id;
+  if (!id) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>({ $ref: id, ...options });
+}
+
+const describe: Record<number, string> = {
+  400: 'The request is malformed or fails validation (`validation_failed`, `malformed_json`, `invalid_cursor`).',
+  404: 'No resource has this id (`not_found`).',
+  409: 'Conflict with the current state (`conflict`, `in_use`).',
+  412: 'If-Match does not match the current version (`precondition_failed`).',
+  413: 'The body is larger than allowed (`payload_too_large`).',
+  415: 'The body is not `application/json` (`unsupported_media_type`).',
+  422: 'Well-formed but cannot be applied (`quote_not_in_source`, `unprocessable`).',
+  503: 'The database is unreachable (`unavailable`); retry later.',
+};
+
+/** problem+json responses for the given statuses, for a route's `response` schema. */
+export function problemResponses(...statuses: number[]) {
+  const out: Record<number, unknown> = {};
+  for (const status of [...statuses, 503]) {
+    out[status] = {
+      description: describe[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ref(Problem) } },
+    };
+  }
+  return out;
+}
+
+/** `T | null`, for fields a client may clear. */
+export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Language = Type.String({
+  pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$',
+  maxLength: 35,
+  description: 'BCP 47 language tag, e.g. `en`, `en-GB`, `sv`.',
+  examples: ['en'],
+});
+
+export const WebUrl = Type.String({ format: 'uri', maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'An absolute http(s) URL.' });
+
+export const ShortText = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
+
+export const StringList = (description: string, maxItems = 100, maxLength = 200) =>
+  Type.Array(Type.String({ minLength: 1, maxLength }), { maxItems, description });
+
+export const IdParams = Type.Object({ id: ref(Id) }, { additionalProperties: false });
+
+export const CascadeQuery = Type.Object(
+  { cascade: Type.Optional(Type.Boolean({ default: false, description: 'Also delete the attributions (and review evidence) that use it.' })) },
+  { additionalProperties: false },
+);
+
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/** The envelope of every list response. */
+export const pageOf = <T extends TSchema>(item: T, description: string) =>
+  Type.Object(
+    {
+      data: Type.Array(item),
+      next_cursor: nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+      total: Type.Optional(Type.Integer({ description: 'Rows matching the filters; only with `count=true`.' })),
+    },
+    { description },
+  );
+
+export const includeParam = (names: readonly string[]) =>
+  Type.String({
+    pattern: `^(${names.join('|')})(,(${names.join('|')}))*$`,
+    maxLength: 200,
+    description: `Comma-separated related rows to embed: ${names.map((n) => `\`${n}\``).join(', ')}. One query per relation, whatever the page size.`,
+  });
+
+export const parseInclude = <T extends string>(include: string | undefined): T[] =>
+  include ? ([...new Set(include.split(','))] as T[]) : [];

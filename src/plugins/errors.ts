@@ -1,0 +1,138 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError, PROBLEMS, problemType, type FieldError, type ProblemCode } from '../lib/errors.js';
+
+/**
+ * Turns every failure into RFC 9457 problem+json, once: our ApiErrors, Fastify's
+ * validation and body-parsing errors, and PostgreSQL errors by SQLSTATE (the
+ * mapping PostgREST uses). 5xx answers never carry internals.
+ */
+
+interface PgLikeError {
+  code?: string;
+  detail?: string;
+  constraint?: string;
+  message?: string;
+}
+
+/** drizzle wraps driver errors (DrizzleQueryError); the SQLSTATE is on the cause. */
+function findPgError(err: unknown): PgLikeError | undefined {
+  for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {
+    const code = (e as PgLikeError).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return e as PgLikeError;
+  }
+  return undefined;
+}
+
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|PGlite is closed/i;
+
+function isConnectionFailure(err: unknown): boolean {
+  for (let e = err as { cause?: unknown; message?: string; code?: string } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {
+    if (CONNECTION_FAILURE.test(`${e.code ?? ''} ${e.message ?? ''}`)) return true;
+  }
+  return false;
+}
+
+/** Human words for the constraints a client can trip, so 4xx details help without leaking SQL. */
+const CONSTRAINT_MESSAGES: Record<string, FieldError> = {
+  sources_url_key: { path: 'body.url', message: 'a source with this url already exists' },
+  claimants_wikidata_id_key: { path: 'body.wikidata_id', message: 'a claimant with this wikidata_id already exists' },
+  sources_text_size_check: { path: 'body.text', message: 'must be at most 1 MiB of UTF-8' },
+  claims_text_length_check: { path: 'body.text', message: 'must be 1 to 2000 characters' },
+  attributions_who_check: { path: 'body', message: 'needs claimant_id, claimant_name or claimant_label' },
+};
+
+export function problemFromPg(pgErr: PgLikeError): ApiError | undefined {
+  const code = pgErr.code ?? '';
+  const known = pgErr.constraint ? CONSTRAINT_MESSAGES[pgErr.constraint] : undefined;
+  const errors = known ? [known] : undefined;
+  if (code === '23505') return new ApiError('conflict', known?.message ?? 'A unique value is already taken.', { errors });
+  if (code === '23503') {
+    return /still referenced/.test(pgErr.detail ?? '')
+      ? new ApiError('in_use', 'Other rows still refer to this resource.')
+      : new ApiError('unprocessable', 'A referenced resource does not exist.');
+  }
+  if (code === '23514' || code === '23502' || code.startsWith('22')) {
+    return new ApiError('validation_failed', known?.message ?? 'A value is not acceptable.', { errors });
+  }
+  if (code === '40001' || code === '40P01') return new ApiError('conflict', 'A concurrent change got in the way; retry the request.');
+  if (code === '57014') return new ApiError('timeout', 'The database took too long to answer.');
+  if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P')) return new ApiError('unavailable');
+  return undefined;
+}
+
+/** Ajv errors → our `{path, message}` list, paths like `body.attributions[0].quote`. */
+function fieldErrors(err: FastifyError): FieldError[] {
+  const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
+  return (err.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const segments = (v.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (typeof params.missingProperty === 'string') segments.push(params.missingProperty);
+    if (typeof params.additionalProperty === 'string') segments.push(params.additionalProperty);
+    const path = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s}`), where);
+    let message = v.message ?? 'is invalid';
+    if (typeof params.additionalProperty === 'string') message = 'is not a known field';
+    if (typeof params.missingProperty === 'string') message = 'is required';
+    if (params.allowedValues) message = `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    return { path, message };
+  });
+}
+
+function toApiError(err: FastifyError | ApiError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const errors = fieldErrors(fe);
+    return new ApiError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('malformed_json', 'The body could not be parsed as JSON.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('malformed_json', 'The body is empty but Content-Type says JSON.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', 'The body is larger than this endpoint accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type', 'Send the body as application/json.');
+  }
+  const pgErr = findPgError(err);
+  const mapped = pgErr && problemFromPg(pgErr);
+  if (mapped) return mapped;
+  if (isConnectionFailure(err)) return new ApiError('unavailable');
+  const status = fe.statusCode;
+  if (status && status >= 400 && status < 500) {
+    const code = (Object.keys(PROBLEMS) as ProblemCode[]).find((c) => PROBLEMS[c].status === status) ?? 'validation_failed';
+    // Fastify's own 4xx messages describe the request, not our internals.
+    return new ApiError(code, fe.message);
+  }
+  return new ApiError('internal_error', 'Something went wrong on our side; the request id identifies it in our logs.');
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: ApiError) {
+  const body = {
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...error.extra,
+    request_id: String(request.id),
+  };
+  if (error.status === 503) reply.header('retry-after', '5');
+  return reply.code(error.status).type('application/problem+json').send(body);
+}
+
+export default fp(
+  async function errorsPlugin(app: FastifyInstance) {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const problem = toApiError(err);
+      if (problem.status >= 500) request.log.error({ err }, 'request failed');
+      else request.log.info({ code: problem.code, detail: problem.message }, 'request refused');
+      return sendProblem(reply, request, problem);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, request, new ApiError('not_found', `No route answers ${request.method} ${request.url.split('?')[0]}.`)),
+    );
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,291 @@
+import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { attributions, claimants, claims, reviewEvidence, sources, type AttributionRow } from '../../db/schema.js';
+import { anchorQuote } from '../../domain/anchor.js';
+import type { Actor } from '../../lib/actor.js';
+import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { recordEvent, recordUpdate } from '../events/queries.js';
+import { refreshClaimsDerived } from '../claims/derived.js';
+import { resolveClaimantByName } from '../claimants/queries.js';
+import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
+
+const sortFields: Record<string, SortField> = {
+  created_at: { column: attributions.created_at, cast: 'timestamptz', nullable: false },
+  updated_at: { column: attributions.updated_at, cast: 'timestamptz', nullable: false },
+  said_at: { column: attributions.said_at, cast: 'timestamptz', nullable: true },
+};
+
+const fieldError = (path: string, message: string, code: 'validation_failed' | 'unprocessable' = 'unprocessable') =>
+  new ApiError(code, `${path} ${message}`, { errors: [{ path, message }] });
+
+/**
+ * Reads the source's text under a share lock: a concurrent change of that text
+ * waits for this transaction, and then sees the attribution anchored in it.
+ */
+async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string, path: string): Promise<string | null> {
+  const [row] = await tx.select({ text: sources.text }).from(sources).where(eq(sources.id, sourceId)).for('share');
+  if (!row) throw fieldError(path, `refers to no existing source (${sourceId})`);
+  return row.text;
+}
+
+function anchor(text: string | null, quote: string | null | undefined, path: string) {
+  if (!quote || text === null) return { selector: null, anchored: false };
+  const selector = anchorQuote(text, quote);
+  if (!selector) {
+    throw new ApiError('quote_not_in_source', 'The quote does not appear in the source text (even forgiving whitespace, quote styles, dashes and case).', {
+      errors: [{ path, message: 'is not in the source text' }],
+    });
+  }
+  return { selector, anchored: true };
+}
+
+async function resolveWho(
+  tx: DbOrTx,
+  actor: Actor,
+  body: { claimant_id?: string | null; claimant_name?: string; claimant_label?: string | null },
+  base: string,
+): Promise<{ claimant_id: string | null; claimant_label: string | null }> {
+  if (body.claimant_id && body.claimant_name) {
+    throw fieldError(`${base}.claimant_name`, 'cannot be given together with claimant_id', 'validation_failed');
+  }
+  let claimantId = body.claimant_id ?? null;
+  if (body.claimant_name) claimantId = await resolveClaimantByName(tx, actor, body.claimant_name);
+  else if (claimantId) {
+    const [found] = await tx.select({ id: claimants.id }).from(claimants).where(eq(claimants.id, claimantId));
+    if (!found) throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
+  }
+  const label = body.claimant_label ?? null;
+  if (!claimantId && !label) {
+    throw fieldError(base, 'needs claimant_id, claimant_name or claimant_label', 'validation_failed');
+  }
+  return { claimant_id: claimantId, claimant_label: label };
+}
+
+/** Creates one attribution of `claimId`; the caller refreshes the claim's derived fields. */
+export async function insertAttribution(
+  tx: DbOrTx,
+  actor: Actor,
+  claimId: string,
+  body: AttributionInlineBody,
+  base = 'body',
+): Promise<AttributionRow> {
+  const who = await resolveWho(tx, actor, body, base);
+  const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
+  const now = new Date();
+  const [row] = await tx
+    .insert(attributions)
+    .values({
+      id: newId(),
+      claim_id: claimId,
+      source_id: body.source_id,
+      ...who,
+      kind: body.kind ?? 'direct_quote',
+      stance: body.stance ?? 'asserts',
+      quote: body.quote ?? null,
+      said_at: body.said_at ? new Date(body.said_at) : null,
+      ...anchor(text, body.quote, `${base}.quote`),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning();
+  await recordEvent(tx, actor, { action: 'created', entityType: 'attribution', entityId: row.id, after: row });
+  return row;
+}
+
+export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody): Promise<AttributionRow> {
+  const { claim_id, ...rest } = body;
+  // Lock the claim: its derived fields are recomputed below, and it must not vanish meanwhile.
+  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claim_id)).for('update');
+  if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
+  const row = await insertAttribution(tx, actor, claim_id, rest);
+  await refreshClaimsDerived(tx, [claim_id]);
+  return row;
+}
+
+export async function getAttribution(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<AttributionRow> {
+  const query = db.select().from(attributions).where(eq(attributions.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound('attribution', id);
+  return row;
+}
+
+export async function listAttributions(db: Db, params: AttributionListParams) {
+  const filters: (SQL | undefined)[] = [
+    params.claim_id ? eq(attributions.claim_id, params.claim_id) : undefined,
+    params.source_id ? eq(attributions.source_id, params.source_id) : undefined,
+    params.claimant_id ? eq(attributions.claimant_id, params.claimant_id) : undefined,
+    params.kind ? eq(attributions.kind, params.kind) : undefined,
+    params.stance ? eq(attributions.stance, params.stance) : undefined,
+  ];
+  return paginate({
+    filters,
+    sort: resolveSort(params.sort ?? '-created_at', sortFields),
+    id: attributions.id,
+    cursor: params.cursor,
+    limit: params.limit ?? 50,
+    fetch: (where, order, limit) => db.select().from(attributions).where(where).orderBy(...order).limit(limit),
+    count: params.count ? async (where) => (await db.select({ n: count() }).from(attributions).where(where))[0].n : undefined,
+  });
+}
+
+export async function updateAttribution(tx: DbOrTx, actor: Actor, id: string, patch: AttributionPatchBody): Promise<AttributionRow> {
+  const before = await getAttribution(tx, id, { forUpdate: true });
+  if (patch.claim_id && patch.claim_id !== before.claim_id) {
+    const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, patch.claim_id)).for('update');
+    if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
+  }
+  const whoChanged = patch.claimant_id !== undefined || patch.claimant_name !== undefined || patch.claimant_label !== undefined;
+  const who = whoChanged
+    ? await resolveWho(
+        tx,
+        actor,
+        {
+          claimant_id: patch.claimant_name !== undefined ? undefined : patch.claimant_id !== undefined ? patch.claimant_id : before.claimant_id,
+          claimant_name: patch.claimant_name,
+          claimant_label: patch.claimant_label !== undefined ? patch.claimant_label : before.claimant_label,
+        },
+        'body',
+      )
+    : { claimant_id: before.claimant_id, claimant_label: before.claimant_label };
+  const sourceId = patch.source_id ?? before.source_id;
+  const quote = patch.quote !== undefined ? patch.quote : before.quote;
+  const reanchor = sourceId !== before.source_id || quote !== before.quote;
+  const anchoring = reanchor
+    ? anchor(await sourceTextForAnchoring(tx, sourceId, 'body.source_id'), quote, 'body.quote')
+    : { selector: before.selector, anchored: before.anchored };
+  const next = {
+    claim_id: patch.claim_id ?? before.claim_id,
+    source_id: sourceId,
+    ...who,
+    kind: patch.kind ?? before.kind,
+    stance: patch.stance ?? before.stance,
+    quote,
+    said_at: patch.said_at !== undefined ? (patch.said_at ? new Date(patch.said_at) : null) : before.said_at,
+    ...anchoring,
+  };
+  const changed = Object.entries(next).some(([k, v]) => JSON.stringify(before[k as keyof AttributionRow]) !== JSON.stringify(v));
+  if (!changed) return before;
+  const [after] = await tx
+    .update(attributions)
+    .set({ ...next, version: sql`${attributions.version} + 1`, updated_at: new Date() })
+    .where(eq(attributions.id, id))
+    .returning();
+  await refreshClaimsDerived(tx, [before.claim_id, after.claim_id]);
+  await recordUpdate(tx, actor, 'attribution', id, before, after);
+  return after;
+}
+
+export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+  const before = await getAttribution(tx, id, { forUpdate: true });
+  await tx.delete(attributions).where(eq(attributions.id, id));
+  await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: id, before });
+  await refreshClaimsDerived(tx, [before.claim_id]);
+}
+
+type Owner = { sourceId: string } | { claimantId: string };
+
+const ownedBy = (owner: Owner) =>
+  'sourceId' in owner ? eq(attributions.source_id, owner.sourceId) : eq(attributions.claimant_id, owner.claimantId);
+
+/** Whether attributions (or, for a source, review evidence) still point at it. */
+export async function isReferenced(tx: DbOrTx, owner: Owner): Promise<boolean> {
+  const [a] = await tx.select({ id: attributions.id }).from(attributions).where(ownedBy(owner)).limit(1);
+  if (a) return true;
+  if ('sourceId' in owner) {
+    const [e] = await tx.select({ id: reviewEvidence.review_id }).from(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId)).limit(1);
+    return Boolean(e);
+  }
+  return false;
+}
+
+/** `?cascade=true`: deletes (with events) every attribution and evidence row using the owner. */
+export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owner): Promise<void> {
+  const gone = await tx.delete(attributions).where(ownedBy(owner)).returning();
+  for (const row of gone) {
+    await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: row.id, before: row });
+  }
+  await refreshClaimsDerived(tx, gone.map((r) => r.claim_id));
+  if ('sourceId' in owner) {
+    const evidence = await tx.delete(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId)).returning();
+    for (const reviewId of new Set(evidence.map((e) => e.review_id))) {
+      await recordEvent(tx, actor, {
+        action: 'updated',
+        entityType: 'review',
+        entityId: reviewId,
+        before: { evidence_removed: evidence.filter((e) => e.review_id === reviewId) },
+        after: { evidence_removed_with_source: owner.sourceId },
+      });
+    }
+  }
+}
+
+export async function hasAnchoredAttributions(tx: DbOrTx, sourceId: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: attributions.id })
+    .from(attributions)
+    .where(and(eq(attributions.source_id, sourceId), eq(attributions.anchored, true)))
+    .limit(1);
+  return Boolean(row);
+}
+
+/**
+ * A source gained (or replaced unanchored) text: anchor every attribution that
+ * carries a quote. One that is not in the new text refuses the whole change.
+ */
+export async function reanchorSourceAttributions(tx: DbOrTx, actor: Actor, sourceId: string, text: string): Promise<void> {
+  const waiting = await tx
+    .select()
+    .from(attributions)
+    .where(and(eq(attributions.source_id, sourceId), isNotNull(attributions.quote)))
+    .for('update');
+  const missing: FieldError[] = [];
+  for (const before of waiting) {
+    const selector = anchorQuote(text, before.quote!);
+    if (!selector) {
+      missing.push({ path: 'body.text', message: `does not contain the quote of attribution ${before.id}` });
+      continue;
+    }
+    const [after] = await tx
+      .update(attributions)
+      .set({ selector, anchored: true, version: sql`${attributions.version} + 1`, updated_at: new Date() })
+      .where(eq(attributions.id, before.id))
+      .returning();
+    await recordUpdate(tx, actor, 'attribution', before.id, before, after);
+  }
+  if (missing.length) {
+    throw new ApiError('quote_not_in_source', 'The new text does not contain the quotes of attributions that use this source.', { errors: missing });
+  }
+}
+
+/** Embedding: one query for all the attributions of a page of claims. */
+export async function attributionsOfClaims(db: DbOrTx, claimIds: string[]): Promise<AttributionRow[]> {
+  if (claimIds.length === 0) return [];
+  return db.select().from(attributions).where(inArray(attributions.claim_id, claimIds)).orderBy(attributions.created_at, attributions.id);
+}
+
+
+export type AttributionInclude = 'claim' | 'source' | 'claimant';
+
+/** Embeds claim, source (without text) and claimant into a page of attributions: one query per relation. */
+export async function embedInAttributions(db: DbOrTx, rows: AttributionRow[], include: AttributionInclude[]) {
+  const out = rows.map((r) => ({ ...r }) as AttributionRow & Record<string, unknown>);
+  if (rows.length === 0 || include.length === 0) return out;
+  const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((i) => [i.id, i]));
+  if (include.includes('claim')) {
+    const found = byId(await db.select().from(claims).where(inArray(claims.id, [...new Set(rows.map((r) => r.claim_id))])));
+    for (const a of out) a.claim = found.get(a.claim_id);
+  }
+  if (include.includes('source')) {
+    const { text: _text, ...summary } = getTableColumns(sources);
+    const found = byId(await db.select(summary).from(sources).where(inArray(sources.id, [...new Set(rows.map((r) => r.source_id))])));
+    for (const a of out) a.source = found.get(a.source_id);
+  }
+  if (include.includes('claimant')) {
+    const ids = [...new Set(rows.map((r) => r.claimant_id).filter((id): id is string => id !== null))];
+    const found = byId(ids.length ? await db.select().from(claimants).where(inArray(claimants.id, ids)) : []);
+    for (const a of out) a.claimant = a.claimant_id ? (found.get(a.claimant_id) ?? null) : null;
+  }
+  return out;
+}

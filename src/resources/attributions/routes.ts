@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../lib/actor.js';
+import { linkNext } from '../../lib/pagination.js';
+import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
+import {
+  createAttribution,
+  deleteAttribution,
+  embedInAttributions,
+  getAttribution,
+  listAttributions,
+  updateAttribution,
+  type AttributionInclude,
+} from './queries.js';
+import { Attribution, AttributionCreate, AttributionGetQuery, AttributionListQuery, AttributionPage, AttributionPatch } from './schemas.js';
+
+const tags = ['attributions'];
+
+const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/attributions',
+    {
+      schema: {
+        operationId: 'createAttribution',
+        tags,
+        summary: 'Attribute a claim to a claimant in a source',
+        description:
+          'The `quote` is anchored in the source text (forgiving whitespace, quote styles, dashes and case); a quote that is not there is 422 `quote_not_in_source` and nothing is written. A source without text gives `anchored: false`.',
+        body: ref(AttributionCreate),
+        response: { 201: ref(Attribution), ...problemResponses(400, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const row = await app.db.transaction((tx) => createAttribution(tx, actorOf(request), request.body));
+      return reply.code(201).header('location', `/v1/attributions/${row.id}`).send(row);
+    },
+  );
+
+  app.get(
+    '/attributions',
+    {
+      schema: {
+        operationId: 'listAttributions',
+        tags,
+        summary: 'List attributions',
+        querystring: AttributionListQuery,
+        response: { 200: AttributionPage, ...problemResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const page = await listAttributions(app.db, request.query);
+      const data = await embedInAttributions(app.db, page.data, parseInclude<AttributionInclude>(request.query.include));
+      linkNext(request, reply, page.next_cursor);
+      return { ...page, data };
+    },
+  );
+
+  app.get(
+    '/attributions/:id',
+    {
+      schema: {
+        operationId: 'getAttribution',
+        tags,
+        summary: 'Get an attribution',
+        params: IdParams,
+        querystring: AttributionGetQuery,
+        response: { 200: ref(Attribution), ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const row = await getAttribution(app.db, request.params.id);
+      const [embedded] = await embedInAttributions(app.db, [row], parseInclude<AttributionInclude>(request.query.include));
+      return embedded;
+    },
+  );
+
+  app.patch(
+    '/attributions/:id',
+    {
+      schema: {
+        operationId: 'updateAttribution',
+        tags,
+        summary: 'Change an attribution',
+        description: 'A new `quote` or `source_id` is anchored again (422 `quote_not_in_source` if it is not in the text).',
+        params: IdParams,
+        querystring: NoQuery,
+        body: ref(AttributionPatch),
+        response: { 200: ref(Attribution), ...problemResponses(400, 404, 413, 415, 422) },
+      },
+    },
+    async (request) => app.db.transaction((tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/attributions/:id',
+    {
+      schema: {
+        operationId: 'deleteAttribution',
+        tags,
+        summary: 'Delete an attribution',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      await app.db.transaction((tx) => deleteAttribution(tx, actorOf(request), request.params.id));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default attributionsRoutes;

@@ -1,0 +1,109 @@
+import { Type, type Static } from 'typebox';
+import { ATTRIBUTION_KINDS, STANCES } from '../../db/schema.js';
+import { Id, ShortText, Timestamp, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
+import { listQueryProperties } from '../../lib/pagination.js';
+
+export const attributionSchemas = () => [Selector, AttributionInline, AttributionCreate, AttributionPatch, Attribution];
+
+export const MAX_QUOTE = 10_000;
+
+export const Selector = Type.Object(
+  {
+    exact: Type.String({ description: 'The quoted words exactly as the source has them.' }),
+    prefix: Type.String({ description: 'Up to 32 UTF-16 code units of source text before the quote.' }),
+    suffix: Type.String({ description: 'Up to 32 UTF-16 code units of source text after the quote.' }),
+    start: Type.Integer({ minimum: 0, description: 'Offset of the first character, in UTF-16 code units of the source text.' }),
+    end: Type.Integer({ minimum: 0, description: 'Offset after the last character; `exact === text.slice(start, end)`.' }),
+  },
+  {
+    $id: 'Selector',
+    additionalProperties: false,
+    description: 'Where the quote sits in its source text: a W3C Web Annotation TextQuoteSelector combined with a TextPositionSelector.',
+  },
+);
+
+const AttributionKind = Type.Enum([...ATTRIBUTION_KINDS], { description: 'How the source renders the claim.' });
+const Stance = Type.Enum([...STANCES], { description: 'What the claimant does with the claim.' });
+
+const who = {
+  claimant_id: Type.Optional(nullable(ref(Id, { description: 'An existing claimant.' }))),
+  claimant_name: Type.Optional(
+    ShortText('Name of the claimant instead of an id: matched to an existing claimant by name or alias (ignoring case and accents), or created.', 300),
+  ),
+  claimant_label: Type.Optional(nullable(ShortText('Free-text description of an unnamed speaker, e.g. "a senior official".', 300))),
+};
+
+const what = {
+  kind: Type.Optional(AttributionKind),
+  stance: Type.Optional(Stance),
+  quote: Type.Optional(nullable(Type.String({ minLength: 1, maxLength: MAX_QUOTE, description: 'The words as the source gives them; anchored in the source text when it has one.' }))),
+  said_at: Type.Optional(nullable(ref(Timestamp, { description: 'When the claimant said it, if known.' }))),
+};
+
+const inlineDescription =
+  'Name the claimant with exactly one of `claimant_id` or `claimant_name`, and/or describe an unnamed one with `claimant_label`.';
+
+export const AttributionInline = Type.Object(
+  { source_id: ref(Id), ...who, ...what },
+  { $id: 'AttributionInline', additionalProperties: false, description: `An attribution created together with its claim. ${inlineDescription}` },
+);
+
+export const AttributionCreate = Type.Object(
+  { claim_id: ref(Id), source_id: ref(Id), ...who, ...what },
+  { $id: 'AttributionCreate', additionalProperties: false, description: inlineDescription },
+);
+
+export const AttributionPatch = Type.Object(
+  { claim_id: Type.Optional(ref(Id)), source_id: Type.Optional(ref(Id)), ...who, ...what },
+  { $id: 'AttributionPatch', additionalProperties: false, minProperties: 1, description: 'Fields to change; a new quote or source is anchored again.' },
+);
+
+export const Attribution = Type.Object(
+  {
+    id: ref(Id),
+    claim_id: ref(Id),
+    source_id: ref(Id),
+    claimant_id: nullable(ref(Id)),
+    claimant_label: nullable(Type.String()),
+    kind: AttributionKind,
+    stance: Stance,
+    quote: nullable(Type.String()),
+    said_at: nullable(ref(Timestamp)),
+    selector: nullable(ref(Selector)),
+    anchored: Type.Boolean({ description: 'True when `quote` was found in the source text and `selector` says where.' }),
+    created_at: ref(Timestamp),
+    updated_at: ref(Timestamp),
+    version: Type.Integer({ minimum: 1 }),
+    claim: Type.Optional(Type.Unsafe<Record<string, unknown>>({ $ref: 'Claim', description: 'With `include=claim`.' })),
+    source: Type.Optional(Type.Unsafe<Record<string, unknown>>({ $ref: 'SourceSummary', description: 'With `include=source`.' })),
+    claimant: Type.Optional(nullable(Type.Unsafe<Record<string, unknown>>({ $ref: 'Claimant', description: 'With `include=claimant`.' }))),
+  },
+  { $id: 'Attribution', description: 'Who asserted a claim, in which source, with which words.' },
+);
+
+export const ATTRIBUTION_SORTS = ['created_at', 'updated_at', 'said_at'];
+export const ATTRIBUTION_INCLUDES = ['claim', 'source', 'claimant'] as const;
+
+export const AttributionListQuery = Type.Object(
+  {
+    claim_id: Type.Optional(ref(Id)),
+    source_id: Type.Optional(ref(Id)),
+    claimant_id: Type.Optional(ref(Id)),
+    kind: Type.Optional(AttributionKind),
+    stance: Type.Optional(Stance),
+    include: Type.Optional(includeParam(ATTRIBUTION_INCLUDES)),
+    ...listQueryProperties(ATTRIBUTION_SORTS, '-created_at'),
+  },
+  { additionalProperties: false },
+);
+
+export const AttributionGetQuery = Type.Object(
+  { include: Type.Optional(includeParam(ATTRIBUTION_INCLUDES)) },
+  { additionalProperties: false },
+);
+
+export type AttributionInlineBody = Static<typeof AttributionInline>;
+export type AttributionCreateBody = Static<typeof AttributionCreate>;
+export type AttributionPatchBody = Static<typeof AttributionPatch>;
+export type AttributionListParams = Static<typeof AttributionListQuery>;
+export const AttributionPage = pageOf(ref(Attribution), 'A page of attributions.');

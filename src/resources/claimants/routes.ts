@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../lib/actor.js';
+import { linkNext } from '../../lib/pagination.js';
+import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
+import { createClaimant, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
+import { Claimant, ClaimantCreate, ClaimantListQuery, ClaimantPage, ClaimantPatch } from './schemas.js';
+
+const tags = ['claimants'];
+
+const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/claimants',
+    {
+      schema: {
+        operationId: 'createClaimant',
+        tags,
+        summary: 'Create a claimant',
+        description: 'A `wikidata_id` already held by another claimant is 409 `conflict` with `existing_id`.',
+        body: ref(ClaimantCreate),
+        response: { 201: ref(Claimant), ...problemResponses(400, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const row = await app.db.transaction((tx) => createClaimant(tx, actorOf(request), request.body));
+      return reply.code(201).header('location', `/v1/claimants/${row.id}`).send(row);
+    },
+  );
+
+  app.get(
+    '/claimants',
+    {
+      schema: {
+        operationId: 'listClaimants',
+        tags,
+        summary: 'List claimants',
+        querystring: ClaimantListQuery,
+        response: { 200: ClaimantPage, ...problemResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const page = await listClaimants(app.db, request.query);
+      linkNext(request, reply, page.next_cursor);
+      return page;
+    },
+  );
+
+  app.get(
+    '/claimants/:id',
+    {
+      schema: {
+        operationId: 'getClaimant',
+        tags,
+        summary: 'Get a claimant',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: ref(Claimant), ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => getClaimant(app.db, request.params.id),
+  );
+
+  app.patch(
+    '/claimants/:id',
+    {
+      schema: {
+        operationId: 'updateClaimant',
+        tags,
+        summary: 'Change a claimant',
+        params: IdParams,
+        querystring: NoQuery,
+        body: ref(ClaimantPatch),
+        response: { 200: ref(Claimant), ...problemResponses(400, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => app.db.transaction((tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/claimants/:id',
+    {
+      schema: {
+        operationId: 'deleteClaimant',
+        tags,
+        summary: 'Delete a claimant',
+        description: 'Refused with 409 `in_use` while attributions name the claimant, unless `cascade=true` (which deletes those attributions).',
+        params: IdParams,
+        querystring: CascadeQuery,
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await app.db.transaction((tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default claimantsRoutes;

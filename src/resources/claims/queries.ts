@@ -1,0 +1,155 @@
+import { count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { getTableColumns } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { attributions, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
+import type { Actor } from '../../lib/actor.js';
+import { notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { attributionsOfClaims, insertAttribution } from '../attributions/queries.js';
+import { recordEvent, recordUpdate } from '../events/queries.js';
+import { reviewsOfClaims } from '../reviews/queries.js';
+import { refreshClaimsDerived } from './derived.js';
+import type { ClaimCreateBody, ClaimListParams, ClaimPatchBody } from './schemas.js';
+
+const sortFields: Record<string, SortField> = {
+  created_at: { column: claims.created_at, cast: 'timestamptz', nullable: false },
+  updated_at: { column: claims.updated_at, cast: 'timestamptz', nullable: false },
+  first_seen_at: { column: claims.first_seen_at, cast: 'timestamptz', nullable: true },
+  attribution_count: { column: claims.attribution_count, cast: 'integer', nullable: false },
+};
+
+/** A claim with its inline attributions, all or nothing: the caller's transaction covers every row. */
+export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBody): Promise<ClaimRow> {
+  const now = new Date();
+  const [row] = await tx
+    .insert(claims)
+    .values({
+      id: newId(),
+      text: body.text,
+      language: body.language ?? null,
+      topics: body.topics ?? [],
+      status: body.status ?? 'unreviewed',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning();
+  await recordEvent(tx, actor, { action: 'created', entityType: 'claim', entityId: row.id, after: row });
+  const inline = body.attributions ?? [];
+  for (const [i, attribution] of inline.entries()) {
+    await insertAttribution(tx, actor, row.id, attribution, `body.attributions[${i}]`);
+  }
+  if (inline.length === 0) return row;
+  await refreshClaimsDerived(tx, [row.id], { newVersion: false });
+  return getClaim(tx, row.id);
+}
+
+export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimRow> {
+  const query = db.select().from(claims).where(eq(claims.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound('claim', id);
+  return row;
+}
+
+export async function listClaims(db: Db, params: ClaimListParams) {
+  const attributedWith = (condition: SQL) =>
+    sql`exists (select 1 from ${attributions} where ${attributions.claim_id} = ${claims.id} and ${condition})`;
+  const filters: (SQL | undefined)[] = [
+    params.status ? eq(claims.status, params.status) : undefined,
+    params.verdict ? eq(claims.verdict, params.verdict) : undefined,
+    params.claimant_id ? attributedWith(eq(attributions.claimant_id, params.claimant_id)) : undefined,
+    params.source_id ? attributedWith(eq(attributions.source_id, params.source_id)) : undefined,
+    params.topic ? sql`${claims.topics} @> array[${params.topic}]::text[]` : undefined,
+    params.language ? eq(claims.language, params.language) : undefined,
+    params.seen_from ? gte(claims.first_seen_at, new Date(params.seen_from)) : undefined,
+    params.seen_to ? lt(claims.first_seen_at, new Date(params.seen_to)) : undefined,
+    params.has_review === undefined ? undefined : params.has_review ? gt(claims.review_count, 0) : eq(claims.review_count, 0),
+  ];
+  return paginate({
+    filters,
+    sort: resolveSort(params.sort ?? '-created_at', sortFields),
+    id: claims.id,
+    cursor: params.cursor,
+    limit: params.limit ?? 50,
+    fetch: (where, order, limit) => db.select().from(claims).where(where).orderBy(...order).limit(limit),
+    count: params.count ? async (where) => (await db.select({ n: count() }).from(claims).where(where))[0].n : undefined,
+  });
+}
+
+export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: ClaimPatchBody): Promise<ClaimRow> {
+  const before = await getClaim(tx, id, { forUpdate: true });
+  const changed = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k as keyof ClaimRow]) !== JSON.stringify(v));
+  if (!changed) return before;
+  const [after] = await tx
+    .update(claims)
+    .set({ ...patch, version: sql`${claims.version} + 1`, updated_at: new Date() })
+    .where(eq(claims.id, id))
+    .returning();
+  await recordUpdate(tx, actor, 'claim', id, before, after);
+  return after;
+}
+
+/** Deleting a claim deletes its attributions and reviews (ON DELETE CASCADE), each logged. */
+export async function deleteClaim(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+  const before = await getClaim(tx, id, { forUpdate: true });
+  const ownAttributions = await attributionsOfClaims(tx, [id]);
+  const ownReviews = await reviewsOfClaims(tx, [id]);
+  await tx.delete(claims).where(eq(claims.id, id));
+  for (const a of ownAttributions) await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: a.id, before: a });
+  for (const r of ownReviews) await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: r.id, before: r });
+  await recordEvent(tx, actor, { action: 'deleted', entityType: 'claim', entityId: id, before });
+}
+
+export type ClaimInclude = 'attributions' | 'reviews' | 'claimants' | 'sources';
+
+const { text: _sourceText, ...sourceSummaryColumns } = getTableColumns(sources);
+
+/**
+ * Embeds related rows into a page of claims with one query per relation,
+ * whatever the number of claims (never one query per row).
+ */
+export async function embedInClaims(db: DbOrTx, rows: ClaimRow[], include: ClaimInclude[]) {
+  const ids = rows.map((r) => r.id);
+  const out = rows.map((r) => ({ ...r }) as ClaimRow & Record<string, unknown>);
+  if (ids.length === 0 || include.length === 0) return out;
+  const group = <T>(items: (T & { claim_id: string })[], strip = false) => {
+    const byClaim = new Map<string, T[]>();
+    for (const item of items) {
+      const { claim_id, ...rest } = item;
+      const list = byClaim.get(claim_id) ?? [];
+      list.push((strip ? rest : item) as T);
+      byClaim.set(claim_id, list);
+    }
+    return byClaim;
+  };
+  if (include.includes('attributions')) {
+    const byClaim = group(await attributionsOfClaims(db, ids));
+    for (const c of out) c.attributions = byClaim.get(c.id) ?? [];
+  }
+  if (include.includes('reviews')) {
+    const byClaim = group(await reviewsOfClaims(db, ids));
+    for (const c of out) c.reviews = byClaim.get(c.id) ?? [];
+  }
+  if (include.includes('claimants')) {
+    const linked = await db
+      .selectDistinct({ claim_id: attributions.claim_id, ...getTableColumns(claimants) })
+      .from(attributions)
+      .innerJoin(claimants, eq(claimants.id, attributions.claimant_id))
+      .where(inArray(attributions.claim_id, ids))
+      .orderBy(attributions.claim_id, claimants.name, claimants.id);
+    const byClaim = group(linked, true);
+    for (const c of out) c.claimants = byClaim.get(c.id) ?? [];
+  }
+  if (include.includes('sources')) {
+    const linked = await db
+      .selectDistinct({ claim_id: attributions.claim_id, ...sourceSummaryColumns })
+      .from(attributions)
+      .innerJoin(sources, eq(sources.id, attributions.source_id))
+      .where(inArray(attributions.claim_id, ids))
+      .orderBy(attributions.claim_id, sources.id);
+    const byClaim = group(linked, true);
+    for (const c of out) c.sources = byClaim.get(c.id) ?? [];
+  }
+  return out;
+}
+

@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../lib/actor.js';
+import { linkNext } from '../../lib/pagination.js';
+import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
+import { createClaim, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
+import { Claim, ClaimCreate, ClaimGetQuery, ClaimListQuery, ClaimPage, ClaimPatch } from './schemas.js';
+
+const tags = ['claims'];
+
+const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/claims',
+    {
+      schema: {
+        operationId: 'createClaim',
+        tags,
+        summary: 'Create a claim, optionally with its attributions',
+        description:
+          'Inline `attributions` are created in the same transaction: a quote that is not in its source (422 `quote_not_in_source`) or an unknown source (422) writes nothing. ' +
+          'An attribution may name its claimant by `claimant_name`: matched to an existing claimant by name or alias (ignoring case and accents) or created. The response embeds the created attributions.',
+        body: ref(ClaimCreate),
+        response: { 201: ref(Claim), ...problemResponses(400, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const claim = await app.db.transaction(async (tx) => {
+        const row = await createClaim(tx, actorOf(request), request.body);
+        const [embedded] = await embedInClaims(tx, [row], ['attributions']);
+        return embedded;
+      });
+      return reply.code(201).header('location', `/v1/claims/${claim.id}`).send(claim);
+    },
+  );
+
+  app.get(
+    '/claims',
+    {
+      schema: {
+        operationId: 'listClaims',
+        tags,
+        summary: 'List claims',
+        querystring: ClaimListQuery,
+        response: { 200: ClaimPage, ...problemResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const page = await listClaims(app.db, request.query);
+      const data = await embedInClaims(app.db, page.data, parseInclude<ClaimInclude>(request.query.include));
+      linkNext(request, reply, page.next_cursor);
+      return { ...page, data };
+    },
+  );
+
+  app.get(
+    '/claims/:id',
+    {
+      schema: {
+        operationId: 'getClaim',
+        tags,
+        summary: 'Get a claim',
+        params: IdParams,
+        querystring: ClaimGetQuery,
+        response: { 200: ref(Claim), ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const row = await getClaim(app.db, request.params.id);
+      const [embedded] = await embedInClaims(app.db, [row], parseInclude<ClaimInclude>(request.query.include));
+      return embedded;
+    },
+  );
+
+  app.patch(
+    '/claims/:id',
+    {
+      schema: {
+        operationId: 'updateClaim',
+        tags,
+        summary: 'Change a claim',
+        params: IdParams,
+        querystring: NoQuery,
+        body: ref(ClaimPatch),
+        response: { 200: ref(Claim), ...problemResponses(400, 404, 413, 415) },
+      },
+    },
+    async (request) => app.db.transaction((tx) => updateClaim(tx, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/claims/:id',
+    {
+      schema: {
+        operationId: 'deleteClaim',
+        tags,
+        summary: 'Delete a claim with its attributions and reviews',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 204: { type: 'null', description: 'Deleted, with its attributions and reviews.' }, ...problemResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      await app.db.transaction((tx) => deleteClaim(tx, actorOf(request), request.params.id));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default claimsRoutes;

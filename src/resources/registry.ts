@@ -1,0 +1,17 @@
+import type { TSchema } from 'typebox';
+import { sharedSchemas } from '../lib/schemas.js';
+import { attributionSchemas } from './attributions/schemas.js';
+import { claimantSchemas } from './claimants/schemas.js';
+import { claimSchemas } from './claims/schemas.js';
+import { reviewSchemas } from './reviews/schemas.js';
+import { sourceSchemas } from './sources/schemas.js';
+
+/** Every named schema, registered once so routes and the OpenAPI document refer to them by `$id`. */
+export const allSchemas = (): TSchema[] => [
+  ...sharedSchemas,
+  ...sourceSchemas(),
+  ...claimantSchemas(),
+  ...attributionSchemas(),
+  ...reviewSchemas(),
+  ...claimSchemas(),
+];

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { and, count, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { sources, type SourceRow } from '../../db/schema.js';
+import { normaliseSourceUrl } from '../../domain/url.js';
+import type { Actor } from '../../lib/actor.js';
+import { ApiError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { recordEvent, recordUpdate } from '../events/queries.js';
+import { deleteAttributionsOf, reanchorSourceAttributions, hasAnchoredAttributions, isReferenced } from '../attributions/queries.js';
+import { refreshClaimsOfSource } from '../claims/derived.js';
+import type { SourceCreateBody, SourceListParams, SourcePatchBody } from './schemas.js';
+
+const { text: _text, ...summaryColumns } = getTableColumns(sources);
+
+const sortFields: Record<string, SortField> = {
+  created_at: { column: sources.created_at, cast: 'timestamptz', nullable: false },
+  updated_at: { column: sources.updated_at, cast: 'timestamptz', nullable: false },
+  published_at: { column: sources.published_at, cast: 'timestamptz', nullable: true },
+  title: { column: sources.title, cast: 'text', nullable: false },
+};
+
+function urlOrRefuse(url: string | null | undefined, path = 'body.url'): string | null {
+  if (url === undefined || url === null) return null;
+  const normalised = normaliseSourceUrl(url);
+  if (!normalised) {
+    throw new ApiError('validation_failed', 'url must be an absolute http or https URL without credentials.', {
+      errors: [{ path, message: 'must be an absolute http(s) URL without credentials' }],
+    });
+  }
+  return normalised;
+}
+
+/** What the change log keeps of a source: everything but the (possibly 1 MiB) text. */
+function snapshot(row: SourceRow) {
+  const { text: _t, ...rest } = row;
+  return rest;
+}
+
+function textFields(text: string | null | undefined) {
+  if (text === undefined || text === null) return { text: null, text_length: null, content_sha256: null };
+  return { text, text_length: text.length, content_sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
+}
+
+async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string) {
+  if (!url) return;
+  const [taken] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.url, url)).limit(1);
+  if (taken && taken.id !== exceptId) {
+    throw new ApiError('conflict', `A source with the url ${url} already exists.`, {
+      existing_id: taken.id,
+      errors: [{ path: 'body.url', message: 'is already used by another source' }],
+    });
+  }
+}
+
+export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody): Promise<SourceRow> {
+  const url = urlOrRefuse(body.url);
+  const now = new Date();
+  const [row] = await tx
+    .insert(sources)
+    .values({
+      id: newId(),
+      kind: body.kind,
+      url,
+      title: body.title,
+      publisher: body.publisher ?? null,
+      authors: body.authors ?? [],
+      language: body.language ?? null,
+      published_at: body.published_at ? new Date(body.published_at) : null,
+      metadata: body.metadata ?? {},
+      ...textFields(body.text),
+      created_at: now,
+      updated_at: now,
+    })
+    // A concurrent insert of the same url loses here instead of failing the transaction.
+    .onConflictDoNothing({ target: sources.url })
+    .returning();
+  if (!row) {
+    await refuseTakenUrl(tx, url);
+    throw new ApiError('conflict', 'A source with this url already exists.');
+  }
+  await recordEvent(tx, actor, { action: 'created', entityType: 'source', entityId: row.id, after: snapshot(row) });
+  return row;
+}
+
+export async function getSource(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<SourceRow> {
+  const query = db.select().from(sources).where(eq(sources.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound('source', id);
+  return row;
+}
+
+export async function listSources(db: Db, params: SourceListParams) {
+  const filters: (SQL | undefined)[] = [
+    params.kind ? eq(sources.kind, params.kind) : undefined,
+    params.publisher ? eq(sources.publisher, params.publisher) : undefined,
+    params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query.url')!) : undefined,
+    params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
+    params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
+  ];
+  return paginate({
+    filters,
+    sort: resolveSort(params.sort ?? '-created_at', sortFields),
+    id: sources.id,
+    cursor: params.cursor,
+    limit: params.limit ?? 50,
+    fetch: (where, order, limit) => db.select(summaryColumns).from(sources).where(where).orderBy(...order).limit(limit),
+    count: params.count ? async (where) => (await db.select({ n: count() }).from(sources).where(where))[0].n : undefined,
+  });
+}
+
+export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody): Promise<SourceRow> {
+  const before = await getSource(tx, id, { forUpdate: true });
+  const changes: Partial<SourceRow> = {};
+  if (patch.kind !== undefined) changes.kind = patch.kind;
+  if (patch.url !== undefined) {
+    changes.url = urlOrRefuse(patch.url);
+    await refuseTakenUrl(tx, changes.url, id);
+  }
+  if (patch.title !== undefined) changes.title = patch.title;
+  if (patch.publisher !== undefined) changes.publisher = patch.publisher;
+  if (patch.authors !== undefined) changes.authors = patch.authors;
+  if (patch.language !== undefined) changes.language = patch.language;
+  if (patch.published_at !== undefined) changes.published_at = patch.published_at ? new Date(patch.published_at) : null;
+  if (patch.metadata !== undefined) changes.metadata = patch.metadata;
+
+  const text = textFields(patch.text === undefined ? before.text : patch.text);
+  const textChanged = text.content_sha256 !== before.content_sha256;
+  if (textChanged) {
+    // Anchored selectors point into the current text; changing it would silently falsify them.
+    if (await hasAnchoredAttributions(tx, id)) {
+      throw new ApiError('in_use', 'Anchored attributions point into this text; delete or re-point them before changing it.');
+    }
+    Object.assign(changes, text);
+  }
+  const after = await applyChanges(tx, before, changes);
+  if (textChanged && text.text !== null) await reanchorSourceAttributions(tx, actor, id, text.text);
+  if (changes.published_at !== undefined) await refreshClaimsOfSource(tx, id);
+  await recordUpdate(tx, actor, 'source', id, snapshot(before), snapshot(after));
+  return after;
+}
+
+async function applyChanges(tx: DbOrTx, before: SourceRow, changes: Partial<SourceRow>): Promise<SourceRow> {
+  const changed = Object.entries(changes).some(([k, v]) => JSON.stringify(before[k as keyof SourceRow]) !== JSON.stringify(v));
+  if (!changed) return before;
+  const [after] = await tx
+    .update(sources)
+    .set({ ...changes, version: sql`${sources.version} + 1`, updated_at: new Date() })
+    .where(eq(sources.id, before.id))
+    .returning();
+  return after;
+}
+
+export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade: boolean): Promise<void> {
+  const before = await getSource(tx, id, { forUpdate: true });
+  if (await isReferenced(tx, { sourceId: id })) {
+    if (!cascade) {
+      throw new ApiError('in_use', 'Attributions or review evidence use this source; pass cascade=true to delete them with it.');
+    }
+    await deleteAttributionsOf(tx, actor, { sourceId: id });
+  }
+  await tx.delete(sources).where(and(eq(sources.id, id)));
+  await recordEvent(tx, actor, { action: 'deleted', entityType: 'source', entityId: id, before: snapshot(before) });
+}

@@ -1,0 +1,101 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../lib/actor.js';
+import { linkNext } from '../../lib/pagination.js';
+import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
+import { createSource, deleteSource, getSource, listSources, updateSource } from './queries.js';
+import { Source, SourceCreate, SourceListQuery, SourcePage, SourcePatch } from './schemas.js';
+
+const tags = ['sources'];
+
+const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/sources',
+    {
+      schema: {
+        operationId: 'createSource',
+        tags,
+        summary: 'Create a source',
+        description: 'A duplicate `url` (after normalisation) is 409 `conflict` with `existing_id`.',
+        body: ref(SourceCreate),
+        response: { 201: ref(Source), ...problemResponses(400, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const row = await app.db.transaction((tx) => createSource(tx, actorOf(request), request.body));
+      return reply.code(201).header('location', `/v1/sources/${row.id}`).send(row);
+    },
+  );
+
+  app.get(
+    '/sources',
+    {
+      schema: {
+        operationId: 'listSources',
+        tags,
+        summary: 'List sources',
+        description: 'Lists show `text_length` instead of `text`.',
+        querystring: SourceListQuery,
+        response: { 200: SourcePage, ...problemResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const page = await listSources(app.db, request.query);
+      linkNext(request, reply, page.next_cursor);
+      return page;
+    },
+  );
+
+  app.get(
+    '/sources/:id',
+    {
+      schema: {
+        operationId: 'getSource',
+        tags,
+        summary: 'Get a source with its full text',
+        params: IdParams,
+        querystring: NoQuery,
+        response: { 200: ref(Source), ...problemResponses(400, 404) },
+      },
+    },
+    async (request) => getSource(app.db, request.params.id),
+  );
+
+  app.patch(
+    '/sources/:id',
+    {
+      schema: {
+        operationId: 'updateSource',
+        tags,
+        summary: 'Change a source',
+        description:
+          'Changing `text` while anchored attributions use the source is 409 `in_use`. Giving text to a source whose attributions have quotes anchors them, and is 422 `quote_not_in_source` if one is not in it.',
+        params: IdParams,
+        querystring: NoQuery,
+        body: ref(SourcePatch),
+        response: { 200: ref(Source), ...problemResponses(400, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request) => app.db.transaction((tx) => updateSource(tx, actorOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/sources/:id',
+    {
+      schema: {
+        operationId: 'deleteSource',
+        tags,
+        summary: 'Delete a source',
+        description: 'Refused with 409 `in_use` while attributions or review evidence use it, unless `cascade=true`.',
+        params: IdParams,
+        querystring: CascadeQuery,
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await app.db.transaction((tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default sourcesRoutes;

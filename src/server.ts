@@ -1,0 +1,28 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/client.js';
+
+/** The process: configuration, logging, listening, and a graceful exit. */
+async function main() {
+  const config = loadConfig();
+  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL } });
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  app.log.info(`docs at http://${config.HOST}:${config.PORT}/docs (${config.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${config.CLAIMLEDGER_DATA_DIR}`})`);
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+    console.error(`claimledger: ${err.message}`);
+  } else {
+    console.error('claimledger failed to start:', err);
+  }
+  process.exit(1);
+});
