@@ -23,6 +23,8 @@ export default fp(
         openapi: '3.1.0',
         info: { title: 'claimledger', version: '1.0.0', description: API_DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
         servers: [{ url: '/', description: 'This server' }],
+        // No credentials are asked for yet; API keys arrive with access control.
+        security: [],
         tags: [
           { name: 'sources', description: 'Documents claims appear in: articles, transcripts, statements, posts, reports, datasets.' },
           { name: 'claimants', description: 'People and organisations who make claims.' },

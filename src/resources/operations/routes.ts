@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { ApiError } from '../../lib/errors.js';
-import { problemResponses, ref } from '../../lib/schemas.js';
+import { NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { $id: 'Health' });
 
@@ -17,7 +17,8 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['operations'],
         summary: 'Is the process up?',
         security: [],
-        response: { 200: ref(Health) },
+        querystring: NoQuery,
+        response: { 200: ref(Health), ...problemResponses(400) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -31,7 +32,8 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['operations'],
         summary: 'Can the service reach its database?',
         security: [],
-        response: { 200: ref(Health), ...problemResponses() },
+        querystring: NoQuery,
+        response: { 200: ref(Health), ...problemResponses(400) },
       },
     },
     async () => {

@@ -1,0 +1,62 @@
+import type { TestApp } from './helper.js';
+
+/** Rows made through the API, so every test exercises validation and anchoring as clients do. */
+
+let counter = 0;
+const next = () => `${Date.now().toString(36)}-${++counter}`;
+
+async function created<T>(res: { statusCode: number; body: string; json(): unknown }, what: string): Promise<T> {
+  if (res.statusCode !== 201) throw new Error(`creating ${what} answered ${res.statusCode}: ${res.body}`);
+  return res.json() as T;
+}
+
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const HARBOUR_TEXT =
+  'Council approves harbour tunnel\n\n' +
+  'The city council voted 31 to 14 on Tuesday to build the harbour tunnel. ' +
+  '“The harbour tunnel will cost 2.4 billion euros — not a cent more,” Mayor Ana Lindqvist said after the vote. ' +
+  'The Port Authority said the project would create “12,000 jobs over ten years”, ' +
+  'while opposition councillor Jonas Berg called the estimate ‘wishful thinking’.';
+
+export function makeSource(app: TestApp, overrides: Json = {}): Promise<Json> {
+  return app
+    .post('/v1/sources', {
+      kind: 'article',
+      url: `https://harbourgazette.example/${next()}`,
+      title: 'Council approves harbour tunnel',
+      publisher: 'The Harbour Gazette',
+      language: 'en',
+      published_at: '2026-03-03T09:00:00Z',
+      text: HARBOUR_TEXT,
+      ...overrides,
+    })
+    .then((res) => created<Json>(res, 'source'));
+}
+
+export function makeClaimant(app: TestApp, overrides: Json = {}): Promise<Json> {
+  return app
+    .post('/v1/claimants', { name: `Claimant ${next()}`, kind: 'person', ...overrides })
+    .then((res) => created<Json>(res, 'claimant'));
+}
+
+export function makeClaim(app: TestApp, overrides: Json = {}): Promise<Json> {
+  return app
+    .post('/v1/claims', { text: `The harbour tunnel will cost 2.4 billion euros (${next()})`, language: 'en', ...overrides })
+    .then((res) => created<Json>(res, 'claim'));
+}
+
+export function makeAttribution(app: TestApp, body: Json): Promise<Json> {
+  return app.post('/v1/attributions', body).then((res) => created<Json>(res, 'attribution'));
+}
+
+/** Reads every event, oldest first (straight from the table until the feed endpoint exists). */
+export async function eventsOf(app: TestApp, entityId?: string): Promise<Json[]> {
+  const { sql } = await import('drizzle-orm');
+  const res = await app.database.db.execute(
+    entityId
+      ? sql`select * from events where entity_id = ${entityId}::uuid order by seq`
+      : sql`select * from events order by seq`,
+  );
+  return ((res as { rows?: Json[] }).rows ?? (res as unknown as Json[])) as Json[];
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openPostgres, pgliteExtensions, wrapPglite, type Database } from '../src/db/client.js';
+import { PGLITE_TEMPLATE, TEMPLATE_DB, adminUrl, testServerUrl } from './targets.js';
+
+export const backend = testServerUrl() ? 'postgres' : 'pglite';
+
+/** A fresh, migrated database for one test file: a clone of the suite's template. */
+export async function openTestDatabase(): Promise<Database & { url?: string }> {
+  const serverUrl = testServerUrl();
+  if (!serverUrl) {
+    const client = await PGlite.create({
+      loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]),
+      extensions: pgliteExtensions,
+    });
+    return wrapPglite(client);
+  }
+  const name = `claimledger_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
+  await admin.connect();
+  await admin.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = openPostgres({ url: url.toString() });
+  return {
+    ...database,
+    url: url.toString(),
+    async close() {
+      await database.close();
+      const a = new pg.Client({ connectionString: adminUrl(serverUrl) });
+      await a.connect();
+      await a.query(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  /** Empties every table: tests call it at their start, so a failure leaves its rows to look at. */
+  reset(): Promise<void>;
+  request(options: InjectOptions): Promise<LightMyRequestResponse>;
+  get(url: string): Promise<LightMyRequestResponse>;
+  post(url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  patch(url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  del(url: string): Promise<LightMyRequestResponse>;
+}
+
+/** Builds the app on a fresh database and closes both when the tap test ends. */
+export async function buildTestApp(t: { teardown(fn: () => unknown): void }): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const app = await buildApp({ config: loadConfig({}), database, migrate: false });
+  t.teardown(async () => {
+    await app.close();
+    await database.close();
+  });
+  const request = (options: InjectOptions) => app.inject(options);
+  return {
+    app,
+    database,
+    reset: async () => {
+      await database.db.execute(
+        sql`truncate table review_evidence, reviews, attributions, claims, claimants, sources, events, api_keys, idempotency_keys restart identity cascade`,
+      );
+    },
+    request,
+    get: (url) => request({ method: 'GET', url }),
+    post: (url, body) => request({ method: 'POST', url, payload: body as InjectOptions['payload'] }),
+    patch: (url, body) => request({ method: 'PATCH', url, payload: body as InjectOptions['payload'] }),
+    del: (url) => request({ method: 'DELETE', url }),
+  };
+}
