@@ -12,6 +12,8 @@ import sourcesRoutes from './resources/sources/routes.js';
 import claimantsRoutes from './resources/claimants/routes.js';
 import claimsRoutes from './resources/claims/routes.js';
 import attributionsRoutes from './resources/attributions/routes.js';
+import eventsRoutes from './resources/events/routes.js';
+import reviewsRoutes from './resources/reviews/routes.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -49,6 +51,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(claimantsRoutes, { prefix: '/v1' });
   await app.register(claimsRoutes, { prefix: '/v1' });
   await app.register(attributionsRoutes, { prefix: '/v1' });
+  await app.register(reviewsRoutes, { prefix: '/v1' });
+  await app.register(eventsRoutes, { prefix: '/v1' });
 
   return app;
 }

@@ -243,7 +243,7 @@ export const events = pgTable(
     seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     id: uuid('id').notNull(),
     type: text('type').notNull(),
-    entity_type: text('entity_type').notNull(),
+    entity_type: text('entity_type').$type<'source' | 'claimant' | 'claim' | 'attribution' | 'review' | 'api_key'>().notNull(),
     entity_id: uuid('entity_id').notNull(),
     key_id: uuid('key_id'),
     request_id: text('request_id'),

@@ -64,7 +64,14 @@ export function problemFromPg(pgErr: PgLikeError): ApiError | undefined {
 /** Ajv errors → our `{path, message}` list, paths like `body.attributions[0].quote`. */
 function fieldErrors(err: FastifyError): FieldError[] {
   const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
-  return (err.validation ?? []).map((v) => {
+  const all = err.validation ?? [];
+  // A nullable field that fails reports three errors (the real one, "must be null" and
+  // "must match a schema in anyOf"); the client needs only the real one.
+  const noise = (v: (typeof all)[number]) =>
+    v.keyword === 'anyOf' || (v.keyword === 'type' && (v.params as { type?: string }).type === 'null');
+  const useful = all.filter((v) => !noise(v) || !all.some((o) => o !== v && !noise(o) && o.instancePath === v.instancePath));
+  const seen = new Set<string>();
+  return useful.map((v) => {
     const params = v.params as Record<string, unknown>;
     const segments = (v.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (typeof params.missingProperty === 'string') segments.push(params.missingProperty);
@@ -75,6 +82,11 @@ function fieldErrors(err: FastifyError): FieldError[] {
     if (typeof params.missingProperty === 'string') message = 'is required';
     if (params.allowedValues) message = `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
     return { path, message };
+  }).filter((e) => {
+    const key = `${e.path} ${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

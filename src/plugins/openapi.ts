@@ -30,6 +30,8 @@ export default fp(
           { name: 'claimants', description: 'People and organisations who make claims.' },
           { name: 'claims', description: 'Checkable assertions in neutral wording.' },
           { name: 'attributions', description: 'Who asserted a claim, where, and with which exact words.' },
+          { name: 'reviews', description: 'Fact-check verdicts, and their schema.org ClaimReview form.' },
+          { name: 'events', description: 'The append-only change log, for sync and live dashboards.' },
           { name: 'operations', description: 'Health of the service.' },
         ],
       },

@@ -3,6 +3,7 @@ import { sharedSchemas } from '../lib/schemas.js';
 import { attributionSchemas } from './attributions/schemas.js';
 import { claimantSchemas } from './claimants/schemas.js';
 import { claimSchemas } from './claims/schemas.js';
+import { eventSchemas } from './events/schemas.js';
 import { reviewSchemas } from './reviews/schemas.js';
 import { sourceSchemas } from './sources/schemas.js';
 
@@ -14,4 +15,5 @@ export const allSchemas = (): TSchema[] => [
   ...attributionSchemas(),
   ...reviewSchemas(),
   ...claimSchemas(),
+  ...eventSchemas(),
 ];

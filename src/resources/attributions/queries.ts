@@ -100,7 +100,7 @@ export async function createAttribution(tx: DbOrTx, actor: Actor, body: Attribut
   const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claim_id)).for('update');
   if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
   const row = await insertAttribution(tx, actor, claim_id, rest);
-  await refreshClaimsDerived(tx, [claim_id]);
+  await refreshClaimsDerived(tx, actor, [claim_id]);
   return row;
 }
 
@@ -172,7 +172,7 @@ export async function updateAttribution(tx: DbOrTx, actor: Actor, id: string, pa
     .set({ ...next, version: sql`${attributions.version} + 1`, updated_at: new Date() })
     .where(eq(attributions.id, id))
     .returning();
-  await refreshClaimsDerived(tx, [before.claim_id, after.claim_id]);
+  await refreshClaimsDerived(tx, actor, [before.claim_id, after.claim_id]);
   await recordUpdate(tx, actor, 'attribution', id, before, after);
   return after;
 }
@@ -181,7 +181,7 @@ export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string): P
   const before = await getAttribution(tx, id, { forUpdate: true });
   await tx.delete(attributions).where(eq(attributions.id, id));
   await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: id, before });
-  await refreshClaimsDerived(tx, [before.claim_id]);
+  await refreshClaimsDerived(tx, actor, [before.claim_id]);
 }
 
 type Owner = { sourceId: string } | { claimantId: string };
@@ -206,7 +206,7 @@ export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owne
   for (const row of gone) {
     await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: row.id, before: row });
   }
-  await refreshClaimsDerived(tx, gone.map((r) => r.claim_id));
+  await refreshClaimsDerived(tx, actor, gone.map((r) => r.claim_id));
   if ('sourceId' in owner) {
     const evidence = await tx.delete(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId)).returning();
     for (const reviewId of new Set(evidence.map((e) => e.review_id))) {

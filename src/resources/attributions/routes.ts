@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
+import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import {
@@ -30,7 +31,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await app.db.transaction((tx) => createAttribution(tx, actorOf(request), request.body));
+      const row = await writeTransaction(app.db, (tx) => createAttribution(tx, actorOf(request), request.body));
       return reply.code(201).header('location', `/v1/attributions/${row.id}`).send(row);
     },
   );
@@ -87,7 +88,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Attribution), ...problemResponses(400, 404, 413, 415, 422) },
       },
     },
-    async (request) => app.db.transaction((tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -103,7 +104,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.db.transaction((tx) => deleteAttribution(tx, actorOf(request), request.params.id));
+      await writeTransaction(app.db, (tx) => deleteAttribution(tx, actorOf(request), request.params.id));
       return reply.code(204).send(null);
     },
   );

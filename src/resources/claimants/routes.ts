@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
+import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
 import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaimant, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
@@ -21,7 +22,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await app.db.transaction((tx) => createClaimant(tx, actorOf(request), request.body));
+      const row = await writeTransaction(app.db, (tx) => createClaimant(tx, actorOf(request), request.body));
       return reply.code(201).header('location', `/v1/claimants/${row.id}`).send(row);
     },
   );
@@ -72,7 +73,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Claimant), ...problemResponses(400, 404, 409, 413, 415) },
       },
     },
-    async (request) => app.db.transaction((tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -89,7 +90,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.db.transaction((tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      await writeTransaction(app.db, (tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
       return reply.code(204).send(null);
     },
   );

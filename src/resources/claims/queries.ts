@@ -34,14 +34,16 @@ export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBod
       updated_at: now,
     })
     .returning();
-  await recordEvent(tx, actor, { action: 'created', entityType: 'claim', entityId: row.id, after: row });
+  const created = await recordEvent(tx, actor, { action: 'created', entityType: 'claim', entityId: row.id, after: row });
   const inline = body.attributions ?? [];
   for (const [i, attribution] of inline.entries()) {
     await insertAttribution(tx, actor, row.id, attribution, `body.attributions[${i}]`);
   }
   if (inline.length === 0) return row;
-  await refreshClaimsDerived(tx, [row.id], { newVersion: false });
-  return getClaim(tx, row.id);
+  await refreshClaimsDerived(tx, actor, [row.id], { newVersion: false, log: false });
+  const settled = await getClaim(tx, row.id);
+  created.setAfter(settled);
+  return settled;
 }
 
 export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimRow> {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
+import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaim, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
@@ -23,7 +24,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const claim = await app.db.transaction(async (tx) => {
+      const claim = await writeTransaction(app.db, async (tx) => {
         const row = await createClaim(tx, actorOf(request), request.body);
         const [embedded] = await embedInClaims(tx, [row], ['attributions']);
         return embedded;
@@ -83,7 +84,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Claim), ...problemResponses(400, 404, 413, 415) },
       },
     },
-    async (request) => app.db.transaction((tx) => updateClaim(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateClaim(tx, actorOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -99,7 +100,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.db.transaction((tx) => deleteClaim(tx, actorOf(request), request.params.id));
+      await writeTransaction(app.db, (tx) => deleteClaim(tx, actorOf(request), request.params.id));
       return reply.code(204).send(null);
     },
   );

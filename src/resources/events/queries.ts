@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { DbOrTx } from '../../db/client.js';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { events } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
 import { newId } from '../../lib/ids.js';
@@ -7,16 +8,47 @@ import { newId } from '../../lib/ids.js';
 export type EntityType = 'source' | 'claimant' | 'claim' | 'attribution' | 'review' | 'api_key';
 export type Snapshot = Record<string, unknown>;
 
+type NewEvent = typeof events.$inferInsert;
+
+/** Events of each open write transaction, written just before it commits. */
+const pending = new WeakMap<object, NewEvent[]>();
+
+// Any constant shared by every claimledger process.
+const EVENT_LOG_LOCK = 4_242_002;
+
 /**
- * Appends one entry to the change log. Callers pass their transaction, so the
- * event commits or rolls back with the change it describes.
+ * Runs `fn` in a transaction whose change-log events are appended at its end,
+ * under a transaction-scoped lock held until commit. So events get their `seq`
+ * in commit order: a feed reader that has seen seq N can never later find a
+ * smaller seq committed by a slower transaction (gaps from concurrent
+ * transactions that commit out of order cannot exist). Only the short tail —
+ * the insert and the commit — is serialised, not the work before it.
+ */
+export function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    const buffered: NewEvent[] = [];
+    pending.set(tx, buffered);
+    const result = await fn(tx);
+    if (buffered.length > 0) {
+      await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
+      await tx.insert(events).values(buffered);
+    }
+    return result;
+  });
+}
+
+/**
+ * Adds one entry to the change log of the caller's transaction: it commits or
+ * rolls back with the change it describes.
  */
 export async function recordEvent(
   tx: DbOrTx,
   actor: Actor,
   event: { action: 'created' | 'updated' | 'deleted'; entityType: EntityType; entityId: string; before?: Snapshot | null; after?: Snapshot | null },
-): Promise<void> {
-  await tx.insert(events).values({
+): Promise<{ setAfter(snapshot: Snapshot): void }> {
+  const buffered = pending.get(tx);
+  if (!buffered) throw new Error('recordEvent needs a transaction opened by writeTransaction()');
+  const entry: NewEvent = {
     id: newId(),
     type: `${event.entityType}.${event.action}`,
     entity_type: event.entityType,
@@ -25,7 +57,11 @@ export async function recordEvent(
     request_id: actor.requestId,
     before: event.before ? jsonSafe(event.before) : null,
     after: event.after ? jsonSafe(event.after) : null,
-  });
+    occurred_at: new Date(),
+  };
+  buffered.push(entry);
+  // Lets a creation whose derived fields settle later in the transaction log its final state.
+  return { setAfter: (snapshot) => void (entry.after = jsonSafe(snapshot)) };
 }
 
 /** The fields that differ, before and after; null when nothing changed. */
@@ -52,4 +88,40 @@ export async function recordUpdate(tx: DbOrTx, actor: Actor, entityType: EntityT
   const diff = changedFields(before, after);
   if (diff) await recordEvent(tx, actor, { action: 'updated', entityType, entityId, ...diff });
   return diff !== null;
+}
+
+/**
+ * The change feed: events after `after`, ascending. Because events are numbered
+ * in commit order (see writeTransaction), `seq > after` never skips one.
+ */
+export async function listEvents(
+  db: Db,
+  params: { after?: number; limit?: number; type?: string; entity_type?: EntityType; entity_id?: string },
+) {
+  const after = params.after ?? 0;
+  const rows = await db
+    .select({
+      seq: events.seq,
+      id: events.id,
+      type: events.type,
+      entity_type: events.entity_type,
+      entity_id: events.entity_id,
+      key_id: events.key_id,
+      request_id: events.request_id,
+      occurred_at: events.occurred_at,
+      before: events.before,
+      after: events.after,
+    })
+    .from(events)
+    .where(
+      and(
+        gt(events.seq, after),
+        params.type ? eq(events.type, params.type) : undefined,
+        params.entity_type ? eq(events.entity_type, params.entity_type) : undefined,
+        params.entity_id ? eq(events.entity_id, params.entity_id) : undefined,
+      ),
+    )
+    .orderBy(asc(events.seq))
+    .limit(params.limit ?? 100);
+  return { data: rows, next_after: rows.length ? rows[rows.length - 1].seq : after };
 }

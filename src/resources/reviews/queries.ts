@@ -1,13 +1,26 @@
-import { asc, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
-import { reviewEvidence, reviews, type ReviewRow } from '../../db/schema.js';
+import { and, asc, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
+import type { ClaimReviewInput } from '../../domain/claimreview.js';
+import type { Actor } from '../../lib/actor.js';
+import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { refreshClaimsDerived } from '../claims/derived.js';
+import { recordEvent, recordUpdate } from '../events/queries.js';
+import type { ReviewCreateBody, ReviewListParams, ReviewPatchBody } from './schemas.js';
 
-export type ReviewWithEvidence = ReviewRow & { evidence: { source_id: string; stance: string; note: string | null }[] };
+type EvidenceItem = { source_id: string; stance: 'supports' | 'refutes' | 'context'; note?: string | null };
+export type ReviewWithEvidence = ReviewRow & { evidence: { source_id: string; stance: EvidenceItem['stance']; note: string | null }[] };
 
-/** Embedding: the reviews of a page of claims (newest first) with their evidence, in two queries. */
-export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<ReviewWithEvidence[]> {
-  if (claimIds.length === 0) return [];
-  const rows = await db.select().from(reviews).where(inArray(reviews.claim_id, claimIds)).orderBy(asc(reviews.created_at), asc(reviews.id));
+const sortFields: Record<string, SortField> = {
+  created_at: { column: reviews.created_at, cast: 'timestamptz', nullable: false },
+  updated_at: { column: reviews.updated_at, cast: 'timestamptz', nullable: false },
+  published_at: { column: reviews.published_at, cast: 'timestamptz', nullable: true },
+};
+
+/** Attaches evidence to reviews with one query, whatever their number. */
+async function withEvidence(db: DbOrTx, rows: ReviewRow[]): Promise<ReviewWithEvidence[]> {
   if (rows.length === 0) return [];
   const evidence = await db
     .select()
@@ -18,4 +31,186 @@ export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<R
     ...r,
     evidence: evidence.filter((e) => e.review_id === r.id).map(({ source_id, stance, note }) => ({ source_id, stance, note })),
   }));
+}
+
+/** Embedding: the reviews of a page of claims (oldest first) with their evidence, in two queries. */
+export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<ReviewWithEvidence[]> {
+  if (claimIds.length === 0) return [];
+  const rows = await db.select().from(reviews).where(inArray(reviews.claim_id, claimIds)).orderBy(asc(reviews.created_at), asc(reviews.id));
+  return withEvidence(db, rows);
+}
+
+function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
+  const errors: FieldError[] = [];
+  const { rating_value: value, best_rating: best, worst_rating: worst } = r;
+  // Scales may run either way (1 = best on some), so check "between", not "<=".
+  if (best !== null && worst !== null && best === worst) errors.push({ path: 'body.best_rating', message: 'must differ from worst_rating' });
+  if (value !== null && best !== null && worst !== null && (value - worst) * (value - best) > 0) {
+    errors.push({ path: 'body.rating_value', message: 'must lie between worst_rating and best_rating' });
+  }
+  if (errors.length) throw new ApiError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+}
+
+/** Evidence must cite existing sources; refused with 422 naming each unknown one. */
+async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]) {
+  const ids = [...new Set(items.map((e) => e.source_id))];
+  const found = ids.length
+    ? new Set((await tx.select({ id: sources.id }).from(sources).where(inArray(sources.id, ids)).for('share')).map((r) => r.id))
+    : new Set<string>();
+  const missing = items
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => !found.has(e.source_id))
+    .map(({ e, i }) => ({ path: `body.evidence[${i}].source_id`, message: `refers to no existing source (${e.source_id})` }));
+  if (missing.length) throw new ApiError('unprocessable', 'Evidence cites sources that do not exist.', { errors: missing });
+  await tx.delete(reviewEvidence).where(eq(reviewEvidence.review_id, reviewId));
+  if (items.length) {
+    await tx
+      .insert(reviewEvidence)
+      .values(items.map((e, position) => ({ review_id: reviewId, position, source_id: e.source_id, stance: e.stance, note: e.note ?? null })));
+  }
+}
+
+export async function createReview(tx: DbOrTx, actor: Actor, claimId: string, body: ReviewCreateBody): Promise<ReviewWithEvidence> {
+  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
+  if (!claim) throw notFound('claim', claimId);
+  const values = {
+    verdict: body.verdict,
+    textual_rating: body.textual_rating ?? null,
+    rating_value: body.rating_value ?? null,
+    best_rating: body.best_rating ?? null,
+    worst_rating: body.worst_rating ?? null,
+    summary: body.summary ?? null,
+    reviewer_name: body.reviewer_name ?? null,
+    reviewer_url: body.reviewer_url ?? null,
+    url: body.url ?? null,
+    published_at: body.published_at ? new Date(body.published_at) : null,
+    language: body.language ?? null,
+  };
+  checkRatings(values);
+  const now = new Date();
+  const [row] = await tx
+    .insert(reviews)
+    .values({ id: newId(), claim_id: claimId, ...values, created_at: now, updated_at: now })
+    .returning();
+  await writeEvidence(tx, row.id, body.evidence ?? []);
+  const [created] = await withEvidence(tx, [row]);
+  await recordEvent(tx, actor, { action: 'created', entityType: 'review', entityId: row.id, after: created });
+  await refreshClaimsDerived(tx, actor, [claimId], { reviewsChanged: true });
+  return created;
+}
+
+export async function getReview(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ReviewWithEvidence> {
+  const query = db.select().from(reviews).where(eq(reviews.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound('review', id);
+  return (await withEvidence(db, [row]))[0];
+}
+
+export async function listReviews(db: Db, params: ReviewListParams) {
+  const filters: (SQL | undefined)[] = [
+    params.claim_id ? eq(reviews.claim_id, params.claim_id) : undefined,
+    params.verdict ? eq(reviews.verdict, params.verdict) : undefined,
+    params.reviewer_name ? eq(reviews.reviewer_name, params.reviewer_name) : undefined,
+    params.published_from ? gte(reviews.published_at, new Date(params.published_from)) : undefined,
+    params.published_to ? lt(reviews.published_at, new Date(params.published_to)) : undefined,
+  ];
+  const page = await paginate({
+    filters,
+    sort: resolveSort(params.sort ?? '-created_at', sortFields),
+    id: reviews.id,
+    cursor: params.cursor,
+    limit: params.limit ?? 50,
+    fetch: (where, order, limit) => db.select().from(reviews).where(where).orderBy(...order).limit(limit),
+    count: params.count ? async (where) => (await db.select({ n: count() }).from(reviews).where(where))[0].n : undefined,
+  });
+  return { ...page, data: await withEvidence(db, page.data) };
+}
+
+export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: ReviewPatchBody): Promise<ReviewWithEvidence> {
+  const before = await getReview(tx, id, { forUpdate: true });
+  const { evidence, published_at, ...fields } = patch;
+  const next = {
+    ...fields,
+    ...(published_at !== undefined ? { published_at: published_at ? new Date(published_at) : null } : {}),
+  };
+  checkRatings({ ...before, ...next });
+  const changedFields = Object.entries(next).some(([k, v]) => JSON.stringify(before[k as keyof ReviewRow]) !== JSON.stringify(v));
+  const evidenceChanged =
+    evidence !== undefined &&
+    JSON.stringify(evidence.map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null }))) !== JSON.stringify(before.evidence);
+  if (!changedFields && !evidenceChanged) return before;
+  await tx
+    .update(reviews)
+    .set({ ...next, version: sql`${reviews.version} + 1`, updated_at: new Date() })
+    .where(eq(reviews.id, id));
+  if (evidenceChanged) await writeEvidence(tx, id, evidence);
+  const after = await getReview(tx, id);
+  await recordUpdate(tx, actor, 'review', id, before, after);
+  await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });
+  return after;
+}
+
+export async function deleteReview(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+  const before = await getReview(tx, id, { forUpdate: true });
+  await tx.delete(reviews).where(and(eq(reviews.id, id)));
+  await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: id, before });
+  await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });
+}
+
+/**
+ * Everything a ClaimReview needs for the given reviews of one claim, in a fixed
+ * number of queries: the claim, its asserting claimants, and its appearances.
+ */
+export async function claimReviewInputs(db: DbOrTx, claimId: string, reviewRows: ReviewRow[]): Promise<ClaimReviewInput[]> {
+  const [claim] = await db.select().from(claims).where(eq(claims.id, claimId));
+  if (!claim) throw notFound('claim', claimId);
+  const linked = await db
+    .select({
+      stance: attributions.stance,
+      said_at: attributions.said_at,
+      claimant_label: attributions.claimant_label,
+      claimant_name: claimants.name,
+      claimant_kind: claimants.kind,
+      wikidata_id: claimants.wikidata_id,
+      claimant_url: claimants.url,
+      source_id: sources.id,
+      source_url: sources.url,
+      title: sources.title,
+      publisher: sources.publisher,
+      published_at: sources.published_at,
+    })
+    .from(attributions)
+    .innerJoin(sources, eq(sources.id, attributions.source_id))
+    .leftJoin(claimants, eq(claimants.id, attributions.claimant_id))
+    .where(eq(attributions.claim_id, claimId))
+    .orderBy(attributions.created_at, attributions.id);
+  // The Claim's authors are those who assert it; a denial is not authorship.
+  const asserting = linked.filter((l) => l.stance === 'asserts' || l.stance === 'reports');
+  const authorsByName = new Map<string, ClaimReviewInput['authors'][number]>();
+  for (const l of asserting.length ? asserting : linked) {
+    const name = l.claimant_name ?? l.claimant_label;
+    if (name && !authorsByName.has(name)) {
+      authorsByName.set(name, { name, kind: l.claimant_kind, wikidata_id: l.wikidata_id, url: l.claimant_url });
+    }
+  }
+  const appearancesBySource = new Map<string, ClaimReviewInput['appearances'][number]>();
+  for (const l of linked) {
+    const seen = appearancesBySource.get(l.source_id);
+    const seenAt = l.said_at ?? l.published_at;
+    if (!seen) {
+      appearancesBySource.set(l.source_id, { url: l.source_url, title: l.title, publisher: l.publisher, published_at: l.published_at, seen_at: seenAt });
+    } else if (seenAt && (!seen.seen_at || seenAt < seen.seen_at)) {
+      seen.seen_at = seenAt;
+    }
+  }
+  return reviewRows.map((review) => ({
+    claim,
+    review,
+    authors: [...authorsByName.values()],
+    appearances: [...appearancesBySource.values()],
+  }));
+}
+
+export async function reviewsOfClaim(db: DbOrTx, claimId: string): Promise<ReviewRow[]> {
+  return db.select().from(reviews).where(eq(reviews.claim_id, claimId)).orderBy(asc(reviews.created_at), asc(reviews.id));
 }

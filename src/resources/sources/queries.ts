@@ -136,7 +136,7 @@ export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: 
   }
   const after = await applyChanges(tx, before, changes);
   if (textChanged && text.text !== null) await reanchorSourceAttributions(tx, actor, id, text.text);
-  if (changes.published_at !== undefined) await refreshClaimsOfSource(tx, id);
+  if (changes.published_at !== undefined) await refreshClaimsOfSource(tx, actor, id);
   await recordUpdate(tx, actor, 'source', id, snapshot(before), snapshot(after));
   return after;
 }

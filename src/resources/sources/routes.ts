@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
+import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
 import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createSource, deleteSource, getSource, listSources, updateSource } from './queries.js';
@@ -21,7 +22,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await app.db.transaction((tx) => createSource(tx, actorOf(request), request.body));
+      const row = await writeTransaction(app.db, (tx) => createSource(tx, actorOf(request), request.body));
       return reply.code(201).header('location', `/v1/sources/${row.id}`).send(row);
     },
   );
@@ -75,7 +76,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Source), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
     },
-    async (request) => app.db.transaction((tx) => updateSource(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateSource(tx, actorOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -92,7 +93,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.db.transaction((tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      await writeTransaction(app.db, (tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
       return reply.code(204).send(null);
     },
   );
