@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin from './plugins/errors.js';
 import openapiPlugin from './plugins/openapi.js';
+import conditionalPlugin from './plugins/conditional.js';
+import idempotencyPlugin from './plugins/idempotency.js';
 import { schemaController } from './plugins/validation.js';
 import operationsRoutes from './resources/operations/routes.js';
 import sourcesRoutes from './resources/sources/routes.js';
@@ -45,6 +47,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(errorsPlugin);
   await app.register(dbPlugin, { database });
   await app.register(openapiPlugin);
+  await app.register(conditionalPlugin);
+  await app.register(idempotencyPlugin);
 
   await app.register(operationsRoutes);
   await app.register(sourcesRoutes, { prefix: '/v1' });

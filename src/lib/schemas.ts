@@ -118,3 +118,35 @@ export const includeParam = (names: readonly string[]) =>
 
 export const parseInclude = <T extends string>(include: string | undefined): T[] =>
   include ? ([...new Set(include.split(','))] as T[]) : [];
+
+/** Headers of writes that target one resource. */
+export const IfMatchHeaders = Type.Object(
+  {
+    'if-match': Type.Optional(
+      Type.String({ maxLength: 1000, description: 'An ETag from a previous read or write: the change is refused with 412 if the resource changed since.' }),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+/** Headers of single-resource reads. */
+export const IfNoneMatchHeaders = Type.Object(
+  { 'if-none-match': Type.Optional(Type.String({ maxLength: 1000, description: 'An ETag you hold: 304 Not Modified while it is current.' })) },
+  { additionalProperties: true },
+);
+
+/** Headers of creations. */
+export const IdempotencyHeaders = Type.Object(
+  {
+    'idempotency-key': Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[\\x21-\\x7E]+$',
+        description:
+          'Any unique string (e.g. a UUID) to make a retry safe: the same key with the same body replays the first response without writing again; with another body it is 422 `idempotency_key_reused`; while the first is still running, 409. Remembered for 24 hours.',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);

@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, sources, type AttributionRow } from '../../db/schema.js';
 import { anchorQuote } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
+import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
@@ -130,8 +131,15 @@ export async function listAttributions(db: Db, params: AttributionListParams) {
   });
 }
 
-export async function updateAttribution(tx: DbOrTx, actor: Actor, id: string, patch: AttributionPatchBody): Promise<AttributionRow> {
+export async function updateAttribution(
+  tx: DbOrTx,
+  actor: Actor,
+  id: string,
+  patch: AttributionPatchBody,
+  ifMatch?: string,
+): Promise<AttributionRow> {
   const before = await getAttribution(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   if (patch.claim_id && patch.claim_id !== before.claim_id) {
     const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, patch.claim_id)).for('update');
     if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
@@ -177,8 +185,9 @@ export async function updateAttribution(tx: DbOrTx, actor: Actor, id: string, pa
   return after;
 }
 
-export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
   const before = await getAttribution(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   await tx.delete(attributions).where(eq(attributions.id, id));
   await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: id, before });
   await refreshClaimsDerived(tx, actor, [before.claim_id]);

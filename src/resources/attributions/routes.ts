@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
-import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
+import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import {
   createAttribution,
   deleteAttribution,
@@ -26,6 +26,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Attribute a claim to a claimant in a source',
         description:
           'The `quote` is anchored in the source text (forgiving whitespace, quote styles, dashes and case); a quote that is not there is 422 `quote_not_in_source` and nothing is written. A source without text gives `anchored: false`.',
+        headers: IdempotencyHeaders,
         body: ref(AttributionCreate),
         response: { 201: ref(Attribution), ...problemResponses(400, 413, 415, 422) },
       },
@@ -63,6 +64,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get an attribution',
         params: IdParams,
+        headers: IfNoneMatchHeaders,
         querystring: AttributionGetQuery,
         response: { 200: ref(Attribution), ...problemResponses(400, 404) },
       },
@@ -83,12 +85,13 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Change an attribution',
         description: 'A new `quote` or `source_id` is anchored again (422 `quote_not_in_source` if it is not in the text).',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(AttributionPatch),
         response: { 200: ref(Attribution), ...problemResponses(400, 404, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -99,12 +102,13 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete an attribution',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404) },
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteAttribution(tx, actorOf(request), request.params.id));
+      await writeTransaction(app.db, (tx) => deleteAttribution(tx, actorOf(request), request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

@@ -2,6 +2,7 @@ import { count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { claimants, type ClaimantRow } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
+import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
@@ -98,8 +99,9 @@ export async function listClaimants(db: Db, params: ClaimantListParams) {
   });
 }
 
-export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch: ClaimantPatchBody): Promise<ClaimantRow> {
+export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
   const before = await getClaimant(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   if (patch.wikidata_id !== undefined) await refuseTakenWikidata(tx, patch.wikidata_id, id);
   const changed = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k as keyof ClaimantRow]) !== JSON.stringify(v));
   if (!changed) return before;
@@ -112,8 +114,9 @@ export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch
   return after;
 }
 
-export async function deleteClaimant(tx: DbOrTx, actor: Actor, id: string, cascade: boolean): Promise<void> {
+export async function deleteClaimant(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
   const before = await getClaimant(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { claimantId: id })) {
     if (!cascade) throw new ApiError('in_use', 'Attributions name this claimant; pass cascade=true to delete them with it.');
     await deleteAttributionsOf(tx, actor, { claimantId: id });

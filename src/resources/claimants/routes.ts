@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
-import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
+import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaimant, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
 import { Claimant, ClaimantCreate, ClaimantListQuery, ClaimantPage, ClaimantPatch } from './schemas.js';
 
@@ -17,6 +17,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Create a claimant',
         description: 'A `wikidata_id` already held by another claimant is 409 `conflict` with `existing_id`.',
+        headers: IdempotencyHeaders,
         body: ref(ClaimantCreate),
         response: { 201: ref(Claimant), ...problemResponses(400, 409, 413, 415) },
       },
@@ -53,6 +54,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get a claimant',
         params: IdParams,
+        headers: IfNoneMatchHeaders,
         querystring: NoQuery,
         response: { 200: ref(Claimant), ...problemResponses(400, 404) },
       },
@@ -68,12 +70,13 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Change a claimant',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(ClaimantPatch),
         response: { 200: ref(Claimant), ...problemResponses(400, 404, 409, 413, 415) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -85,12 +88,13 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a claimant',
         description: 'Refused with 409 `in_use` while attributions name the claimant, unless `cascade=true` (which deletes those attributions).',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: CascadeQuery,
         response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404, 409) },
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      await writeTransaction(app.db, (tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

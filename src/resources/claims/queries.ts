@@ -3,6 +3,7 @@ import { getTableColumns } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
+import { assertIfMatch } from '../../lib/conditional.js';
 import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
@@ -78,8 +79,9 @@ export async function listClaims(db: Db, params: ClaimListParams) {
   });
 }
 
-export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: ClaimPatchBody): Promise<ClaimRow> {
+export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
   const before = await getClaim(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   const changed = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k as keyof ClaimRow]) !== JSON.stringify(v));
   if (!changed) return before;
   const [after] = await tx
@@ -92,8 +94,9 @@ export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: C
 }
 
 /** Deleting a claim deletes its attributions and reviews (ON DELETE CASCADE), each logged. */
-export async function deleteClaim(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+export async function deleteClaim(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
   const before = await getClaim(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   const ownAttributions = await attributionsOfClaims(tx, [id]);
   const ownReviews = await reviewsOfClaims(tx, [id]);
   await tx.delete(claims).where(eq(claims.id, id));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
-import { IdParams, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
+import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaim, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
 import { Claim, ClaimCreate, ClaimGetQuery, ClaimListQuery, ClaimPage, ClaimPatch } from './schemas.js';
 
@@ -19,6 +19,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Inline `attributions` are created in the same transaction: a quote that is not in its source (422 `quote_not_in_source`) or an unknown source (422) writes nothing. ' +
           'An attribution may name its claimant by `claimant_name`: matched to an existing claimant by name or alias (ignoring case and accents) or created. The response embeds the created attributions.',
+        headers: IdempotencyHeaders,
         body: ref(ClaimCreate),
         response: { 201: ref(Claim), ...problemResponses(400, 413, 415, 422) },
       },
@@ -60,6 +61,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get a claim',
         params: IdParams,
+        headers: IfNoneMatchHeaders,
         querystring: ClaimGetQuery,
         response: { 200: ref(Claim), ...problemResponses(400, 404) },
       },
@@ -79,12 +81,13 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Change a claim',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(ClaimPatch),
         response: { 200: ref(Claim), ...problemResponses(400, 404, 413, 415) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateClaim(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateClaim(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -95,12 +98,13 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Delete a claim with its attributions and reviews',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         response: { 204: { type: 'null', description: 'Deleted, with its attributions and reviews.' }, ...problemResponses(400, 404) },
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteClaim(tx, actorOf(request), request.params.id));
+      await writeTransaction(app.db, (tx) => deleteClaim(tx, actorOf(request), request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
 import type { Actor } from '../../lib/actor.js';
+import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
@@ -126,8 +127,9 @@ export async function listReviews(db: Db, params: ReviewListParams) {
   return { ...page, data: await withEvidence(db, page.data) };
 }
 
-export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: ReviewPatchBody): Promise<ReviewWithEvidence> {
+export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: ReviewPatchBody, ifMatch?: string): Promise<ReviewWithEvidence> {
   const before = await getReview(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   const { evidence, published_at, ...fields } = patch;
   const next = {
     ...fields,
@@ -150,8 +152,9 @@ export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: 
   return after;
 }
 
-export async function deleteReview(tx: DbOrTx, actor: Actor, id: string): Promise<void> {
+export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
   const before = await getReview(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   await tx.delete(reviews).where(and(eq(reviews.id, id)));
   await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: id, before });
   await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { toClaimReview } from '../../domain/claimreview.js';
 import { actorOf } from '../../lib/actor.js';
 import { linkNext } from '../../lib/pagination.js';
-import { IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
+import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { writeTransaction } from '../events/queries.js';
 import { claimReviewInputs, createReview, deleteReview, getReview, listReviews, reviewsOfClaim, updateReview } from './queries.js';
 import { ClaimReviewDoc, Review, ReviewCreate, ReviewListQuery, ReviewPage, ReviewPatch } from './schemas.js';
@@ -23,6 +23,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Moves the claim to `reviewed` and sets its derived `verdict` to the newest review’s (by `published_at`, then creation), in the same transaction. Evidence citing an unknown source is 422.',
         params: IdParams,
         querystring: NoQuery,
+        headers: IdempotencyHeaders,
         body: ref(ReviewCreate),
         response: { 201: ref(Review), ...problemResponses(400, 404, 413, 415, 422) },
       },
@@ -59,6 +60,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get a review',
         params: IdParams,
+        headers: IfNoneMatchHeaders,
         querystring: NoQuery,
         response: { 200: ref(Review), ...problemResponses(400, 404) },
       },
@@ -75,12 +77,13 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Change a review',
         description: 'The claim’s `status` and `verdict` are recomputed in the same transaction.',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(ReviewPatch),
         response: { 200: ref(Review), ...problemResponses(400, 404, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateReview(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateReview(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -92,12 +95,13 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a review',
         description: 'The claim’s `verdict` falls back to the next newest review; a claim left with no review returns from `reviewed` to `unreviewed`.',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404) },
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteReview(tx, actorOf(request), request.params.id));
+      await writeTransaction(app.db, (tx) => deleteReview(tx, actorOf(request), request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from '../../db/client.js';
 import { sources, type SourceRow } from '../../db/schema.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
 import type { Actor } from '../../lib/actor.js';
+import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
@@ -110,8 +111,9 @@ export async function listSources(db: Db, params: SourceListParams) {
   });
 }
 
-export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody): Promise<SourceRow> {
+export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
   const before = await getSource(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   const changes: Partial<SourceRow> = {};
   if (patch.kind !== undefined) changes.kind = patch.kind;
   if (patch.url !== undefined) {
@@ -152,8 +154,9 @@ async function applyChanges(tx: DbOrTx, before: SourceRow, changes: Partial<Sour
   return after;
 }
 
-export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade: boolean): Promise<void> {
+export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
   const before = await getSource(tx, id, { forUpdate: true });
+  assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { sourceId: id })) {
     if (!cascade) {
       throw new ApiError('in_use', 'Attributions or review evidence use this source; pass cascade=true to delete them with it.');

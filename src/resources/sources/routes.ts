@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { writeTransaction } from '../events/queries.js';
 import { linkNext } from '../../lib/pagination.js';
-import { CascadeQuery, IdParams, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
+import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createSource, deleteSource, getSource, listSources, updateSource } from './queries.js';
 import { Source, SourceCreate, SourceListQuery, SourcePage, SourcePatch } from './schemas.js';
 
@@ -17,6 +17,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Create a source',
         description: 'A duplicate `url` (after normalisation) is 409 `conflict` with `existing_id`.',
+        headers: IdempotencyHeaders,
         body: ref(SourceCreate),
         response: { 201: ref(Source), ...problemResponses(400, 409, 413, 415) },
       },
@@ -54,6 +55,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Get a source with its full text',
         params: IdParams,
+        headers: IfNoneMatchHeaders,
         querystring: NoQuery,
         response: { 200: ref(Source), ...problemResponses(400, 404) },
       },
@@ -71,12 +73,13 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Changing `text` while anchored attributions use the source is 409 `in_use`. Giving text to a source whose attributions have quotes anchors them, and is 422 `quote_not_in_source` if one is not in it.',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(SourcePatch),
         response: { 200: ref(Source), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateSource(tx, actorOf(request), request.params.id, request.body)),
+    async (request) => writeTransaction(app.db, (tx) => updateSource(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -88,12 +91,13 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a source',
         description: 'Refused with 409 `in_use` while attributions or review evidence use it, unless `cascade=true`.',
         params: IdParams,
+        headers: IfMatchHeaders,
         querystring: CascadeQuery,
         response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404, 409) },
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false));
+      await writeTransaction(app.db, (tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );
