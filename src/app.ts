@@ -8,6 +8,9 @@ import errorsPlugin from './plugins/errors.js';
 import openapiPlugin from './plugins/openapi.js';
 import conditionalPlugin from './plugins/conditional.js';
 import idempotencyPlugin from './plugins/idempotency.js';
+import authPlugin from './plugins/auth.js';
+import keysRoutes from './resources/keys/routes.js';
+import { bootstrapKeys } from './resources/keys/queries.js';
 import { schemaController } from './plugins/validation.js';
 import operationsRoutes from './resources/operations/routes.js';
 import sourcesRoutes from './resources/sources/routes.js';
@@ -16,6 +19,13 @@ import claimsRoutes from './resources/claims/routes.js';
 import attributionsRoutes from './resources/attributions/routes.js';
 import eventsRoutes from './resources/events/routes.js';
 import reviewsRoutes from './resources/reviews/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The secret of the admin key created at this start, if one was (print it once). */
+    initialAdminKey: string | undefined;
+  }
+}
 
 export interface BuildAppOptions {
   config: Config;
@@ -42,11 +52,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const database =
     options.database ?? (await openDatabase(options.config, (err) => app.log.warn({ err }, 'idle database connection lost')));
   if (options.migrate !== false) await runMigrations(database);
+  app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY));
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   await app.register(errorsPlugin);
   await app.register(dbPlugin, { database });
   await app.register(openapiPlugin);
+  await app.register(authPlugin);
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);
 
@@ -57,6 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(attributionsRoutes, { prefix: '/v1' });
   await app.register(reviewsRoutes, { prefix: '/v1' });
   await app.register(eventsRoutes, { prefix: '/v1' });
+  await app.register(keysRoutes, { prefix: '/v1' });
 
   return app;
 }

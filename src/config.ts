@@ -11,6 +11,13 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   CLAIMLEDGER_ADMIN_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** Requests per minute per API key (per client address without a key). */
+  CLAIMLEDGER_RATE_LIMIT: Type.Integer({ default: 1200, minimum: 1 }),
+  /** Comma-separated origins allowed by CORS; unset means CORS stays off. */
+  CLAIMLEDGER_CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
+  /** Server-side limit for one SQL statement; the client gives up shortly after. */
+  CLAIMLEDGER_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
 });
 

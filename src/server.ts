@@ -2,11 +2,16 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/client.js';
+import { initialKeyNotice } from './lib/keys.js';
 
 /** The process: configuration, logging, listening, and a graceful exit. */
 async function main() {
   const config = loadConfig();
-  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL } });
+  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } });
+  if (app.initialAdminKey) {
+    // Printed once, on the terminal rather than in the logs: there is no other copy.
+    process.stdout.write(initialKeyNotice(app.initialAdminKey));
+  }
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

@@ -6,9 +6,14 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, wrapPglite, type Database } from '../src/db/client.js';
+import { hashSecret } from '../src/lib/keys.js';
+import { bootstrapKeys } from '../src/resources/keys/queries.js';
 import { PGLITE_TEMPLATE, TEMPLATE_DB, adminUrl, testServerUrl } from './targets.js';
 
 export const backend = testServerUrl() ? 'postgres' : 'pglite';
+
+/** The suite's admin key (CLAIMLEDGER_ADMIN_KEY of every test app); the request helpers send it unless told otherwise. */
+export const TEST_ADMIN_KEY = 'clk_test-suite-admin-key-not-a-secret-0000000000';
 
 /** A fresh, migrated database for one test file: a clone of the suite's template. */
 export async function openTestDatabase(): Promise<Database & { url?: string }> {
@@ -56,19 +61,29 @@ export interface TestApp {
 /** Builds the app on a fresh database and closes both when the tap test ends. */
 export async function buildTestApp(t: { teardown(fn: () => unknown): void }): Promise<TestApp> {
   const database = await openTestDatabase();
-  const app = await buildApp({ config: loadConfig({}), database, migrate: false });
+  const app = await buildApp({ config: loadConfig({ CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY }), database, migrate: false });
   t.teardown(async () => {
     await app.close();
     await database.close();
   });
-  const request = (options: InjectOptions) => app.inject(options);
+  // Requests carry the admin key unless `headers.authorization` is given (null/undefined: no header).
+  const request = (options: InjectOptions) => {
+    const headers = { ...(options.headers ?? {}) } as Record<string, string | undefined>;
+    if (!('authorization' in headers)) headers.authorization = `Bearer ${TEST_ADMIN_KEY}`;
+    else if (headers.authorization == null) delete headers.authorization;
+    return app.inject({ ...options, headers: headers as InjectOptions['headers'] });
+  };
   return {
     app,
     database,
     reset: async () => {
       await database.db.execute(
-        sql`truncate table review_evidence, reviews, attributions, claims, claimants, sources, events, api_keys, idempotency_keys restart identity cascade`,
+        sql`truncate table review_evidence, reviews, attributions, claims, claimants, sources, events, idempotency_keys restart identity cascade`,
       );
+      // Keys made by earlier tests go; the suite's admin key stays (restored if a test revoked it).
+      await database.db.execute(sql`delete from api_keys where secret_hash <> ${hashSecret(TEST_ADMIN_KEY)}`);
+      await bootstrapKeys(database.db, TEST_ADMIN_KEY);
+      app.forgetKeys();
     },
     request,
     get: (url) => request({ method: 'GET', url }),

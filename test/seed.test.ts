@@ -1,12 +1,12 @@
 import t from 'tap';
 import { seed } from '../src/cli/seed.js';
-import { buildTestApp } from './helper.js';
+import { TEST_ADMIN_KEY, buildTestApp } from './helper.js';
 
 const api = await buildTestApp(t);
 
 t.test('the demo data set loads through the API with every quote anchored, and only once', async (t) => {
   await api.reset();
-  const first = await seed(api.app, { log: () => {} });
+  const first = await seed(api.app, { apiKey: TEST_ADMIN_KEY, log: () => {} });
   t.ok(first.sources >= 1 && first.claims >= 3 && first.attributions >= first.claims);
   const attributions = (await api.get('/v1/attributions?limit=200')).json().data;
   t.equal(attributions.length, first.attributions);
@@ -15,7 +15,7 @@ t.test('the demo data set loads through the API with every quote anchored, and o
     const source = (await api.get(`/v1/sources/${a.source_id}`)).json();
     t.equal(source.text.slice(a.selector.start, a.selector.end), a.selector.exact);
   }
-  const again = await seed(api.app, { log: () => {} });
+  const again = await seed(api.app, { apiKey: TEST_ADMIN_KEY, log: () => {} });
   t.same(again, { sources: 0, claimants: 0, claims: 0, attributions: 0 });
   t.equal((await api.get('/v1/claims?count=true')).json().total, first.claims);
 });

@@ -18,6 +18,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DataDirLockedError } from '../db/client.js';
+import { systemActor } from '../lib/actor.js';
+import { initialKeyNotice } from '../lib/keys.js';
+import { writeTransaction } from '../resources/events/queries.js';
+import { createKey, revokeKey } from '../resources/keys/queries.js';
 import { claimants, claims, sources, type ClaimantRef, type SeedAttribution, type SourceRef } from './seed-data.js';
 
 /** How many rows this call created (all zero when the data set was already there). */
@@ -160,13 +164,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Request logs of ~15 injected calls are noise here; warnings and errors still show.
   const app = await buildApp({ config, logger: { level: 'warn' } });
+  if (app.initialAdminKey) process.stdout.write(initialKeyNotice(app.initialAdminKey));
+  // A write key for this run only, revoked when it ends: the seed needs no key from the operator.
+  const seeder = await writeTransaction(app.db, (tx) => createKey(tx, systemActor, { name: 'npm run seed', scopes: ['write'] }));
   try {
-    const summary = await seed(app, { apiKey: config.CLAIMLEDGER_ADMIN_KEY });
+    const summary = await seed(app, { apiKey: seeder.secret });
     console.log(
       `created ${summary.sources} sources, ${summary.claimants} claimants, ${summary.claims} claims, ` +
         `${summary.attributions} attributions (${config.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${config.CLAIMLEDGER_DATA_DIR}`})`,
     );
   } finally {
+    await writeTransaction(app.db, (tx) => revokeKey(tx, systemActor, seeder.id));
     await app.close();
   }
 }
@@ -187,9 +195,6 @@ if (isMain()) {
   main().catch((err: unknown) => {
     if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof SeedError) {
       console.error(`claimledger seed: ${err.message}`);
-      if (err instanceof SeedError && / 401\n/.test(err.message)) {
-        console.error('hint: set CLAIMLEDGER_ADMIN_KEY to an admin key so the seed may write');
-      }
     } else {
       console.error('claimledger seed failed:', err);
     }

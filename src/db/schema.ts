@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -65,6 +65,24 @@ const xid8 = customType<{ data: string; driverData: string }>({
   dataType: () => 'xid8',
 });
 
+/** Full-text search document; only ever written by PostgreSQL (generated columns). */
+const tsvector = customType<{ data: string; driverData: string }>({
+  dataType: () => 'tsvector',
+});
+
+/**
+ * Search expressions, shared by the indexes below and the queries that must use
+ * the very same expression for the planner to pick the index (issue 4).
+ * Always the two-argument to_tsvector: the one-argument form depends on a setting,
+ * so it is not IMMUTABLE and cannot be indexed.
+ */
+export const searchExpressions = {
+  sourceDocument: (title: unknown, publisher: unknown) =>
+    sql`to_tsvector('english'::regconfig, ${title} || ' ' || coalesce(${publisher}, ''))`,
+  attributionDocument: (quote: unknown) => sql`to_tsvector('english'::regconfig, coalesce(${quote}, ''))`,
+  claimantKey: (name: unknown, aliases: unknown) => sql`claimledger_claimant_key(${name}, ${aliases})`,
+};
+
 export const sources = pgTable(
   'sources',
   {
@@ -93,6 +111,7 @@ export const sources = pgTable(
     index('sources_published_at_idx').on(t.published_at, t.id),
     index('sources_created_at_idx').on(t.created_at, t.id),
     index('sources_updated_at_idx').on(t.updated_at, t.id),
+    index('sources_search_idx').using('gin', searchExpressions.sourceDocument(t.title, t.publisher)),
   ],
 );
 
@@ -116,6 +135,7 @@ export const claimants = pgTable(
     index('claimants_kind_idx').on(t.kind, t.id),
     index('claimants_created_at_idx').on(t.created_at, t.id),
     index('claimants_updated_at_idx').on(t.updated_at, t.id),
+    index('claimants_key_trgm_idx').using('gin', sql`${searchExpressions.claimantKey(t.name, t.aliases)} gin_trgm_ops`),
   ],
 );
 
@@ -133,6 +153,11 @@ export const claims = pgTable(
     attribution_count: integer('attribution_count').notNull().default(0),
     review_count: integer('review_count').notNull().default(0),
     ...lifecycle(),
+    // Ranking reads it for every hit, so it is stored rather than recomputed per row.
+    // Never selected by the API: use `claimColumns`.
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`to_tsvector('english'::regconfig, ${claims.text})`),
   },
   (t) => [
     check('claims_text_length_check', sql`char_length(${t.text}) between 1 and 2000`),
@@ -145,6 +170,7 @@ export const claims = pgTable(
     index('claims_first_seen_at_idx').on(t.first_seen_at, t.id),
     index('claims_created_at_idx').on(t.created_at, t.id),
     index('claims_updated_at_idx').on(t.updated_at, t.id),
+    index('claims_search_idx').using('gin', t.search),
   ],
 );
 
@@ -179,6 +205,7 @@ export const attributions = pgTable(
     index('attributions_claimant_idx').on(t.claimant_id, t.id),
     index('attributions_created_at_idx').on(t.created_at, t.id),
     index('attributions_updated_at_idx').on(t.updated_at, t.id),
+    index('attributions_search_idx').using('gin', searchExpressions.attributionDocument(t.quote)),
   ],
 );
 
@@ -270,7 +297,7 @@ export const apiKeys = pgTable(
     secret_hash: text('secret_hash').notNull(),
     prefix: text('prefix').notNull(),
     last4: text('last4').notNull(),
-    scopes: text('scopes').array().notNull(),
+    scopes: text('scopes').array().$type<('read' | 'write' | 'admin')[]>().notNull(),
     expires_at: ts('expires_at'),
     revoked_at: ts('revoked_at'),
     last_used_at: ts('last_used_at'),
@@ -308,7 +335,11 @@ export const idempotencyKeys = pgTable(
 
 export type SourceRow = typeof sources.$inferSelect;
 export type ClaimantRow = typeof claimants.$inferSelect;
-export type ClaimRow = typeof claims.$inferSelect;
+/** A claim as the API sees it: without the internal search document. */
+export type ClaimRow = Omit<typeof claims.$inferSelect, 'search'>;
+const { search: _claimSearch, ...claimColumnSet } = getTableColumns(claims);
+/** Select these instead of `select()`: every column but `search` (a tsvector nobody should ship). */
+export const claimColumns = claimColumnSet;
 export type AttributionRow = typeof attributions.$inferSelect;
 export type ReviewRow = typeof reviews.$inferSelect;
 export type EventRow = typeof events.$inferSelect;

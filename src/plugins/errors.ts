@@ -121,16 +121,21 @@ function toApiError(err: FastifyError | ApiError | Error): ApiError {
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: ApiError) {
+  const { token_presented: tokenPresented, ...extra } = error.extra;
   const body = {
     type: problemType(error.code),
     title: error.title,
     status: error.status,
     detail: error.message,
     code: error.code,
-    ...error.extra,
+    ...extra,
     request_id: String(request.id),
   };
   if (error.status === 503) reply.header('retry-after', '5');
+  if (error.status === 401) {
+    // RFC 6750 §3: say which scheme to use, and whether the token presented was bad.
+    reply.header('www-authenticate', tokenPresented ? 'Bearer realm="claimledger", error="invalid_token"' : 'Bearer realm="claimledger"');
+  }
   return reply.code(error.status).type('application/problem+json').send(body);
 }
 

@@ -23,8 +23,17 @@ export default fp(
         openapi: '3.1.0',
         info: { title: 'claimledger', version: '1.0.0', description: API_DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
         servers: [{ url: '/', description: 'This server' }],
-        // No credentials are asked for yet; API keys arrive with access control.
-        security: [],
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                'An API key: `Authorization: Bearer clk_…`. Scopes: `read` (GET), `write` (changes), `admin` (keys, metrics); admin ⊇ write ⊇ read. Missing, unknown, revoked or expired keys get 401, a key without the needed scope 403.',
+            },
+          },
+        },
+        security: [{ bearerAuth: [] }],
         tags: [
           { name: 'sources', description: 'Documents claims appear in: articles, transcripts, statements, posts, reports, datasets.' },
           { name: 'claimants', description: 'People and organisations who make claims.' },
@@ -32,6 +41,7 @@ export default fp(
           { name: 'attributions', description: 'Who asserted a claim, where, and with which exact words.' },
           { name: 'reviews', description: 'Fact-check verdicts, and their schema.org ClaimReview form.' },
           { name: 'events', description: 'The append-only change log, for sync and live dashboards.' },
+          { name: 'keys', description: 'API keys (admin).' },
           { name: 'operations', description: 'Health of the service.' },
         ],
       },

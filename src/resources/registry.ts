@@ -4,6 +4,7 @@ import { attributionSchemas } from './attributions/schemas.js';
 import { claimantSchemas } from './claimants/schemas.js';
 import { claimSchemas } from './claims/schemas.js';
 import { eventSchemas } from './events/schemas.js';
+import { apiKeySchemas } from './keys/schemas.js';
 import { reviewSchemas } from './reviews/schemas.js';
 import { sourceSchemas } from './sources/schemas.js';
 
@@ -16,4 +17,5 @@ export const allSchemas = (): TSchema[] => [
   ...reviewSchemas(),
   ...claimSchemas(),
   ...eventSchemas(),
+  ...apiKeySchemas(),
 ];

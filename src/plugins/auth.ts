@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../lib/errors.js';
+import { bearerSecret, grants, hashSecret, type Scope } from '../lib/keys.js';
+import { findKeyBySecret, recordKeyUse, type KnownKey } from '../resources/keys/queries.js';
+
+/**
+ * API keys: `Authorization: Bearer <key>` on every route but the public ones.
+ * GET/HEAD need `read`, other methods `write`, key management and metrics `admin`
+ * (admin ⊇ write ⊇ read). Keys are looked up by the hash of the secret and kept
+ * in a short cache, so authentication costs no query on the hot path; a revoke
+ * made through this process takes effect at once, through another within
+ * CACHE_TTL_MS. `last_used_at` is written in batches, not once per request.
+ */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKeyId?: string;
+  }
+  interface FastifyContextConfig {
+    /** Served without a key (docs, health, the dashboard page). */
+    public?: boolean;
+    /** Scope needed instead of the one the method implies. */
+    scope?: Scope;
+  }
+  interface FastifyInstance {
+    /** Forget cached keys, e.g. right after one is revoked. */
+    forgetKeys(): void;
+  }
+}
+
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+const USE_FLUSH_MS = 60_000;
+const PUBLIC_PREFIXES = ['/docs', '/openapi.json', '/healthz', '/readyz'];
+
+export const SECURITY_SCHEME = 'bearerAuth';
+
+export function requiredScope(method: string, url: string, config: { public?: boolean; scope?: Scope }): Scope | undefined {
+  if (config.public || PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`))) return undefined;
+  if (config.scope) return config.scope;
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 'read' : 'write';
+}
+
+export default fp(
+  async function authPlugin(app: FastifyInstance) {
+    const cache = new Map<string, { key: KnownKey | undefined; at: number }>();
+    const lastUse = new Map<string, Date>();
+    app.decorate('forgetKeys', () => cache.clear());
+
+    const flush = () => recordKeyUse(app.db, lastUse).catch((err) => app.log.warn({ err }, 'could not record key use'));
+    const timer = setInterval(flush, USE_FLUSH_MS);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await flush();
+    });
+
+    // Publish each route's requirement in the OpenAPI document.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const scope = requiredScope(methods[0], route.url, route.config ?? {});
+      if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+      const schema = route.schema as Record<string, unknown>;
+      if (!scope) {
+        schema.security = [];
+        return;
+      }
+      schema.security = [{ [SECURITY_SCHEME]: [] }];
+      schema['x-required-scope'] = scope;
+      schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Needs an API key with scope \`${scope}\`${scope === 'admin' ? '' : ' (or a broader one)'}.`;
+    });
+
+    async function lookup(secret: string): Promise<KnownKey | undefined> {
+      const hash = hashSecret(secret);
+      const hit = cache.get(hash);
+      if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.key;
+      const key = await findKeyBySecret(app.db, secret);
+      if (cache.size >= CACHE_MAX) cache.clear();
+      if (key) cache.set(hash, { key, at: Date.now() });
+      return key;
+    }
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const url = request.routeOptions.url;
+      if (!url) return; // no route matched: the 404 handler answers
+      const needed = requiredScope(request.method, url, request.routeOptions.config ?? {});
+      if (!needed) return;
+      const header = request.headers.authorization;
+      const secret = bearerSecret(header);
+      if (!secret) {
+        throw new ApiError('unauthorized', header ? 'Send the key as `Authorization: Bearer <key>`.' : 'This endpoint needs an API key: `Authorization: Bearer <key>`.', {
+          token_presented: Boolean(header),
+        });
+      }
+      const key = await lookup(secret);
+      if (!key || key.revoked || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) {
+        const why = !key ? 'is not known' : key.revoked ? 'has been revoked' : 'has expired';
+        throw new ApiError('unauthorized', `The API key ${why}.`, { token_presented: true });
+      }
+      if (!grants(key.scopes, needed)) {
+        throw new ApiError('forbidden', `This request needs a key with scope \`${needed}\`; this key has ${key.scopes.map((s) => `\`${s}\``).join(', ')}.`);
+      }
+      request.apiKeyId = key.id;
+      lastUse.set(key.id, new Date());
+    });
+  },
+  { name: 'auth', dependencies: ['db'] },
+);
