@@ -9,6 +9,9 @@ import openapiPlugin from './plugins/openapi.js';
 import conditionalPlugin from './plugins/conditional.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import authPlugin from './plugins/auth.js';
+import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import securityPlugin from './plugins/security.js';
 import keysRoutes from './resources/keys/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
 import { schemaController } from './plugins/validation.js';
@@ -50,7 +53,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const ownsDatabase = !options.database;
   const database =
-    options.database ?? (await openDatabase(options.config, (err) => app.log.warn({ err }, 'idle database connection lost')));
+    options.database ??
+    (await openDatabase(options.config, (err) => app.log.warn({ err }, 'idle database connection lost')));
   if (options.migrate !== false) await runMigrations(database);
   app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY));
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
@@ -58,7 +62,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(errorsPlugin);
   await app.register(dbPlugin, { database });
   await app.register(openapiPlugin);
+  await app.register(securityPlugin, { corsOrigins: options.config.CLAIMLEDGER_CORS_ORIGINS });
   await app.register(authPlugin);
+  await app.register(rateLimitPlugin, { limit: options.config.CLAIMLEDGER_RATE_LIMIT, redisUrl: options.config.REDIS_URL });
+  await app.register(metricsPlugin);
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);
 

@@ -123,9 +123,11 @@ export async function openPglite(dataDir: string): Promise<Database> {
 }
 
 export async function openDatabase(
-  config: { DATABASE_URL?: string; CLAIMLEDGER_DATA_DIR: string },
+  config: { DATABASE_URL?: string; CLAIMLEDGER_DATA_DIR: string; CLAIMLEDGER_STATEMENT_TIMEOUT_MS?: number },
   onPoolError?: (err: Error) => void,
 ): Promise<Database> {
-  if (config.DATABASE_URL) return openPostgres({ url: config.DATABASE_URL, onPoolError });
+  if (config.DATABASE_URL) {
+    return openPostgres({ url: config.DATABASE_URL, onPoolError, statementTimeoutMs: config.CLAIMLEDGER_STATEMENT_TIMEOUT_MS });
+  }
   return openPglite(config.CLAIMLEDGER_DATA_DIR);
 }

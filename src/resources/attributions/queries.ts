@@ -71,6 +71,7 @@ export async function insertAttribution(
   claimId: string,
   body: AttributionInlineBody,
   base = 'body',
+  options: { id?: string } = {},
 ): Promise<AttributionRow> {
   const who = await resolveWho(tx, actor, body, base);
   const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
@@ -78,7 +79,7 @@ export async function insertAttribution(
   const [row] = await tx
     .insert(attributions)
     .values({
-      id: newId(),
+      id: options.id ?? newId(),
       claim_id: claimId,
       source_id: body.source_id,
       ...who,
@@ -95,12 +96,12 @@ export async function insertAttribution(
   return row;
 }
 
-export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody): Promise<AttributionRow> {
+export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody, options: { id?: string } = {}): Promise<AttributionRow> {
   const { claim_id, ...rest } = body;
   // Lock the claim: its derived fields are recomputed below, and it must not vanish meanwhile.
   const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claim_id)).for('update');
   if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
-  const row = await insertAttribution(tx, actor, claim_id, rest);
+  const row = await insertAttribution(tx, actor, claim_id, rest, 'body', options);
   await refreshClaimsDerived(tx, actor, [claim_id]);
   return row;
 }
@@ -112,14 +113,19 @@ export async function getAttribution(db: DbOrTx, id: string, options: { forUpdat
   return row;
 }
 
-export async function listAttributions(db: Db, params: AttributionListParams) {
-  const filters: (SQL | undefined)[] = [
+/** The WHERE conditions of the attribution list filters, shared by the list and the export. */
+export function attributionFilters(params: AttributionListParams): (SQL | undefined)[] {
+  return [
     params.claim_id ? eq(attributions.claim_id, params.claim_id) : undefined,
     params.source_id ? eq(attributions.source_id, params.source_id) : undefined,
     params.claimant_id ? eq(attributions.claimant_id, params.claimant_id) : undefined,
     params.kind ? eq(attributions.kind, params.kind) : undefined,
     params.stance ? eq(attributions.stance, params.stance) : undefined,
   ];
+}
+
+export async function listAttributions(db: Db, params: AttributionListParams) {
+  const filters = attributionFilters(params);
   return paginate({
     filters,
     sort: resolveSort(params.sort ?? '-created_at', sortFields),

@@ -35,13 +35,14 @@ async function refuseTakenWikidata(tx: DbOrTx, wikidataId: string | null | undef
   }
 }
 
-export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCreateBody): Promise<ClaimantRow> {
+/** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
+export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
   await refuseTakenWikidata(tx, body.wikidata_id);
   const now = new Date();
   const [row] = await tx
     .insert(claimants)
     .values({
-      id: newId(),
+      id: options.id ?? newId(),
       name: body.name,
       kind: body.kind ?? 'unknown',
       aliases: body.aliases ?? [],
@@ -82,12 +83,17 @@ export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?:
   return row;
 }
 
-export async function listClaimants(db: Db, params: ClaimantListParams) {
-  const filters: (SQL | undefined)[] = [
+/** The WHERE conditions of the claimant list filters, shared by the list and the export. */
+export function claimantFilters(params: ClaimantListParams): (SQL | undefined)[] {
+  return [
     params.kind ? eq(claimants.kind, params.kind) : undefined,
     params.wikidata_id ? eq(claimants.wikidata_id, params.wikidata_id) : undefined,
     params.name ? sameName(params.name) : undefined,
   ];
+}
+
+export async function listClaimants(db: Db, params: ClaimantListParams) {
+  const filters = claimantFilters(params);
   return paginate({
     filters,
     sort: resolveSort(params.sort ?? '-created_at', sortFields),

@@ -21,12 +21,12 @@ const sortFields: Record<string, SortField> = {
 };
 
 /** A claim with its inline attributions, all or nothing: the caller's transaction covers every row. */
-export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBody): Promise<ClaimRow> {
+export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBody, options: { id?: string } = {}): Promise<ClaimRow> {
   const now = new Date();
   const [row] = await tx
     .insert(claims)
     .values({
-      id: newId(),
+      id: options.id ?? newId(),
       text: body.text,
       language: body.language ?? null,
       topics: body.topics ?? [],
@@ -54,10 +54,11 @@ export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: bo
   return row;
 }
 
-export async function listClaims(db: Db, params: ClaimListParams) {
+/** The WHERE conditions of the claim filters, shared by the list, the stats and the export. */
+export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
   const attributedWith = (condition: SQL) =>
     sql`exists (select 1 from ${attributions} where ${attributions.claim_id} = ${claims.id} and ${condition})`;
-  const filters: (SQL | undefined)[] = [
+  return [
     params.status ? eq(claims.status, params.status) : undefined,
     params.verdict ? eq(claims.verdict, params.verdict) : undefined,
     params.claimant_id ? attributedWith(eq(attributions.claimant_id, params.claimant_id)) : undefined,
@@ -68,6 +69,10 @@ export async function listClaims(db: Db, params: ClaimListParams) {
     params.seen_to ? lt(claims.first_seen_at, new Date(params.seen_to)) : undefined,
     params.has_review === undefined ? undefined : params.has_review ? gt(claims.review_count, 0) : eq(claims.review_count, 0),
   ];
+}
+
+export async function listClaims(db: Db, params: ClaimListParams) {
+  const filters = claimFilters(params);
   return paginate({
     filters,
     sort: resolveSort(params.sort ?? '-created_at', sortFields),

@@ -1,10 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { migrationsFolder } from '../../db/migrate.js';
+import { rowsOf } from '../claims/derived.js';
 import { Type } from 'typebox';
 import { ApiError } from '../../lib/errors.js';
 import { NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { $id: 'Health' });
+
+/** How many migrations this build ships; /readyz wants them all applied. */
+const shippedMigrations = (
+  JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+).entries.length;
 
 const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addSchema(Health);
@@ -30,17 +39,22 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'getReadiness',
         tags: ['operations'],
-        summary: 'Can the service reach its database?',
+        summary: 'Can the service reach its database, with every migration applied?',
         security: [],
         querystring: NoQuery,
         response: { 200: ref(Health), ...problemResponses(400) },
       },
     },
     async () => {
+      let applied: number;
       try {
-        await app.db.execute(sql`select 1`);
+        const result = await app.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+        applied = rowsOf<{ n: number }>(result)[0].n;
       } catch {
-        throw new ApiError('unavailable');
+        throw new ApiError('unavailable', 'The database cannot be reached.');
+      }
+      if (applied < shippedMigrations) {
+        throw new ApiError('unavailable', `${shippedMigrations - applied} database migration(s) are not applied yet.`);
       }
       return { status: 'ok' as const };
     },

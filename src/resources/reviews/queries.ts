@@ -71,7 +71,13 @@ async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]
   }
 }
 
-export async function createReview(tx: DbOrTx, actor: Actor, claimId: string, body: ReviewCreateBody): Promise<ReviewWithEvidence> {
+export async function createReview(
+  tx: DbOrTx,
+  actor: Actor,
+  claimId: string,
+  body: ReviewCreateBody,
+  options: { id?: string } = {},
+): Promise<ReviewWithEvidence> {
   const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
   if (!claim) throw notFound('claim', claimId);
   const values = {
@@ -91,7 +97,7 @@ export async function createReview(tx: DbOrTx, actor: Actor, claimId: string, bo
   const now = new Date();
   const [row] = await tx
     .insert(reviews)
-    .values({ id: newId(), claim_id: claimId, ...values, created_at: now, updated_at: now })
+    .values({ id: options.id ?? newId(), claim_id: claimId, ...values, created_at: now, updated_at: now })
     .returning();
   await writeEvidence(tx, row.id, body.evidence ?? []);
   const [created] = await withEvidence(tx, [row]);
@@ -107,14 +113,19 @@ export async function getReview(db: DbOrTx, id: string, options: { forUpdate?: b
   return (await withEvidence(db, [row]))[0];
 }
 
-export async function listReviews(db: Db, params: ReviewListParams) {
-  const filters: (SQL | undefined)[] = [
+/** The WHERE conditions of the review list filters, shared by the list and the export. */
+export function reviewFilters(params: ReviewListParams): (SQL | undefined)[] {
+  return [
     params.claim_id ? eq(reviews.claim_id, params.claim_id) : undefined,
     params.verdict ? eq(reviews.verdict, params.verdict) : undefined,
     params.reviewer_name ? eq(reviews.reviewer_name, params.reviewer_name) : undefined,
     params.published_from ? gte(reviews.published_at, new Date(params.published_from)) : undefined,
     params.published_to ? lt(reviews.published_at, new Date(params.published_to)) : undefined,
   ];
+}
+
+export async function listReviews(db: Db, params: ReviewListParams) {
+  const filters = reviewFilters(params);
   const page = await paginate({
     filters,
     sort: resolveSort(params.sort ?? '-created_at', sortFields),

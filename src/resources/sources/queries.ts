@@ -22,7 +22,7 @@ const sortFields: Record<string, SortField> = {
   title: { column: sources.title, cast: 'text', nullable: false },
 };
 
-function urlOrRefuse(url: string | null | undefined, path = 'body.url'): string | null {
+export function urlOrRefuse(url: string | null | undefined, path = 'body.url'): string | null {
   if (url === undefined || url === null) return null;
   const normalised = normaliseSourceUrl(url);
   if (!normalised) {
@@ -34,12 +34,12 @@ function urlOrRefuse(url: string | null | undefined, path = 'body.url'): string 
 }
 
 /** What the change log keeps of a source: everything but the (possibly 1 MiB) text. */
-function snapshot(row: SourceRow) {
+export function snapshot(row: SourceRow) {
   const { text: _t, ...rest } = row;
   return rest;
 }
 
-function textFields(text: string | null | undefined) {
+export function textFields(text: string | null | undefined) {
   if (text === undefined || text === null) return { text: null, text_length: null, content_sha256: null };
   return { text, text_length: text.length, content_sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
@@ -55,13 +55,14 @@ async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string)
   }
 }
 
-export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody): Promise<SourceRow> {
+/** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
+export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
   const url = urlOrRefuse(body.url);
   const now = new Date();
   const [row] = await tx
     .insert(sources)
     .values({
-      id: newId(),
+      id: options.id ?? newId(),
       kind: body.kind,
       url,
       title: body.title,
@@ -92,14 +93,19 @@ export async function getSource(db: DbOrTx, id: string, options: { forUpdate?: b
   return row;
 }
 
-export async function listSources(db: Db, params: SourceListParams) {
-  const filters: (SQL | undefined)[] = [
+/** The WHERE conditions of the source list filters, shared by the list and the export. */
+export function sourceFilters(params: SourceListParams): (SQL | undefined)[] {
+  return [
     params.kind ? eq(sources.kind, params.kind) : undefined,
     params.publisher ? eq(sources.publisher, params.publisher) : undefined,
     params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query.url')!) : undefined,
     params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
     params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
   ];
+}
+
+export async function listSources(db: Db, params: SourceListParams) {
+  const filters = sourceFilters(params);
   return paginate({
     filters,
     sort: resolveSort(params.sort ?? '-created_at', sortFields),

@@ -1,0 +1,41 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import { ApiError } from '../lib/errors.js';
+import { requiredScope } from './auth.js';
+
+/**
+ * Per-key rate limiting (OWASP API4): `limit` requests a minute for each API key,
+ * counted in memory for one process or in Redis (REDIS_URL) so several processes
+ * share one budget. Answers carry the IETF draft `RateLimit-*` headers; a 429
+ * carries `Retry-After`. Public routes (docs, health) are not limited. If Redis is
+ * unreachable requests are let through rather than refused.
+ */
+export default fp(
+  async function rateLimitPlugin(app: FastifyInstance, opts: { limit: number; redisUrl?: string }) {
+    const redis = opts.redisUrl
+      ? new Redis(opts.redisUrl, { connectTimeout: 1_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+      : undefined;
+    redis?.on('error', (err) => app.log.warn({ err: err.message }, 'rate-limit store unreachable'));
+    if (redis) app.addHook('onClose', async () => void redis.disconnect());
+
+    await app.register(rateLimit, {
+      global: true,
+      max: opts.limit,
+      timeWindow: 60_000,
+      redis,
+      nameSpace: 'claimledger-rl:',
+      skipOnError: true,
+      enableDraftSpec: true,
+      keyGenerator: (request) => (request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`),
+      allowList: (request) => {
+        const url = request.routeOptions.url;
+        return !url || requiredScope(request.method, url, request.routeOptions.config ?? {}) === undefined;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new ApiError('rate_limited', `This key may make ${context.max} requests a minute; retry in ${context.after}.`),
+    });
+  },
+  { name: 'rate-limit', dependencies: ['auth'] },
+);
