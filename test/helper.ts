@@ -58,10 +58,10 @@ export interface TestApp {
   del(url: string): Promise<LightMyRequestResponse>;
 }
 
-/** Builds the app on a fresh database and closes both when the tap test ends. */
-export async function buildTestApp(t: { teardown(fn: () => unknown): void }): Promise<TestApp> {
+/** Builds the app on a fresh database (settings as environment variables in `env`) and closes both when the tap test ends. */
+export async function buildTestApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await openTestDatabase();
-  const app = await buildApp({ config: loadConfig({ CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY }), database, migrate: false });
+  const app = await buildApp({ config: loadConfig({ CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY, ...env }), database, migrate: false });
   t.teardown(async () => {
     await app.close();
     await database.close();

@@ -7,9 +7,9 @@ import { pgliteExtensions, wrapPglite } from '../db/client.js';
 
 /** The OpenAPI document exactly as the service serves it at /openapi.json, pretty-printed. */
 export async function renderOpenApi(): Promise<string> {
-  // The document depends on the routes only; an empty in-memory database is enough to build them.
+  // The document depends on the routes only; a fresh in-memory database is enough to build them.
   const database = wrapPglite(await PGlite.create({ extensions: pgliteExtensions }));
-  const app = await buildApp({ config: loadConfig({}), database, migrate: false });
+  const app = await buildApp({ config: loadConfig({}), database });
   try {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     return `${JSON.stringify(res.json(), null, 2)}\n`;

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Forget cached keys, e.g. right after one is revoked. */
     forgetKeys(): void;
+    /** Write the pending `last_used_at` times now (they are otherwise written once a minute). */
+    flushKeyUse(): Promise<void>;
   }
 }
 
@@ -49,6 +51,7 @@ export default fp(
     app.decorate('forgetKeys', () => cache.clear());
 
     const flush = () => recordKeyUse(app.db, lastUse).catch((err) => app.log.warn({ err }, 'could not record key use'));
+    app.decorate('flushKeyUse', flush);
     const timer = setInterval(flush, USE_FLUSH_MS);
     timer.unref();
     app.addHook('onClose', async () => {

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { allSchemas } from '../resources/registry.js';
+import { completeDocument } from './openapi-document.js';
 
 export const API_DESCRIPTION = `claimledger tracks factual claims: who said what, in which source, with which exact words, and what fact-checkers concluded.
 
@@ -22,7 +23,8 @@ export default fp(
       openapi: {
         openapi: '3.1.0',
         info: { title: 'claimledger', version: '1.0.0', description: API_DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
-        servers: [{ url: '/', description: 'This server' }],
+        // The server that serves this document, whatever its environment (local, staging or production).
+        servers: [{ url: '/', description: 'This claimledger server (local, staging or production: wherever it runs)', 'x-internal': false }],
         components: {
           securitySchemes: {
             bearerAuth: {
@@ -45,6 +47,7 @@ export default fp(
           { name: 'operations', description: 'Health of the service.' },
         ],
       },
+      transformObject: ({ openapiObject }) => completeDocument(openapiObject as Record<string, unknown>) as typeof openapiObject,
       // Name components after their $id (`Problem`, `Claim`) instead of def-0, def-1.
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

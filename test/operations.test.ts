@@ -1,0 +1,53 @@
+import t from 'tap';
+import { buildTestApp } from './helper.js';
+
+const api = await buildTestApp(t, { CLAIMLEDGER_CORS_ORIGINS: 'https://desk.example, https://dash.example' });
+
+t.test('health and readiness answer without a key', async (t) => {
+  const health = await api.request({ method: 'GET', url: '/healthz', headers: { authorization: null as never } });
+  t.same(health.json(), { status: 'ok' });
+  const ready = await api.request({ method: 'GET', url: '/readyz', headers: { authorization: null as never } });
+  t.equal(ready.statusCode, 200, 'database reachable and all migrations applied');
+});
+
+t.test('every answer carries security headers and its request id, which problem+json repeats', async (t) => {
+  await api.reset();
+  const res = await api.get('/v1/claims/0190f3a4-1b2c-7d3e-8f40-123456789abc');
+  t.equal(res.statusCode, 404);
+  t.match(res.headers['content-security-policy'], /default-src 'self'/);
+  t.equal(res.headers['x-content-type-options'], 'nosniff');
+  t.ok(res.headers['strict-transport-security']);
+  t.equal(res.headers['x-request-id'], res.json().request_id);
+  const given = await api.request({ method: 'GET', url: '/v1/claims', headers: { 'x-request-id': 'desk-42' } });
+  t.equal(given.headers['x-request-id'], 'desk-42', 'a caller’s request id is kept');
+});
+
+t.test('CORS answers only the configured origins', async (t) => {
+  const preflight = (origin: string) =>
+    api.request({
+      method: 'OPTIONS',
+      url: '/v1/claims',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+  const allowed = await preflight('https://desk.example');
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://desk.example');
+  t.match(allowed.headers['access-control-allow-headers'], /authorization/);
+  const other = await preflight('https://evil.example');
+  t.notOk(other.headers['access-control-allow-origin']);
+});
+
+t.test('/metrics needs an admin key and reports requests by route and status, the pool and event-loop lag', async (t) => {
+  await api.reset();
+  await api.get('/v1/claims');
+  await api.get('/v1/claims/not-a-uuid');
+  const anonymous = await api.request({ method: 'GET', url: '/metrics', headers: { authorization: null as never } });
+  t.equal(anonymous.statusCode, 401);
+  const res = await api.get('/metrics');
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/plain/);
+  t.match(res.body, /http_requests_total\{method="GET",route="\/v1\/claims",status="200"\} \d+/);
+  t.match(res.body, /http_requests_total\{method="GET",route="\/v1\/claims\/:id",status="400"\} 1/);
+  t.match(res.body, /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/claims",status="200"\}/);
+  t.match(res.body, /nodejs_eventloop_lag_seconds/);
+  t.match(res.body, /# HELP db_pool_connections/);
+});
