@@ -4,7 +4,8 @@ import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import type { Config } from './config.js';
 import dbPlugin from './plugins/db.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { sendProblem, toApiError } from './plugins/errors.js';
+import { assertSaneJson } from './lib/json-checks.js';
 import openapiPlugin from './plugins/openapi.js';
 import conditionalPlugin from './plugins/conditional.js';
 import idempotencyPlugin from './plugins/idempotency.js';
@@ -13,6 +14,7 @@ import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityPlugin from './plugins/security.js';
 import keysRoutes from './resources/keys/routes.js';
+import extractRoutes from './resources/extract/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
 import { schemaController } from './plugins/validation.js';
 import operationsRoutes from './resources/operations/routes.js';
@@ -22,6 +24,10 @@ import claimsRoutes from './resources/claims/routes.js';
 import attributionsRoutes from './resources/attributions/routes.js';
 import eventsRoutes from './resources/events/routes.js';
 import reviewsRoutes from './resources/reviews/routes.js';
+import statsRoutes from './resources/stats/routes.js';
+import bulkRoutes from './resources/bulk/routes.js';
+import exportRoutes from './resources/export/routes.js';
+import dashboardRoutes from './resources/dashboard/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,8 +54,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: {} },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Malformed URLs (bad percent-encoding, over-long parameters) answer problem+json like everything else.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, toApiError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are JSON (or, where a route says so, NDJSON): text/plain is 415, not parsed.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined && typeof request.body === 'object') assertSaneJson(request.body);
+  });
 
   const ownsDatabase = !options.database;
   const database =
@@ -73,10 +87,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sourcesRoutes, { prefix: '/v1' });
   await app.register(claimantsRoutes, { prefix: '/v1' });
   await app.register(claimsRoutes, { prefix: '/v1' });
+  await app.register((await import('./resources/claims/match-routes.js')).default, { prefix: '/v1' });
   await app.register(attributionsRoutes, { prefix: '/v1' });
   await app.register(reviewsRoutes, { prefix: '/v1' });
   await app.register(eventsRoutes, { prefix: '/v1' });
   await app.register(keysRoutes, { prefix: '/v1' });
+  await app.register(statsRoutes, { prefix: '/v1' });
+  await app.register(bulkRoutes, { prefix: '/v1' });
+  await app.register(exportRoutes, { prefix: '/v1' });
+  await app.register(dashboardRoutes);
+  await app.register(extractRoutes, { prefix: '/v1' });
 
   return app;
 }

@@ -19,11 +19,15 @@ export const ConfigSchema = Type.Object({
   /** Server-side limit for one SQL statement; the client gives up shortly after. */
   CLAIMLEDGER_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  /** Processes serving requests (src/cluster.ts); unset: one per core with DATABASE_URL, always 1 with the embedded database. */
+  CLAIMLEDGER_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(ConfigSchema.properties);
@@ -33,12 +37,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
+  // Value.Convert would truncate "3.5" to 3: integer settings must be written as integers.
+  const problems: string[] = [];
+  for (const [name, schema] of Object.entries(ConfigSchema.properties)) {
+    if ((schema as { type?: string }).type === 'integer' && raw[name] !== undefined && !/^\d+$/.test(String(raw[name]))) {
+      problems.push(`${name} must be a whole number, not "${String(raw[name])}"`);
+      delete raw[name];
+    }
+  }
   const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
   if (!Value.Check(ConfigSchema, withDefaults)) {
-    const problems = [...Value.Errors(ConfigSchema, withDefaults)]
-      .map((e) => `${e.instancePath.slice(1) || '(config)'} ${e.message}`)
-      .join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
+    for (const e of Value.Errors(ConfigSchema, withDefaults)) problems.push(`${e.instancePath.slice(1) || '(config)'} ${e.message}`);
   }
+  if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return withDefaults as Config;
 }

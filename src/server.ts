@@ -1,13 +1,19 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import cluster from 'node:cluster';
+import { runPrimary, workerPlan } from './cluster.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/client.js';
 import { initialKeyNotice } from './lib/keys.js';
 
 /** The process: configuration, logging, listening, and a graceful exit. */
 async function main() {
   const config = loadConfig();
-  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } });
+  // Several workers (src/cluster.ts): this is the primary, which prepares the database and forks them.
+  const plan = workerPlan(config);
+  if (cluster.isPrimary && plan.count > 1) return runPrimary({ workers: plan.count, prepare: () => prepareDatabase(config) });
+  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] }, migrate: !cluster.isWorker });
+  if (plan.note) app.log.warn(plan.note);
   if (app.initialAdminKey) {
     // Printed once, on the terminal rather than in the logs: there is no other copy.
     process.stdout.write(initialKeyNotice(app.initialAdminKey));
@@ -21,6 +27,13 @@ async function main() {
 
   await app.listen({ host: config.HOST, port: config.PORT });
   app.log.info(`docs at http://${config.HOST}:${config.PORT}/docs (${config.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${config.CLAIMLEDGER_DATA_DIR}`})`);
+}
+
+/** Migrations and the first admin key, once, before the workers start. */
+async function prepareDatabase(config: Config) {
+  const app = await buildApp({ config, logger: { level: config.LOG_LEVEL } });
+  if (app.initialAdminKey) process.stdout.write(initialKeyNotice(app.initialAdminKey));
+  await app.close();
 }
 
 main().catch((err) => {

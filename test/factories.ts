@@ -60,3 +60,52 @@ export async function eventsOf(app: TestApp, entityId?: string): Promise<Json[]>
   );
   return ((res as { rows?: Json[] }).rows ?? (res as unknown as Json[])) as Json[];
 }
+
+/** The content type every error answer carries (RFC 9457). */
+export const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
+
+type Equal = { equal(...args: any[]): unknown }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Asserts an RFC 9457 problem answer (status, content type, `code`) and returns its body. */
+export function expectProblem(
+  t: Equal,
+  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
+  status: number,
+  code: string,
+): Json {
+  t.equal(res.statusCode, status, `answers ${status}`);
+  t.equal(res.headers['content-type'], PROBLEM_JSON, 'as application/problem+json');
+  const body = res.json() as Json;
+  t.equal(body.code, code, `with code ${code}`);
+  t.equal(body.status, status, 'and the status in the body');
+  return body;
+}
+
+/** `total` of a list (`?count=true`), e.g. `countOf(api, '/v1/claims?status=in_review')`. */
+export async function countOf(app: TestApp, path: string): Promise<number> {
+  const res = await app.get(`${path}${path.includes('?') ? '&' : '?'}count=true&limit=1`);
+  if (res.statusCode !== 200) throw new Error(`counting ${path} answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as Json).total as number;
+}
+
+/** The rows of every table the API lists, counted through HTTP, to show that a refused write changed nothing. */
+export async function countAll(app: TestApp): Promise<Record<'sources' | 'claimants' | 'claims' | 'attributions', number>> {
+  return {
+    sources: await countOf(app, '/v1/sources'),
+    claimants: await countOf(app, '/v1/claimants'),
+    claims: await countOf(app, '/v1/claims'),
+    attributions: await countOf(app, '/v1/attributions'),
+  };
+}
+
+/** `[type, entity_id]` of every event, oldest first; compact enough to compare whole logs. */
+export async function eventLog(app: TestApp, entityId?: string): Promise<[string, string][]> {
+  return (await eventsOf(app, entityId)).map((e) => [e.type as string, e.entity_id as string]);
+}
+
+/** The ids of a list's rows, in order. */
+export const idsOf = (res: { json(): unknown }): string[] => ((res.json() as Json).data as Json[]).map((row) => row.id as string);
+
+/** A query string from an object, percent-encoded (`+`, `:` and spaces in timestamps and names). */
+export const qs = (params: Record<string, string | number | boolean>): string =>
+  new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, wrapPglite, type Database } from '../src/db/client.js';
 import { hashSecret } from '../src/lib/keys.js';
 import { bootstrapKeys } from '../src/resources/keys/queries.js';
-import { PGLITE_TEMPLATE, TEMPLATE_DB, adminUrl, testServerUrl } from './targets.js';
+import { PGLITE_TEMPLATE, adminUrl, templateDb, testServerUrl } from './targets.js';
 
 export const backend = testServerUrl() ? 'postgres' : 'pglite';
 
@@ -28,7 +28,7 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
   const name = `claimledger_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
   await admin.connect();
-  await admin.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+  await admin.query(`create database "${name}" template "${templateDb()}"`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

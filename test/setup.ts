@@ -4,24 +4,28 @@
  * - PostgreSQL (CLAIMLEDGER_TEST_DATABASE_URL set): a template database.
  * - PGlite (default): a gzipped data directory dump (initdb is slow in WASM).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, pgliteExtensions, wrapPglite } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { PGLITE_TEMPLATE, TEMPLATE_DB, adminUrl, testServerUrl } from './targets.js';
+import { PGLITE_TEMPLATE, PG_TEMPLATE_FILE, adminUrl, testServerUrl } from './targets.js';
 
 const serverUrl = testServerUrl();
 if (serverUrl) {
   const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
   await admin.connect();
-  // Leftovers of an earlier run: the template and the per-file clones.
-  const old = await admin.query(`select datname from pg_database where datname like 'claimledger_test_%'`);
-  for (const { datname } of old.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
-  await admin.query(`create database "${TEMPLATE_DB}"`);
+  mkdirSync('.tap', { recursive: true });
+  // The previous run's template goes; other runs' databases (a colleague's suite on the same server) stay.
+  if (existsSync(PG_TEMPLATE_FILE)) {
+    await admin.query(`drop database if exists "${readFileSync(PG_TEMPLATE_FILE, 'utf8').trim()}" with (force)`).catch(() => {});
+  }
+  const template = `claimledger_test_template_${Date.now()}_${process.pid}`;
+  await admin.query(`create database "${template}"`);
   await admin.end();
+  writeFileSync(PG_TEMPLATE_FILE, template);
   const url = new URL(serverUrl);
-  url.pathname = `/${TEMPLATE_DB}`;
+  url.pathname = `/${template}`;
   const database = openPostgres({ url: url.toString() });
   await runMigrations(database);
   await database.close();

@@ -1,6 +1,11 @@
 /** Where the suite's databases live; shared by test/setup.ts and test/helper.ts. */
-export const TEMPLATE_DB = 'claimledger_test_template';
+import { readFileSync } from 'node:fs';
+
 export const PGLITE_TEMPLATE = '.tap/pglite-template.tar.gz';
+/** Holds the name of this run's template database (each run makes its own, so runs never drop each other's). */
+export const PG_TEMPLATE_FILE = '.tap/pg-template-name';
+
+export const templateDb = () => readFileSync(PG_TEMPLATE_FILE, 'utf8').trim();
 
 /** Set to a PostgreSQL URL to run the suite on a server; unset runs it on the embedded PGlite. */
 export const testServerUrl = () => process.env.CLAIMLEDGER_TEST_DATABASE_URL || undefined;

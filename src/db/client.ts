@@ -48,6 +48,10 @@ export function openPostgres(options: PostgresOptions): Database {
   // Without a listener, a backend terminated while idle (a restart, pg_terminate_backend)
   // emits 'error' on the pool and takes the whole process down.
   pool.on('error', (err) => options.onPoolError?.(err));
+  // pg-pool removes that listener while a client is checked out (a transaction between
+  // two statements): a backend terminated then would be an uncaught 'error' too. The
+  // transaction's next statement fails and rolls back; the process must not.
+  pool.on('connect', (client) => client.on('error', (err) => options.onPoolError?.(err)));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return { db, kind: 'postgres', pool, close: () => pool.end() };
 }

@@ -80,7 +80,6 @@ export const searchExpressions = {
   sourceDocument: (title: unknown, publisher: unknown) =>
     sql`to_tsvector('english'::regconfig, ${title} || ' ' || coalesce(${publisher}, ''))`,
   attributionDocument: (quote: unknown) => sql`to_tsvector('english'::regconfig, coalesce(${quote}, ''))`,
-  claimantKey: (name: unknown, aliases: unknown) => sql`claimledger_claimant_key(${name}, ${aliases})`,
 };
 
 export const sources = pgTable(
@@ -126,6 +125,15 @@ export const claimants = pgTable(
     wikidata_id: text('wikidata_id'),
     url: text('url'),
     ...lifecycle(),
+    // Claimant lookup (migrations/0002): every name folded, and all of them as one
+    // trigram-indexed key. Never selected by the API: use `claimantColumns`.
+    lookup_names: text('lookup_names')
+      .array()
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`claimledger_fold_names(${claimants.name}, ${claimants.aliases})`),
+    lookup_key: text('lookup_key')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`claimledger_claimant_key(${claimants.name}, ${claimants.aliases})`),
   },
   (t) => [
     check('claimants_kind_check', inList('kind', CLAIMANT_KINDS)),
@@ -135,7 +143,7 @@ export const claimants = pgTable(
     index('claimants_kind_idx').on(t.kind, t.id),
     index('claimants_created_at_idx').on(t.created_at, t.id),
     index('claimants_updated_at_idx').on(t.updated_at, t.id),
-    index('claimants_key_trgm_idx').using('gin', sql`${searchExpressions.claimantKey(t.name, t.aliases)} gin_trgm_ops`),
+    index('claimants_lookup_key_idx').using('gin', t.lookup_key.op('gin_trgm_ops')),
   ],
 );
 
@@ -334,7 +342,11 @@ export const idempotencyKeys = pgTable(
 );
 
 export type SourceRow = typeof sources.$inferSelect;
-export type ClaimantRow = typeof claimants.$inferSelect;
+/** A claimant as the API sees it: without the internal lookup columns. */
+export type ClaimantRow = Omit<typeof claimants.$inferSelect, 'lookup_names' | 'lookup_key'>;
+const { lookup_names: _lookupNames, lookup_key: _lookupKey, ...claimantColumnSet } = getTableColumns(claimants);
+/** Select these instead of `select()`: every column but the lookup ones. */
+export const claimantColumns = claimantColumnSet;
 /** A claim as the API sees it: without the internal search document. */
 export type ClaimRow = Omit<typeof claims.$inferSelect, 'search'>;
 const { search: _claimSearch, ...claimColumnSet } = getTableColumns(claims);

@@ -34,7 +34,8 @@ export const VERDICT_LABELS: Record<string, string> = {
   unverifiable: 'Unverifiable',
 };
 
-const ORGANISATION_KINDS = new Set(['organization', 'government', 'media']);
+// A group ("city officials") speaks as a body, so it is an Organization too.
+const ORGANISATION_KINDS = new Set(['organization', 'government', 'media', 'group']);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 

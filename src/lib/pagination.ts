@@ -1,4 +1,4 @@
-import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, getTableName, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -28,10 +28,18 @@ export interface ResolvedSort {
 }
 
 interface CursorPayload {
+  /** The list (table) it belongs to. */
+  l: string;
   s: string;
   v: string | number | null;
   id: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Exactly what encodeCursor writes (Date#toISOString): nothing else is a cursor of ours.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const listOf = (sort: ResolvedSort) => getTableName(sort.field.column.table);
 
 /** Query parameters every list takes. */
 export function listQueryProperties(sortNames: string[], defaultSort: string) {
@@ -55,6 +63,7 @@ export function resolveSort(sort: string, fields: Record<string, SortField>): Re
 export function encodeCursor(sort: ResolvedSort, row: Record<string, unknown>, idKey = 'id'): string {
   const value = row[sortKey(sort)];
   const payload: CursorPayload = {
+    l: listOf(sort),
     s: sort.name,
     v: value instanceof Date ? value.toISOString() : (value as string | number | null) ?? null,
     id: String(row[idKey]),
@@ -69,16 +78,17 @@ export function decodeCursor(cursor: string, sort: ResolvedSort): CursorPayload 
   } catch {
     throw invalidCursor('cannot be decoded');
   }
-  if (!payload || typeof payload !== 'object' || typeof payload.id !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.id)) {
+  if (!payload || typeof payload !== 'object' || typeof payload.id !== 'string' || !UUID.test(payload.id)) {
     throw invalidCursor('cannot be decoded');
   }
+  if (payload.l !== listOf(sort)) throw invalidCursor('belongs to another list');
   if (payload.s !== sort.name) throw invalidCursor(`was made for sort=${String(payload.s)}; pass the same sort or start again`);
   const v = payload.v;
   const okValue =
     v === null ||
-    (sort.field.cast === 'integer' && Number.isInteger(v)) ||
-    (sort.field.cast === 'text' && typeof v === 'string') ||
-    (sort.field.cast === 'timestamptz' && typeof v === 'string' && !Number.isNaN(Date.parse(v)));
+    (sort.field.cast === 'integer' && Number.isSafeInteger(v) && Math.abs(v as number) <= 2 ** 31) ||
+    (sort.field.cast === 'text' && typeof v === 'string' && v.length <= 1000) ||
+    (sort.field.cast === 'timestamptz' && typeof v === 'string' && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)));
   if (!okValue) throw invalidCursor('cannot be decoded');
   return payload;
 }

@@ -90,7 +90,7 @@ function fieldErrors(err: FastifyError): FieldError[] {
   });
 }
 
-function toApiError(err: FastifyError | ApiError | Error): ApiError {
+export function toApiError(err: FastifyError | ApiError | Error): ApiError {
   if (err instanceof ApiError) return err;
   const fe = err as FastifyError;
   if (fe.validation) {

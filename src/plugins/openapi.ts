@@ -24,7 +24,7 @@ export default fp(
         openapi: '3.1.0',
         info: { title: 'claimledger', version: '1.0.0', description: API_DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
         // The server that serves this document, whatever its environment (local, staging or production).
-        servers: [{ url: '/', description: 'This claimledger server (local, staging or production: wherever it runs)', 'x-internal': false }],
+        servers: [{ url: '/', description: 'This claimledger server (local, staging or production: wherever it runs)', ...{ 'x-internal': false } }],
         components: {
           securitySchemes: {
             bearerAuth: {
@@ -43,11 +43,15 @@ export default fp(
           { name: 'attributions', description: 'Who asserted a claim, where, and with which exact words.' },
           { name: 'reviews', description: 'Fact-check verdicts, and their schema.org ClaimReview form.' },
           { name: 'events', description: 'The append-only change log, for sync and live dashboards.' },
+          { name: 'stats', description: 'Counts for dashboards.' },
+          { name: 'bulk', description: 'NDJSON import and streaming export.' },
+          { name: 'extract', description: 'Candidate claims and attributions found in a text, ready to confirm.' },
           { name: 'keys', description: 'API keys (admin).' },
           { name: 'operations', description: 'Health of the service.' },
         ],
       },
-      transformObject: ({ openapiObject }) => completeDocument(openapiObject as Record<string, unknown>) as typeof openapiObject,
+      transformObject: (documentObject) =>
+        completeDocument((documentObject as unknown as { openapiObject: Record<string, unknown> }).openapiObject) as never,
       // Name components after their $id (`Problem`, `Claim`) instead of def-0, def-1.
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

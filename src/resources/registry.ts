@@ -7,6 +7,9 @@ import { eventSchemas } from './events/schemas.js';
 import { apiKeySchemas } from './keys/schemas.js';
 import { reviewSchemas } from './reviews/schemas.js';
 import { sourceSchemas } from './sources/schemas.js';
+import { statsSchemas } from './stats/schemas.js';
+import { bulkSchemas } from './bulk/schemas.js';
+import { extractSchemas } from './extract/schemas.js';
 
 /** Every named schema, registered once so routes and the OpenAPI document refer to them by `$id`. */
 export const allSchemas = (): TSchema[] => [
@@ -18,4 +21,7 @@ export const allSchemas = (): TSchema[] => [
   ...claimSchemas(),
   ...eventSchemas(),
   ...apiKeySchemas(),
+  ...statsSchemas(),
+  ...bulkSchemas(),
+  ...extractSchemas(),
 ];

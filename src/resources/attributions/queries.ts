@@ -1,15 +1,17 @@
 import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { attributions, claimants, claims, reviewEvidence, sources, type AttributionRow } from '../../db/schema.js';
+import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { anchorQuote } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { recordEvent, recordUpdate } from '../events/queries.js';
+import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
+import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { resolveClaimantByName } from '../claimants/queries.js';
+import { dropEvidenceOfSource } from '../reviews/queries.js';
 import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
 
 const sortFields: Record<string, SortField> = {
@@ -121,10 +123,18 @@ export function attributionFilters(params: AttributionListParams): (SQL | undefi
     params.claimant_id ? eq(attributions.claimant_id, params.claimant_id) : undefined,
     params.kind ? eq(attributions.kind, params.kind) : undefined,
     params.stance ? eq(attributions.stance, params.stance) : undefined,
+    params.q !== undefined ? sql`${quoteDocument} @@ ${webSearch(params.q)}` : undefined,
   ];
 }
 
+/** The indexed search document of an attribution (attributions_search_idx): its quote. */
+const quoteDocument = searchExpressions.attributionDocument(attributions.quote);
+
 export async function listAttributions(db: Db, params: AttributionListParams) {
+  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
+    return searchAttributions(db, params.q, attributionFilters({ ...params, q: undefined }), params);
+  }
+  if (params.sort === RANK_SORT) throw rankNeedsQ();
   const filters = attributionFilters(params);
   return paginate({
     filters,
@@ -137,6 +147,31 @@ export async function listAttributions(db: Db, params: AttributionListParams) {
   });
 }
 
+/** `q` on attributions: full text over quotes, best first (lib/search.ts), with a highlight of the quote. */
+async function searchAttributions(db: Db, q: string, filters: (SQL | undefined)[], params: AttributionListParams) {
+  const query = webSearch(q);
+  const where = and(...filters);
+  const { hits, next_cursor } = await rankedSearchPage(
+    db,
+    { list: 'attributions', table: sql`${attributions}`, id: sql`${attributions.id}`, document: quoteDocument, query, where },
+    { q, cursor: params.cursor, limit: params.limit },
+  );
+  const rows = hits.length
+    ? await db
+        .select({ ...getTableColumns(attributions), highlight: sql<string>`${headline(attributions.quote, query)}` })
+        .from(attributions)
+        .where(inArray(attributions.id, hits.map((h) => h.id)))
+    : [];
+  const page: { data: (AttributionRow & { rank: number; highlight: string })[]; next_cursor: string | null; total?: number } = {
+    data: inHitOrder(hits, rows),
+    next_cursor,
+  };
+  if (params.count) {
+    page.total = (await db.select({ n: count() }).from(attributions).where(and(sql`${quoteDocument} @@ ${query}`, where)))[0].n;
+  }
+  return page;
+}
+
 export async function updateAttribution(
   tx: DbOrTx,
   actor: Actor,
@@ -146,6 +181,9 @@ export async function updateAttribution(
 ): Promise<AttributionRow> {
   const before = await getAttribution(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
+  if (patch.claimant_id != null && patch.claimant_name !== undefined) {
+    throw fieldError('body.claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
+  }
   if (patch.claim_id && patch.claim_id !== before.claim_id) {
     const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, patch.claim_id)).for('update');
     if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
@@ -179,7 +217,7 @@ export async function updateAttribution(
     said_at: patch.said_at !== undefined ? (patch.said_at ? new Date(patch.said_at) : null) : before.said_at,
     ...anchoring,
   };
-  const changed = Object.entries(next).some(([k, v]) => JSON.stringify(before[k as keyof AttributionRow]) !== JSON.stringify(v));
+  const changed = hasChanges(before, next);
   if (!changed) return before;
   const [after] = await tx
     .update(attributions)
@@ -223,15 +261,9 @@ export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owne
   }
   await refreshClaimsDerived(tx, actor, gone.map((r) => r.claim_id));
   if ('sourceId' in owner) {
-    const evidence = await tx.delete(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId)).returning();
-    for (const reviewId of new Set(evidence.map((e) => e.review_id))) {
-      await recordEvent(tx, actor, {
-        action: 'updated',
-        entityType: 'review',
-        entityId: reviewId,
-        before: { evidence_removed: evidence.filter((e) => e.review_id === reviewId) },
-        after: { evidence_removed_with_source: owner.sourceId },
-      });
+    const cited = await tx.select({ review_id: reviewEvidence.review_id }).from(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId));
+    for (const reviewId of new Set(cited.map((e) => e.review_id))) {
+      await dropEvidenceOfSource(tx, actor, reviewId, owner.sourceId);
     }
   }
 }
@@ -289,7 +321,7 @@ export async function embedInAttributions(db: DbOrTx, rows: AttributionRow[], in
   if (rows.length === 0 || include.length === 0) return out;
   const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((i) => [i.id, i]));
   if (include.includes('claim')) {
-    const found = byId(await db.select().from(claims).where(inArray(claims.id, [...new Set(rows.map((r) => r.claim_id))])));
+    const found = byId(await db.select(claimColumns).from(claims).where(inArray(claims.id, [...new Set(rows.map((r) => r.claim_id))])));
     for (const a of out) a.claim = found.get(a.claim_id);
   }
   if (include.includes('source')) {
@@ -299,7 +331,7 @@ export async function embedInAttributions(db: DbOrTx, rows: AttributionRow[], in
   }
   if (include.includes('claimant')) {
     const ids = [...new Set(rows.map((r) => r.claimant_id).filter((id): id is string => id !== null))];
-    const found = byId(ids.length ? await db.select().from(claimants).where(inArray(claimants.id, ids)) : []);
+    const found = byId(ids.length ? await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, ids)) : []);
     for (const a of out) a.claimant = a.claimant_id ? (found.get(a.claimant_id) ?? null) : null;
   }
   return out;

@@ -28,7 +28,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The `quote` is anchored in the source text (forgiving whitespace, quote styles, dashes and case); a quote that is not there is 422 `quote_not_in_source` and nothing is written. A source without text gives `anchored: false`.',
         headers: IdempotencyHeaders,
         body: ref(AttributionCreate),
-        response: { 201: ref(Attribution), ...problemResponses(400, 413, 415, 422) },
+        response: { 201: ref(Attribution), ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -66,7 +66,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: IfNoneMatchHeaders,
         querystring: AttributionGetQuery,
-        response: { 200: ref(Attribution), ...problemResponses(400, 404) },
+        response: { 200: ref(Attribution), 304: { type: 'null', description: 'Not Modified: the `If-None-Match` ETag is current.' }, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
@@ -88,7 +88,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(AttributionPatch),
-        response: { 200: ref(Attribution), ...problemResponses(400, 404, 413, 415, 422) },
+        response: { 200: ref(Attribution), ...problemResponses(400, 404, 412, 413, 415, 422) },
       },
     },
     async (request) => writeTransaction(app.db, (tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
@@ -104,7 +104,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: IfMatchHeaders,
         querystring: NoQuery,
-        response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404) },
+        response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses(400, 404, 412) },
       },
     },
     async (request, reply) => {

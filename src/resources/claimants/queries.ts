@@ -1,12 +1,14 @@
-import { count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { claimants, type ClaimantRow } from '../../db/schema.js';
+import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
+import { bestName, prepareNameQuery } from '../../domain/matching-names.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { recordEvent, recordUpdate } from '../events/queries.js';
+import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
+import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
 
@@ -16,8 +18,8 @@ const sortFields: Record<string, SortField> = {
   name: { column: claimants.name, cast: 'text', nullable: false },
 };
 
-/** Names compare ignoring case, accents and surrounding/double spaces. */
-const folded = (value: SQL | string) => sql`lower(unaccent(regexp_replace(btrim(${value}), '\\s+', ' ', 'g')))`;
+/** Names compare ignoring case, accents and surrounding/double spaces (migrations/0002). */
+const folded = (value: SQL | string) => sql`claimledger_fold(${value})`;
 
 function sameName(name: string): SQL {
   const wanted = folded(name);
@@ -52,32 +54,87 @@ export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCre
       created_at: now,
       updated_at: now,
     })
-    .returning();
+    .returning(claimantColumns);
   await recordEvent(tx, actor, { action: 'created', entityType: 'claimant', entityId: row.id, after: row });
   return row;
 }
 
 /**
- * `claimant_name` on attributions: the existing claimant whose name or alias is
- * the same (ignoring case and accents), else a new one. A transaction-scoped
- * advisory lock on the folded name keeps two concurrent requests from creating
- * the same person twice.
+ * Claimant lookup, the matcher behind `GET /v1/claimants?q=` and `claimant_name`.
+ *
+ * Candidates come from the trigram index on every name and alias of a claimant,
+ * folded and keyed for spelling variants (`lookup_key`, migrations/0002):
+ * `lookup_key %> claimledger_name_key(q)` keeps claimants where q is similar to some
+ * run of words of their names (pg_trgm word_similarity ≥ 0.6). Each candidate's
+ * stored folded names (`lookup_names`) are then scored by domain/matching-names.ts,
+ * and the best one is the hit's `matched`. Scoring in the process rather than in SQL
+ * keeps a common surname (a thousand candidates) cheap.
+ */
+async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{ id: string; index: number; score: number }[]> {
+  const filters = where ? sql` and ${where}` : sql``;
+  const result = await db.execute(sql`
+    select ${claimants.id} as id, ${claimants.lookup_names} as names, claimledger_fold(${q}) as q
+      from ${claimants}
+     where ${claimants.lookup_key} %> claimledger_name_key(${q})${filters}`);
+  const rows = ((result as { rows?: unknown[] }).rows ?? result) as { id: string; names: string[]; q: string }[];
+  if (rows.length === 0) return [];
+  const query = prepareNameQuery(rows[0].q);
+  return rows
+    .map((r) => ({ id: r.id, ...bestName(query, r.names) }))
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+}
+
+/** `claimant_name` reuses an existing claimant only at this score: the same name or alias, or a spelling variant of it. */
+export const RESOLVE_MIN_SCORE = 0.95;
+
+export interface ClaimantHit extends ClaimantRow {
+  matched: string;
+  score: number;
+}
+
+/** `GET /v1/claimants?q=`: best first, each hit with `matched` and `score`; keyset on (score, id). */
+async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], params: ClaimantListParams) {
+  const limit = params.limit ?? 50;
+  const at = params.cursor ? decodeRankCursor('claimants', params.cursor, q, SCORE_SORT) : undefined;
+  const candidates = await claimantCandidates(db, q, and(...filters));
+  const after = at ? candidates.filter((c) => c.score < at.v || (c.score === at.v && c.id < at.id)) : candidates;
+  const pageHits = after.slice(0, limit);
+  const rows = pageHits.length ? await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, pageHits.map((h) => h.id))) : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const data: ClaimantHit[] = pageHits.flatMap((h) => {
+    const row = byId.get(h.id);
+    return row ? [{ ...row, matched: [row.name, ...row.aliases][h.index] ?? row.name, score: h.score }] : [];
+  });
+  const last = pageHits[pageHits.length - 1];
+  const page: { data: ClaimantHit[]; next_cursor: string | null; total?: number } = {
+    data,
+    next_cursor: after.length > limit ? encodeRankCursor('claimants', q, { t: 1, w: null, v: last.score, id: last.id }, SCORE_SORT) : null,
+  };
+  if (params.count) page.total = candidates.length;
+  return page;
+}
+
+/**
+ * `claimant_name` on attributions: the best lookup hit when it is the same name or
+ * alias (ignoring case, accents, punctuation and word order) or a spelling variant
+ * of one (score ≥ RESOLVE_MIN_SCORE), else a new claimant. A part of a name
+ * ("Lindqvist") or another first name ("Anna" for "Ana") is not enough: merging two
+ * people loses provenance, a duplicate can be merged later. A transaction-scoped
+ * advisory lock on the name's key (its words sorted) keeps two concurrent requests
+ * from creating the same person twice.
  */
 export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: string): Promise<string> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${folded(name)}))`);
-  const [existing] = await tx
-    .select({ id: claimants.id })
-    .from(claimants)
-    .where(sameName(name))
-    .orderBy(sql`${folded(sql`${claimants.name}`)} = ${folded(name)} desc`, claimants.id)
-    .limit(1);
-  if (existing) return existing.id;
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(${name}), '[^a-z0-9]+') w order by w), ' ')))`,
+  );
+  const [best] = await claimantCandidates(tx, name);
+  if (best && best.score >= RESOLVE_MIN_SCORE) return best.id;
   const created = await createClaimant(tx, actor, { name: name.trim().replace(/\s+/g, ' ') });
   return created.id;
 }
 
 export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimantRow> {
-  const query = db.select().from(claimants).where(eq(claimants.id, id));
+  const query = db.select(claimantColumns).from(claimants).where(eq(claimants.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) throw notFound('claimant', id);
   return row;
@@ -89,10 +146,15 @@ export function claimantFilters(params: ClaimantListParams): (SQL | undefined)[]
     params.kind ? eq(claimants.kind, params.kind) : undefined,
     params.wikidata_id ? eq(claimants.wikidata_id, params.wikidata_id) : undefined,
     params.name ? sameName(params.name) : undefined,
+    params.q !== undefined ? sql`${claimants.lookup_key} %> claimledger_name_key(${params.q})` : undefined,
   ];
 }
 
 export async function listClaimants(db: Db, params: ClaimantListParams) {
+  if (params.q !== undefined && (params.sort === undefined || params.sort === SCORE_SORT)) {
+    return searchClaimants(db, params.q, claimantFilters({ ...params, q: undefined }), params);
+  }
+  if (params.sort === SCORE_SORT) throw rankNeedsQ(SCORE_SORT);
   const filters = claimantFilters(params);
   return paginate({
     filters,
@@ -100,7 +162,7 @@ export async function listClaimants(db: Db, params: ClaimantListParams) {
     id: claimants.id,
     cursor: params.cursor,
     limit: params.limit ?? 50,
-    fetch: (where, order, limit) => db.select().from(claimants).where(where).orderBy(...order).limit(limit),
+    fetch: (where, order, limit) => db.select(claimantColumns).from(claimants).where(where).orderBy(...order).limit(limit),
     count: params.count ? async (where) => (await db.select({ n: count() }).from(claimants).where(where))[0].n : undefined,
   });
 }
@@ -109,13 +171,13 @@ export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (patch.wikidata_id !== undefined) await refuseTakenWikidata(tx, patch.wikidata_id, id);
-  const changed = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k as keyof ClaimantRow]) !== JSON.stringify(v));
+  const changed = hasChanges(before, patch);
   if (!changed) return before;
   const [after] = await tx
     .update(claimants)
     .set({ ...patch, version: sql`${claimants.version} + 1`, updated_at: new Date() })
     .where(eq(claimants.id, id))
-    .returning();
+    .returning(claimantColumns);
   await recordUpdate(tx, actor, 'claimant', id, before, after);
   return after;
 }

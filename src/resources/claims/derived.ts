@@ -36,7 +36,8 @@ export async function refreshClaimsDerived(
   claimIds: string[],
   options: { newVersion?: boolean; reviewsChanged?: boolean; log?: boolean } = {},
 ): Promise<void> {
-  const bump = options.newVersion === false ? sql`` : sql`, version = c.version + 1, updated_at = now()`;
+  // clock_timestamp(), not now(): in a long transaction (a bulk import) now() is its start, before the rows' created_at.
+  const bump = options.newVersion === false ? sql`` : sql`, version = c.version + 1, updated_at = clock_timestamp()`;
   // After a review write the status follows the reviews: any review means `reviewed`;
   // losing the last one returns a `reviewed` claim to `unreviewed`. Other writes leave a
   // desk's `in_review` alone.

@@ -1,14 +1,16 @@
-import { count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { getTableColumns } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { attributions, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
+import { attributions, claimColumns, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
-import { notFound } from '../../lib/errors.js';
+import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
+import { preparedClaimById, preparedClaimsAfter, preparedClaimsFirstPage } from './hot.js';
 import { attributionsOfClaims, insertAttribution } from '../attributions/queries.js';
-import { recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { reviewsOfClaims } from '../reviews/queries.js';
 import { refreshClaimsDerived } from './derived.js';
 import type { ClaimCreateBody, ClaimListParams, ClaimPatchBody } from './schemas.js';
@@ -34,7 +36,7 @@ export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBod
       created_at: now,
       updated_at: now,
     })
-    .returning();
+    .returning(claimColumns);
   const created = await recordEvent(tx, actor, { action: 'created', entityType: 'claim', entityId: row.id, after: row });
   const inline = body.attributions ?? [];
   for (const [i, attribution] of inline.entries()) {
@@ -48,7 +50,14 @@ export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBod
 }
 
 export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimRow> {
-  const query = db.select().from(claims).where(eq(claims.id, id));
+  // The hot path (GET /v1/claims/{id}) runs a prepared statement; inside a transaction the builder.
+  const prepared = options.forUpdate ? undefined : preparedClaimById(db);
+  if (prepared) {
+    const [row] = await prepared.execute({ id });
+    if (!row) throw notFound('claim', id);
+    return row;
+  }
+  const query = db.select(claimColumns).from(claims).where(eq(claims.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) throw notFound('claim', id);
   return row;
@@ -68,32 +77,86 @@ export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
     params.seen_from ? gte(claims.first_seen_at, new Date(params.seen_from)) : undefined,
     params.seen_to ? lt(claims.first_seen_at, new Date(params.seen_to)) : undefined,
     params.has_review === undefined ? undefined : params.has_review ? gt(claims.review_count, 0) : eq(claims.review_count, 0),
+    params.q !== undefined ? sql`${claims.search} @@ ${webSearch(params.q)}` : undefined,
   ];
 }
 
 export async function listClaims(db: Db, params: ClaimListParams) {
   const filters = claimFilters(params);
+  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
+    return searchClaims(db, params.q, claimFilters({ ...params, q: undefined }), params);
+  }
+  if (params.sort === RANK_SORT) throw rankNeedsQ();
+  const sort = resolveSort(params.sort ?? '-created_at', sortFields);
+  // The hot path, the unfiltered list newest first, runs prepared statements.
+  const hot = filters.every((f) => f === undefined) && sort.name === '-created_at' && !params.count;
+  const firstPage = hot ? preparedClaimsFirstPage(db) : undefined;
+  const laterPage = hot ? preparedClaimsAfter(db) : undefined;
+  if (firstPage && laterPage) {
+    const limit = params.limit ?? 50;
+    const after = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
+    const rows = after
+      ? await laterPage.execute({ created_at: after.v, id: after.id, limit: limit + 1 })
+      : await firstPage.execute({ limit: limit + 1 });
+    const data = rows.slice(0, limit);
+    return { data, next_cursor: rows.length > limit ? encodeCursor(sort, data[data.length - 1]) : null };
+  }
   return paginate({
     filters,
-    sort: resolveSort(params.sort ?? '-created_at', sortFields),
+    sort,
     id: claims.id,
     cursor: params.cursor,
     limit: params.limit ?? 50,
-    fetch: (where, order, limit) => db.select().from(claims).where(where).orderBy(...order).limit(limit),
+    fetch: (where, order, limit) => db.select(claimColumns).from(claims).where(where).orderBy(...order).limit(limit),
     count: params.count ? async (where) => (await db.select({ n: count() }).from(claims).where(where))[0].n : undefined,
   });
+}
+
+/**
+ * Full-text search, best first: `search @@ websearch_to_tsquery('english', q)` on the
+ * GIN index, ranked by `ts_rank(search, query, 1)` (term frequency, divided by
+ * 1 + log(length) so long texts do not win by size), ties broken by id; a query with
+ * more than RANK_WINDOW matches ranks its newest ones (lib/search.ts). Only the page's
+ * rows get a `highlight`: ts_headline re-parses the text, so it runs after the limit.
+ */
+async function searchClaims(db: Db, q: string, filters: (SQL | undefined)[], params: ClaimListParams) {
+  const query = webSearch(q);
+  const where = and(...filters);
+  const { hits, next_cursor } = await rankedSearchPage(
+    db,
+    { list: 'claims', table: sql`${claims}`, id: sql`${claims.id}`, document: sql`${claims.search}`, query, where },
+    { q, cursor: params.cursor, limit: params.limit },
+  );
+  const rows = hits.length
+    ? await db
+        .select({ ...claimColumns, highlight: sql<string>`${headline(claims.text, query)}` })
+        .from(claims)
+        .where(inArray(claims.id, hits.map((h) => h.id)))
+    : [];
+  const page: { data: (ClaimRow & { rank: number; highlight: string })[]; next_cursor: string | null; total?: number } = {
+    data: inHitOrder(hits, rows),
+    next_cursor,
+  };
+  if (params.count) page.total = (await db.select({ n: count() }).from(claims).where(and(sql`${claims.search} @@ ${query}`, where)))[0].n;
+  return page;
 }
 
 export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
   const before = await getClaim(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
-  const changed = Object.entries(patch).some(([k, v]) => JSON.stringify(before[k as keyof ClaimRow]) !== JSON.stringify(v));
+  if (patch.status === 'unreviewed' && before.review_count > 0) {
+    // A claim with reviews is reviewed (or back in review); `unreviewed` would contradict its verdict.
+    throw new ApiError('conflict', 'This claim has reviews; it can be marked `in_review` but not `unreviewed`. Delete its reviews first.', {
+      errors: [{ path: 'body.status', message: 'cannot be unreviewed while the claim has reviews' }],
+    });
+  }
+  const changed = hasChanges(before, patch);
   if (!changed) return before;
   const [after] = await tx
     .update(claims)
     .set({ ...patch, version: sql`${claims.version} + 1`, updated_at: new Date() })
     .where(eq(claims.id, id))
-    .returning();
+    .returning(claimColumns);
   await recordUpdate(tx, actor, 'claim', id, before, after);
   return after;
 }
@@ -142,7 +205,7 @@ export async function embedInClaims(db: DbOrTx, rows: ClaimRow[], include: Claim
   }
   if (include.includes('claimants')) {
     const linked = await db
-      .selectDistinct({ claim_id: attributions.claim_id, ...getTableColumns(claimants) })
+      .selectDistinct({ claim_id: attributions.claim_id, ...claimantColumns })
       .from(attributions)
       .innerJoin(claimants, eq(claimants.id, attributions.claimant_id))
       .where(inArray(attributions.claim_id, ids))

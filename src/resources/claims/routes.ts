@@ -21,7 +21,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'An attribution may name its claimant by `claimant_name`: matched to an existing claimant by name or alias (ignoring case and accents) or created. The response embeds the created attributions.',
         headers: IdempotencyHeaders,
         body: ref(ClaimCreate),
-        response: { 201: ref(Claim), ...problemResponses(400, 413, 415, 422) },
+        response: { 201: ref(Claim), ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -63,7 +63,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: IfNoneMatchHeaders,
         querystring: ClaimGetQuery,
-        response: { 200: ref(Claim), ...problemResponses(400, 404) },
+        response: { 200: ref(Claim), 304: { type: 'null', description: 'Not Modified: the `If-None-Match` ETag is current.' }, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
@@ -84,7 +84,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: IfMatchHeaders,
         querystring: NoQuery,
         body: ref(ClaimPatch),
-        response: { 200: ref(Claim), ...problemResponses(400, 404, 413, 415) },
+        response: { 200: ref(Claim), ...problemResponses(400, 404, 409, 412, 413, 415) },
       },
     },
     async (request) => writeTransaction(app.db, (tx) => updateClaim(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
@@ -100,7 +100,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         headers: IfMatchHeaders,
         querystring: NoQuery,
-        response: { 204: { type: 'null', description: 'Deleted, with its attributions and reviews.' }, ...problemResponses(400, 404) },
+        response: { 204: { type: 'null', description: 'Deleted, with its attributions and reviews.' }, ...problemResponses(400, 404, 412) },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Language, StringList, Timestamp, Id, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
+import { RANK_WINDOW, searchParam, sortWithRank } from '../../lib/search.js';
 import { Attribution, AttributionInline } from '../attributions/schemas.js';
 import { Claimant } from '../claimants/schemas.js';
 import { SourceSummary } from '../sources/schemas.js';
@@ -31,6 +32,10 @@ export const Claim = Type.Object(
     attributions: Type.Optional(Type.Array(ref(Attribution), { description: 'With `include=attributions`.' })),
     reviews: Type.Optional(Type.Array(ref(Review), { description: 'With `include=reviews`, oldest first.' })),
     claimants: Type.Optional(Type.Array(ref(Claimant), { description: 'With `include=claimants`: the claimants of its attributions.' })),
+    rank: Type.Optional(Type.Number({ description: 'With `q`: relevance, `ts_rank` of the claim for the query (higher is better; comparable within one query only).' })),
+    highlight: Type.Optional(
+      Type.String({ description: 'With `q`: the claim text, HTML-escaped, with the matching words in `<mark>…</mark>` (long texts cut to the best fragments, joined by ` … `).' }),
+    ),
     sources: Type.Optional(Type.Array(ref(SourceSummary), { description: 'With `include=sources`: the sources of its attributions.' })),
   },
   { $id: 'Claim', additionalProperties: false, description: 'One checkable assertion.' },
@@ -77,7 +82,16 @@ export const ClaimListQuery = Type.Object(
     seen_to: Type.Optional(ref(Timestamp, { description: '`first_seen_at` before.' })),
     has_review: Type.Optional(Type.Boolean({ description: 'Only claims with (true) or without (false) a review.' })),
     include: Type.Optional(includeParam(CLAIM_INCLUDES)),
+    q: Type.Optional(
+      searchParam(
+        'Full-text search in the claim text, English stemming, web-search syntax: `"exact phrase"`, `OR`, `-word` to exclude. ' +
+          'Results come best first (`sort=-rank`, the default with `q`) and carry `rank` and `highlight`. ' +
+          `A query matching more than ${RANK_WINDOW} claims ranks its ${RANK_WINDOW} newest matches and then lists the older ones newest first; paging still reaches every match. ` +
+          'Combines with every other filter; with an explicit `sort` the matches come in that order instead.',
+      ),
+    ),
     ...listQueryProperties(CLAIM_SORTS, '-created_at'),
+    sort: sortWithRank(CLAIM_SORTS, '-created_at'),
   },
   { additionalProperties: false },
 );

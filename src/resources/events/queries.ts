@@ -8,7 +8,7 @@ import { newId } from '../../lib/ids.js';
 export type EntityType = 'source' | 'claimant' | 'claim' | 'attribution' | 'review' | 'api_key';
 export type Snapshot = Record<string, unknown>;
 
-type NewEvent = typeof events.$inferInsert;
+export type NewEvent = typeof events.$inferInsert;
 
 /** Events of each open write transaction, written just before it commits. */
 const pending = new WeakMap<object, NewEvent[]>();
@@ -30,11 +30,29 @@ export function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise
     pending.set(tx, buffered);
     const result = await fn(tx);
     if (buffered.length > 0) {
-      await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
-      await tx.insert(events).values(buffered);
+      await lockEventLog(tx);
+      // One statement may carry at most 65535 parameters: insert in slices.
+      for (let i = 0; i < buffered.length; i += 1000) await tx.insert(events).values(buffered.slice(i, i + 1000));
     }
     return result;
   });
+}
+
+/** Takes the lock under which events are appended; held until the transaction ends. */
+export async function lockEventLog(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
+}
+
+/**
+ * Moves the events buffered so far out of a writeTransaction's buffer. Bulk
+ * imports stage them in the database to keep memory flat (and drop those of a
+ * line rolled back to its savepoint); they append them under `lockEventLog`
+ * at the end of the transaction, as writeTransaction does.
+ */
+export function takeBufferedEvents(tx: DbOrTx): NewEvent[] {
+  const buffered = pending.get(tx);
+  if (!buffered) throw new Error('takeBufferedEvents needs a transaction opened by writeTransaction()');
+  return buffered.splice(0);
 }
 
 /**
@@ -62,6 +80,14 @@ export async function recordEvent(
   buffered.push(entry);
   // Lets a creation whose derived fields settle later in the transaction log its final state.
   return { setAfter: (snapshot) => void (entry.after = jsonSafe(snapshot)) };
+}
+
+/**
+ * Whether applying `changes` would alter `before`. Deep equality, not JSON text:
+ * PostgreSQL returns jsonb objects with their keys reordered.
+ */
+export function hasChanges<T extends object>(before: T, changes: object): boolean {
+  return Object.entries(changes).some(([k, v]) => !isDeepStrictEqual(before[k as keyof T], v));
 }
 
 /** The fields that differ, before and after; null when nothing changed. */
@@ -124,4 +150,14 @@ export async function listEvents(
     .orderBy(asc(events.seq))
     .limit(params.limit ?? 100);
   return { data: rows, next_after: rows.length ? rows[rows.length - 1].seq : after };
+}
+
+/** Whether the entity ever existed, i.e. has at least one event. */
+export async function hasHistory(db: Db, entityType: EntityType, entityId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ seq: events.seq })
+    .from(events)
+    .where(and(eq(events.entity_type, entityType), eq(events.entity_id, entityId)))
+    .limit(1);
+  return Boolean(row);
 }

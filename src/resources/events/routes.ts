@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../lib/errors.js';
 import { IdParams, problemResponses } from '../../lib/schemas.js';
-import { listEvents } from './queries.js';
+import { hasHistory, listEvents } from './queries.js';
 import { EventListQuery, EventPage, HistoryQuery } from './schemas.js';
 
 const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -38,7 +38,7 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request) => {
         const page = await listEvents(app.db, { ...request.query, entity_type: entity, entity_id: request.params.id });
-        if (page.data.length === 0 && !request.query.after) throw notFound(entity, request.params.id);
+        if (page.data.length === 0 && !(await hasHistory(app.db, entity, request.params.id))) throw notFound(entity, request.params.id);
         return page;
       },
     );

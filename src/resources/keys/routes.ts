@@ -21,7 +21,7 @@ const keysRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'The response is the only time the secret is shown; only its hash is stored.',
         headers: IdempotencyHeaders,
         body: ref(ApiKeyCreate),
-        response: { 201: ref(ApiKeyWithSecret), ...problemResponses(400, 401, 403, 413, 415) },
+        response: { 201: ref(ApiKeyWithSecret), ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {

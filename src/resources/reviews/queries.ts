@@ -8,7 +8,7 @@ import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
-import { recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import type { ReviewCreateBody, ReviewListParams, ReviewPatchBody } from './schemas.js';
 
 type EvidenceItem = { source_id: string; stance: 'supports' | 'refutes' | 'context'; note?: string | null };
@@ -41,7 +41,7 @@ export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<R
   return withEvidence(db, rows);
 }
 
-function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
+export function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
   const errors: FieldError[] = [];
   const { rating_value: value, best_rating: best, worst_rating: worst } = r;
   // Scales may run either way (1 = best on some), so check "between", not "<=".
@@ -147,10 +147,10 @@ export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: 
     ...(published_at !== undefined ? { published_at: published_at ? new Date(published_at) : null } : {}),
   };
   checkRatings({ ...before, ...next });
-  const changedFields = Object.entries(next).some(([k, v]) => JSON.stringify(before[k as keyof ReviewRow]) !== JSON.stringify(v));
+  const changedFields = hasChanges(before, next);
   const evidenceChanged =
     evidence !== undefined &&
-    JSON.stringify(evidence.map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null }))) !== JSON.stringify(before.evidence);
+    hasChanges(before, { evidence: evidence.map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null })) });
   if (!changedFields && !evidenceChanged) return before;
   await tx
     .update(reviews)
@@ -161,6 +161,18 @@ export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: 
   await recordUpdate(tx, actor, 'review', id, before, after);
   await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });
   return after;
+}
+
+/** `?cascade=true` on a source: its evidence rows leave the review, which gets a new version and an event. */
+export async function dropEvidenceOfSource(tx: DbOrTx, actor: Actor, reviewId: string, sourceId: string): Promise<void> {
+  const before = await getReview(tx, reviewId, { forUpdate: true });
+  await writeEvidence(
+    tx,
+    reviewId,
+    before.evidence.filter((e) => e.source_id !== sourceId),
+  );
+  await tx.update(reviews).set({ version: sql`${reviews.version} + 1`, updated_at: new Date() }).where(eq(reviews.id, reviewId));
+  await recordUpdate(tx, actor, 'review', reviewId, before, await getReview(tx, reviewId));
 }
 
 export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
@@ -198,10 +210,9 @@ export async function claimReviewInputs(db: DbOrTx, claimId: string, reviewRows:
     .leftJoin(claimants, eq(claimants.id, attributions.claimant_id))
     .where(eq(attributions.claim_id, claimId))
     .orderBy(attributions.created_at, attributions.id);
-  // The Claim's authors are those who assert it; a denial is not authorship.
-  const asserting = linked.filter((l) => l.stance === 'asserts' || l.stance === 'reports');
+  // The Claim's authors are those who assert it: denying, questioning or reporting it is not authorship.
   const authorsByName = new Map<string, ClaimReviewInput['authors'][number]>();
-  for (const l of asserting.length ? asserting : linked) {
+  for (const l of linked.filter((a) => a.stance === 'asserts')) {
     const name = l.claimant_name ?? l.claimant_label;
     if (name && !authorsByName.has(name)) {
       authorsByName.set(name, { name, kind: l.claimant_kind, wikidata_id: l.wikidata_id, url: l.claimant_url });

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { sources, type SourceRow } from '../../db/schema.js';
+import { searchExpressions, sources, type SourceRow } from '../../db/schema.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
+import { assertSaneJson } from '../../lib/json-checks.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { recordEvent, recordUpdate } from '../events/queries.js';
+import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
+import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { deleteAttributionsOf, reanchorSourceAttributions, hasAnchoredAttributions, isReferenced } from '../attributions/queries.js';
 import { refreshClaimsOfSource } from '../claims/derived.js';
 import type { SourceCreateBody, SourceListParams, SourcePatchBody } from './schemas.js';
@@ -57,6 +59,8 @@ async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string)
 
 /** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
 export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
+  // Bulk lines arrive here without the HTTP body checks: free-form metadata is checked again.
+  assertSaneJson(body.metadata, 'body.metadata');
   const url = urlOrRefuse(body.url);
   const now = new Date();
   const [row] = await tx
@@ -101,10 +105,15 @@ export function sourceFilters(params: SourceListParams): (SQL | undefined)[] {
     params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query.url')!) : undefined,
     params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
     params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
+    params.q !== undefined ? sql`${sourceDocument} @@ ${webSearch(params.q)}` : undefined,
   ];
 }
 
 export async function listSources(db: Db, params: SourceListParams) {
+  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
+    return searchSources(db, params.q, sourceFilters({ ...params, q: undefined }), params);
+  }
+  if (params.sort === RANK_SORT) throw rankNeedsQ();
   const filters = sourceFilters(params);
   return paginate({
     filters,
@@ -115,6 +124,32 @@ export async function listSources(db: Db, params: SourceListParams) {
     fetch: (where, order, limit) => db.select(summaryColumns).from(sources).where(where).orderBy(...order).limit(limit),
     count: params.count ? async (where) => (await db.select({ n: count() }).from(sources).where(where))[0].n : undefined,
   });
+}
+
+/** The indexed search document of a source (sources_search_idx): title and publisher. */
+const sourceDocument = searchExpressions.sourceDocument(sources.title, sources.publisher);
+
+/** `q` on sources: full text over title and publisher, best first (lib/search.ts). */
+async function searchSources(db: Db, q: string, filters: (SQL | undefined)[], params: SourceListParams) {
+  const query = webSearch(q);
+  const where = and(...filters);
+  const { hits, next_cursor } = await rankedSearchPage(
+    db,
+    { list: 'sources', table: sql`${sources}`, id: sql`${sources.id}`, document: sourceDocument, query, where },
+    { q, cursor: params.cursor, limit: params.limit },
+  );
+  const rows = hits.length
+    ? await db
+        .select({ ...summaryColumns, highlight: sql<string>`${headline(sources.title, query)}` })
+        .from(sources)
+        .where(inArray(sources.id, hits.map((h) => h.id)))
+    : [];
+  const page: { data: (typeof rows[number] & { rank: number })[]; next_cursor: string | null; total?: number } = {
+    data: inHitOrder(hits, rows),
+    next_cursor,
+  };
+  if (params.count) page.total = (await db.select({ n: count() }).from(sources).where(and(sql`${sourceDocument} @@ ${query}`, where)))[0].n;
+  return page;
 }
 
 export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
@@ -150,7 +185,7 @@ export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: 
 }
 
 async function applyChanges(tx: DbOrTx, before: SourceRow, changes: Partial<SourceRow>): Promise<SourceRow> {
-  const changed = Object.entries(changes).some(([k, v]) => JSON.stringify(before[k as keyof SourceRow]) !== JSON.stringify(v));
+  const changed = hasChanges(before, changes);
   if (!changed) return before;
   const [after] = await tx
     .update(sources)

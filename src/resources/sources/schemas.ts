@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { SOURCE_KINDS } from '../../db/schema.js';
 import { Id, Language, ShortText, StringList, Timestamp, WebUrl, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
+import { RANK_WINDOW, searchParam, sortWithRank } from '../../lib/search.js';
 
 export const MAX_SOURCE_TEXT = 1_048_576;
 
@@ -37,7 +38,13 @@ const derived = {
 };
 
 export const SourceSummary = Type.Object(
-  { ...lifecycle, ...sourceFields, ...derived },
+  {
+    ...lifecycle,
+    ...sourceFields,
+    ...derived,
+    rank: Type.Optional(Type.Number({ description: 'With `q`: relevance (`ts_rank`; comparable within one query only).' })),
+    highlight: Type.Optional(Type.String({ description: 'With `q`: the title, HTML-escaped, matching words in `<mark>…</mark>`.' })),
+  },
   { $id: 'SourceSummary', description: 'A source as lists show it: without `text`.', additionalProperties: false },
 );
 
@@ -87,7 +94,15 @@ export const SourceListQuery = Type.Object(
     url: Type.Optional(Type.String({ maxLength: 2048, description: 'A URL; matched after the same normalisation as stored urls.' })),
     published_from: Type.Optional(ref(Timestamp, { description: 'Published at or after.' })),
     published_to: Type.Optional(ref(Timestamp, { description: 'Published before.' })),
+    q: Type.Optional(
+      searchParam(
+        'Full-text search in title and publisher, English stemming, web-search syntax (`"phrase"`, `OR`, `-word`). ' +
+          'Best first (`sort=-rank`, the default with `q`), each with `rank` and a `highlight` of the title; ' +
+          `more than ${RANK_WINDOW} matches rank their ${RANK_WINDOW} newest, then the older ones follow newest first.`,
+      ),
+    ),
     ...listQueryProperties(SOURCE_SORTS, '-created_at'),
+    sort: sortWithRank(SOURCE_SORTS, '-created_at'),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,449 @@
+/**
+ * Load test of the hot endpoints against a database filled by `npm run bench:data`:
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimledger_bench npm run bench
+ *   … npm run bench -- --duration 5 --only search-rare,match --explain
+ *
+ * For each scenario it runs the API (autocannon on 127.0.0.1) and, in the same run,
+ * the very SQL the API executes for that request through `pgbench -M prepared`
+ * (captured from the query functions themselves, so the two cannot drift), and
+ * prints requests/s and p50/p95/p99 of both and their ratio. get-by-id and the first
+ * list page also run against a bare Fastify + pg server (bench/baseline.ts) with the
+ * same SQL, and against the API with one worker per core (CLAIMLEDGER_WORKERS).
+ * `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of every captured statement (with
+ * `--duration 0`, only that).
+ *
+ * The API runs with LOG_LEVEL=warn (no per-request log lines, as the baseline) and a
+ * rate limit too high to matter; it sends `Authorization: Bearer $CLAIMLEDGER_BENCH_KEY`
+ * (the key is also given to the server as CLAIMLEDGER_ADMIN_KEY, so it exists).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import autocannon, { type Result } from 'autocannon';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from '../src/db/schema.js';
+import type { Db } from '../src/db/client.js';
+import { getClaim, listClaims } from '../src/resources/claims/queries.js';
+import { listClaimants } from '../src/resources/claimants/queries.js';
+import { matchClaims } from '../src/resources/claims/match.js';
+import { TOWNS } from './corpus.js';
+import { benchCreatedAt, benchId } from './ids.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..');
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    only: { type: 'string' },
+    explain: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const WORKERS = Number(args.workers);
+const only = args.only ? new Set(args.only.split(',')) : undefined;
+
+const DATABASE_URL = process.env.DATABASE_URL;
+if (!DATABASE_URL) throw new Error('set DATABASE_URL to the database `npm run bench:data` filled');
+const KEY = process.env.CLAIMLEDGER_BENCH_KEY || `bench-${randomBytes(16).toString('hex')}`;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// ---------------------------------------------------------------- SQL capture
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** A Db whose statements are recorded: the query functions tell us exactly what they run. */
+function capturingDb(pool: pg.Pool) {
+  const captured: Statement[] = [];
+  const db = drizzle(pool, { schema, logger: { logQuery: (query, params) => captured.push({ sql: query, params }) } }) as unknown as Db;
+  return {
+    db,
+    async capture(fn: () => Promise<unknown>): Promise<Statement[]> {
+      captured.length = 0;
+      await fn();
+      return [...captured];
+    },
+  };
+}
+
+/** A parameter as node-postgres sends it (text), for pgbench's -D. */
+function pgText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return `{${value.map((v) => (v === null ? 'NULL' : `"${pgText(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * A pgbench script running the statements of one API request in order. `$n` become
+ * pgbench variables (sent as parameters with -M prepared, as node-postgres does);
+ * `replace` swaps a parameter for an expression (a random id).
+ */
+function pgbenchScript(statements: Statement[], replace: Record<string, string> = {}, preamble = '') {
+  const vars: Record<string, string> = {};
+  const body = statements
+    .map((s, i) => {
+      const text = s.sql.replace(/\$(\d+)/g, (_, n: string) => {
+        const name = `s${i}p${n}`;
+        if (replace[name]) return replace[name];
+        vars[name] = pgText(s.params[Number(n) - 1]);
+        return `:${name}`;
+      });
+      return `${text.replace(/\s+/g, ' ').trim()};`;
+    })
+    .join('\n');
+  return { script: `${preamble}${body}\n`, vars };
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors?: number;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+function summarise(latenciesMs: number[], rps: number, errors = 0): Measure {
+  const sorted = Float64Array.from(latenciesMs).sort();
+  const arr = Array.from(sorted);
+  return { rps, p50: percentile(arr, 50), p95: percentile(arr, 95), p99: percentile(arr, 99), errors };
+}
+
+interface HttpScenario {
+  method?: 'GET' | 'POST';
+  path: () => string;
+  body?: string;
+}
+
+async function loadTest(port: number, scenario: HttpScenario, connections: number, seconds: number): Promise<Measure> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const result = await new Promise<Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: seconds,
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: scenario.method ?? 'GET',
+            body: scenario.body,
+            setupRequest: (req) => ({ ...req, path: scenario.path() }),
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+      else errors++;
+    });
+  });
+  return summarise(latencies, latencies.length / seconds, errors + result.errors + result.timeouts);
+}
+
+const dbTarget = (() => {
+  const u = new URL(DATABASE_URL);
+  return { host: u.hostname, port: u.port || '5432', user: decodeURIComponent(u.username || 'postgres'), password: decodeURIComponent(u.password), db: u.pathname.slice(1) };
+})();
+
+async function pgbench(script: string, vars: Record<string, string>, connections: number, seconds: number): Promise<Measure> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'claimledger-pgbench-'));
+  try {
+    writeFileSync(path.join(dir, 'script.sql'), script);
+    const argv = [
+      '-n', '-M', 'prepared', '-c', String(connections), '-j', String(Math.min(connections, availableParallelism())),
+      '-T', String(seconds), '-f', path.join(dir, 'script.sql'), '-l', '--log-prefix', path.join(dir, 'tx'),
+      '-h', dbTarget.host, '-p', dbTarget.port, '-U', dbTarget.user,
+      ...Object.entries(vars).flatMap(([k, v]) => ['-D', `${k}=${v}`]),
+      dbTarget.db,
+    ];
+    const { stdout } = await run('pgbench', argv, { cwd: dir, env: { ...process.env, PGPASSWORD: dbTarget.password }, maxBuffer: 1 << 24 });
+    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1] ?? /tps = ([\d.]+)/.exec(stdout)?.[1]);
+    const latencies: number[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.startsWith('tx'))) {
+      for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+        const fields = line.split(' ');
+        if (fields.length >= 3) latencies.push(Number(fields[2]) / 1000);
+      }
+    }
+    return summarise(latencies, tps);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- servers
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(entry: string, env: Record<string, string>): Promise<{ port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true, // its own process group: stopping it stops its workers too
+  });
+  const stop = async () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await new Promise((r) => child.once('exit', r));
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${entry.includes('baseline') ? '/v1/claims' : '/healthz'}`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${entry} did not start`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { port, stop };
+}
+
+const apiEnv = (workers: number) => ({
+  DATABASE_URL: DATABASE_URL!,
+  CLAIMLEDGER_WORKERS: String(workers),
+  CLAIMLEDGER_ADMIN_KEY: KEY,
+  CLAIMLEDGER_RATE_LIMIT: '1000000000',
+  LOG_LEVEL: 'warn',
+});
+
+// ---------------------------------------------------------------- the run
+
+interface Row {
+  name: string;
+  connections: number;
+  api: Measure;
+  sql?: Measure;
+  baseline?: Measure;
+  note?: string;
+}
+
+async function main() {
+  const started = Date.now();
+  const load0 = loadavg();
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+  const [{ value: meta }] = (await pool.query(`select value from bench.meta where key = 'load'`).catch(() => ({ rows: [] }))).rows as { value: { claims: number } }[];
+  if (!meta) throw new Error('no bench data here: run `npm run bench:data` first');
+  const N = meta.claims;
+  const { db, capture } = capturingDb(pool);
+  const count = async (q: string) => Number((await pool.query(`select count(*) from claims where search @@ websearch_to_tsquery('english', $1)`, [q])).rows[0].count);
+
+  // A rare word (a town a few dozen claims name) and a common one (in over 5 % of claims).
+  let rare = '';
+  let rareHits = 0;
+  for (const town of TOWNS.slice(-400)) {
+    rareHits = await count(town);
+    if (rareHits >= 10 && rareHits <= 200) {
+      rare = town.toLowerCase();
+      break;
+    }
+  }
+  const common = 'cost';
+  const commonHits = await count(common);
+  const lookupQ = 'lindkvist';
+  const matchText = 'The harbour tunnel is going to cost two point four billion euros, far more than promised';
+
+  const ids = Array.from({ length: 100_000 }, () => benchId('claims', Math.floor(Math.random() * N)));
+  let next = 0;
+  const randomClaim = () => `/v1/claims/${ids[next++ % ids.length]}`;
+  const deepOrdinal = Math.floor(N / 2);
+  const deepCursor = Buffer.from(
+    JSON.stringify({ l: 'claims', s: '-created_at', v: benchCreatedAt('claims', deepOrdinal).toISOString(), id: benchId('claims', deepOrdinal) }),
+  ).toString('base64url');
+
+  const byId = await capture(() => getClaim(db, ids[0]));
+  const firstPage = await capture(() => listClaims(db, {}));
+  const deepPage = await capture(() => listClaims(db, { cursor: deepCursor }));
+  const searchRare = await capture(() => listClaims(db, { q: rare }));
+  const searchCommon = await capture(() => listClaims(db, { q: common }));
+  const lookup = await capture(() => listClaimants(db, { q: lookupQ }));
+  await matchClaims(db, { text: matchText }); // fills the lexeme statistics cache, as a running server has it
+  const match = await capture(() => matchClaims(db, { text: matchText }));
+
+  const scenarios = [
+    { key: 'get-by-id', name: 'get claim by id', c: CONNECTIONS, http: { path: randomClaim }, statements: byId, random: true, baseline: true },
+    { key: 'list-first', name: 'list claims, first page', c: CONNECTIONS, http: { path: () => '/v1/claims' }, statements: firstPage, baseline: true },
+    { key: 'list-deep', name: `list claims, page after row ${deepOrdinal.toLocaleString('en-US')}`, c: CONNECTIONS, http: { path: () => `/v1/claims?cursor=${deepCursor}` }, statements: deepPage },
+    { key: 'search-rare', name: `search, rare word "${rare}" (${rareHits} hits)`, c: 1, http: { path: () => `/v1/claims?q=${encodeURIComponent(rare)}` }, statements: searchRare },
+    {
+      key: 'search-common',
+      name: `search, common word "${common}" (${commonHits.toLocaleString('en-US')} hits, ${((100 * commonHits) / N).toFixed(1)} %)`,
+      c: 1,
+      http: { path: () => `/v1/claims?q=${common}` },
+      statements: searchCommon,
+    },
+    { key: 'lookup', name: `claimant lookup "${lookupQ}"`, c: 1, http: { path: () => `/v1/claimants?q=${lookupQ}` }, statements: lookup },
+    { key: 'match', name: 'claim match', c: 1, http: { method: 'POST' as const, path: () => '/v1/claims/match', body: JSON.stringify({ text: matchText }) }, statements: match },
+  ].filter((s) => !only || only.has(s.key));
+
+  if (args.explain) {
+    for (const s of scenarios) {
+      log(`\n### ${s.name}`);
+      for (const st of s.statements) {
+        const client = await pool.connect();
+        try {
+          await client.query(st.sql, st.params.map((p) => (Array.isArray(p) || p instanceof Date ? pgText(p) : p)));
+          const { rows } = await client.query(`explain (analyze, buffers) ${st.sql}`, st.params.map((p) => (Array.isArray(p) || p instanceof Date ? pgText(p) : p)));
+          log('```\n' + st.sql.replace(/\s+/g, ' ').trim() + '\n\n' + rows.map((r) => r['QUERY PLAN']).join('\n') + '\n```');
+        } finally {
+          client.release();
+        }
+      }
+    }
+  }
+
+  if (DURATION === 0) {
+    await pool.end();
+    return;
+  }
+  const rows: Row[] = [];
+  log(`bench: ${N.toLocaleString('en-US')} claims; ${DURATION} s per run; ${availableParallelism()} cores; load average ${load0.map((l) => l.toFixed(1)).join(' ')}`);
+
+  const api = await startServer('src/server.ts', apiEnv(1));
+  try {
+    for (const s of scenarios) {
+      log(`- ${s.name}: API…`);
+      await loadTest(api.port, s.http, s.c, 1); // warm up: JIT, pools, caches
+      const apiMeasure = await loadTest(api.port, s.http, s.c, DURATION);
+      log(`  pgbench…`);
+      const { script, vars } = s.random
+        ? pgbenchScript(s.statements, { s0p1: 'bench.claim_id(:n)' }, `\\set n random(0, ${N - 1})\n`)
+        : pgbenchScript(s.statements);
+      const sqlMeasure = await pgbench(script, vars, s.c, DURATION);
+      rows.push({ name: s.name, connections: s.c, api: apiMeasure, sql: sqlMeasure });
+    }
+  } finally {
+    await api.stop();
+  }
+
+  const withBaseline = scenarios.filter((s) => s.baseline);
+  if (withBaseline.length) {
+    const bare = await startServer('bench/baseline.ts', {
+      DATABASE_URL: DATABASE_URL!,
+      BASELINE_SQL_BY_ID: byId[0].sql,
+      BASELINE_SQL_LIST: firstPage[0].sql,
+    });
+    try {
+      for (const s of withBaseline) {
+        log(`- ${s.name}: bare Fastify + pg…`);
+        await loadTest(bare.port, s.http, s.c, 1);
+        const row = rows.find((r) => r.name === s.name)!;
+        row.baseline = await loadTest(bare.port, s.http, s.c, DURATION);
+      }
+    } finally {
+      await bare.stop();
+    }
+    const all = await startServer('src/server.ts', apiEnv(WORKERS));
+    try {
+      for (const s of withBaseline) {
+        log(`- ${s.name}: API with ${WORKERS} workers…`);
+        await loadTest(all.port, s.http, s.c, 1);
+        rows.push({ name: `${s.name}, ${WORKERS} workers`, connections: s.c, api: await loadTest(all.port, s.http, s.c, DURATION) });
+      }
+    } finally {
+      await all.stop();
+    }
+  }
+
+  const load1 = loadavg();
+  report(rows, { N, load0, load1, seconds: (Date.now() - started) / 1000 });
+  await pool.end();
+}
+
+function report(rows: Row[], ctx: { N: number; load0: number[]; load1: number[]; seconds: number }) {
+  const f = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits));
+  const rps = (n: number | undefined) => (n === undefined ? '–' : Math.round(n).toLocaleString('en-US'));
+  const lines = [
+    `| scenario | conns | API req/s | p50 ms | p95 ms | p99 ms | SQL (pgbench) tx/s | p50 ms | p95 ms | p99 ms | API / SQL |`,
+    `|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.connections} | ${rps(r.api.rps)} | ${f(r.api.p50)} | ${f(r.api.p95)} | ${f(r.api.p99)} | ${rps(r.sql?.rps)} | ${f(r.sql?.p50)} | ${f(r.sql?.p95)} | ${f(r.sql?.p99)} | ${r.sql ? `${((100 * r.api.rps) / r.sql.rps).toFixed(0)} %` : '–'} |`,
+    ),
+  ];
+  const baselineLines = rows
+    .filter((r) => r.baseline)
+    .map((r) => `| ${r.name} | ${r.connections} | ${rps(r.baseline!.rps)} | ${f(r.baseline!.p50)} | ${f(r.baseline!.p95)} | ${f(r.baseline!.p99)} | ${rps(r.api.rps)} | ${((100 * r.api.rps) / r.baseline!.rps).toFixed(0)} % |`);
+  const find = (prefix: string) => rows.find((r) => r.name.startsWith(prefix) && !r.name.includes('workers'));
+  const multi = (prefix: string) => rows.find((r) => r.name.startsWith(prefix) && r.name.includes('workers'));
+  const checks: [string, boolean | undefined, string][] = [];
+  const p95 = (prefix: string) => find(prefix)?.api.p95;
+  const check = (label: string, value: number | undefined, ok: (v: number) => boolean, shown: string) =>
+    checks.push([label, value === undefined ? undefined : ok(value), value === undefined ? 'not run' : shown]);
+  check('search, rare word: p95 < 15 ms', p95('search, rare'), (v) => v < 15, `${f(p95('search, rare'))} ms`);
+  check('search, common word: p95 < 50 ms', p95('search, common'), (v) => v < 50, `${f(p95('search, common'))} ms`);
+  check('claimant lookup: p95 < 10 ms', p95('claimant lookup'), (v) => v < 10, `${f(p95('claimant lookup'))} ms`);
+  check('match: p95 < 50 ms', p95('claim match'), (v) => v < 50, `${f(p95('claim match'))} ms`);
+  for (const prefix of ['get claim by id', 'list claims, first page']) {
+    const r = find(prefix);
+    const ratio = r?.baseline ? r.api.rps / r.baseline.rps : undefined;
+    check(`${prefix}: ≥ 80 % of bare Fastify + pg`, ratio, (v) => v >= 0.8, `${f(ratio === undefined ? undefined : ratio * 100, 0)} %`);
+  }
+  const one = find('get claim by id');
+  const many = multi('get claim by id');
+  const gain = one && many ? many.api.rps / one.api.rps : undefined;
+  check(`get claim by id: all workers ≥ 1.4 × one`, gain, (v) => v >= 1.4, `${f(gain, 2)} ×`);
+  const errors = rows.reduce((n, r) => n + (r.api.errors ?? 0) + (r.baseline?.errors ?? 0), 0);
+
+  const out = [
+    '',
+    `claimledger bench — ${ctx.N.toLocaleString('en-US')} claims, ${DURATION} s per run, ${availableParallelism()} cores, ${new Date().toISOString()}`,
+    `load average before ${ctx.load0.map((l) => l.toFixed(1)).join(' ')}, after ${ctx.load1.map((l) => l.toFixed(1)).join(' ')}; whole run ${ctx.seconds.toFixed(0)} s`,
+    '',
+    ...lines,
+    '',
+    '| bare Fastify + pg, same SQL | conns | req/s | p50 ms | p95 ms | p99 ms | API req/s | API / bare |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...baselineLines,
+    '',
+    '| target | result | |',
+    '|---|---|---|',
+    ...checks.map(([label, ok, shown]) => `| ${label} | ${shown} | ${ok === undefined ? '–' : ok ? 'met' : 'NOT met'} |`),
+    '',
+    errors ? `non-2xx answers or socket errors during the run: ${errors}` : 'every answer was 2xx',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(root, `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ ctx, rows }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});

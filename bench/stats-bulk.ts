@@ -1,0 +1,461 @@
+/**
+ * Bulk import, streaming export and dashboard stats, measured against a real server:
+ *
+ *   npm run bench:bulk                                  # every section, defaults below
+ *   npm run bench:bulk -- --only bulk --lines 100000    # one section
+ *
+ * Sections (each starts its own API process, `node --import tsx src/server.ts`, with
+ * LOG_LEVEL=warn and a rate limit too high to matter, and samples its RSS from /proc):
+ * - bulk:   POST /v1/bulk of N claims (`{type, id, data}` lines streamed from a file)
+ *           against COPY of the very same rows into the same table, in fresh databases,
+ *           alternating, `--rounds` times; then N lines of a newsroom mix (sources with
+ *           text, claimants, claims, attributions with quotes to anchor, reviews).
+ * - upload: one ~100 MB NDJSON body (`--upload-mb`), RSS sampled while it streams in.
+ * - export: GET /v1/export of every claim of the big database (`--big`, 1M claims from
+ *           `npm run bench:data`, cloned), NDJSON and CSV, RSS sampled while it streams out.
+ * - stats:  every group_by and the overview on the big database: cold (each request
+ *           after a write elsewhere, so the server cache cannot answer) and warm
+ *           (sequential requests, the dashboard polling case), p50/p95/p99.
+ *
+ * The machine's load average is printed with every section: this host is shared.
+ * Databases made here are named claimledger_bulkbench_*; they are dropped at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Writable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { v7 } from 'uuid';
+import { openPostgres } from '../src/db/client.js';
+import { runMigrations } from '../src/db/migrate.js';
+import { newsroomLines, type Line } from '../test/fixtures/bulk/newsroom.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    server: { type: 'string', default: process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432' },
+    big: { type: 'string', default: 'claimledger_statsbulk' },
+    only: { type: 'string', default: 'bulk,upload,export,stats' },
+    lines: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '3' },
+    'upload-mb': { type: 'string', default: '100' },
+    requests: { type: 'string', default: '200' },
+  },
+});
+const sections = new Set(opts.only!.split(','));
+const root = path.resolve(import.meta.dirname, '..');
+const KEY = `clk_bench-${randomBytes(16).toString('hex')}`;
+const work = mkdtempSync(path.join(tmpdir(), 'claimledger-bulkbench-'));
+const made: string[] = [];
+const results: Record<string, unknown> = {};
+
+const dbUrl = (name: string) => {
+  const url = new URL(opts.server!);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const log = (...args: unknown[]) => console.log(...args);
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: dbUrl('postgres') });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A fresh, migrated database. */
+async function freshDatabase(name: string): Promise<string> {
+  await admin(async (c) => {
+    await c.query(`drop database if exists "${name}" with (force)`);
+    await c.query(`create database "${name}"`);
+  });
+  made.push(name);
+  const database = openPostgres({ url: dbUrl(name) });
+  await runMigrations(database);
+  await database.close();
+  return dbUrl(name);
+}
+
+interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as net.AddressInfo).port;
+  srv.close();
+  return port;
+}
+
+async function startServer(databaseUrl: string): Promise<Server> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      CLAIMLEDGER_ADMIN_KEY: KEY,
+      CLAIMLEDGER_RATE_LIMIT: '1000000000',
+      CLAIMLEDGER_STATEMENT_TIMEOUT_MS: '60000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 600 || child.exitCode !== null) throw new Error('the API did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** Resident set size of a process, in MiB. */
+function rss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+function sampleRss(pid: number, everyMs = 200) {
+  const samples: { t: number; mb: number }[] = [];
+  const start = Date.now();
+  const timer = setInterval(() => samples.push({ t: Date.now() - start, mb: rss(pid) }), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      samples.push({ t: Date.now() - start, mb: rss(pid) });
+      const mbs = samples.map((s) => s.mb);
+      return { samples: samples.length, min: Math.round(Math.min(...mbs)), max: Math.round(Math.max(...mbs)), last: Math.round(mbs.at(-1)!) };
+    },
+  };
+}
+
+const auth = { authorization: `Bearer ${KEY}` };
+
+async function postFile(server: Server, file: string, query = ''): Promise<{ status: number; body: string; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${server.url}/v1/bulk${query}`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    body: createReadStream(file) as unknown as RequestInit['body'],
+    duplex: 'half',
+  } as RequestInit);
+  const body = await res.text();
+  return { status: res.status, body, ms: performance.now() - started };
+}
+
+async function writeLines(file: string, lines: Iterable<string>) {
+  const out = createWriteStream(file);
+  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+// ─── bulk vs COPY ────────────────────────────────────────────────────────────
+
+const TOPICS = ['budget', 'tunnel', 'jobs', 'housing', 'transport', 'climate'];
+
+interface ClaimRow {
+  id: string;
+  text: string;
+  language: string;
+  topics: string[];
+}
+
+function claimRows(n: number, tag: string): ClaimRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: v7(),
+    text: `Claim ${tag} ${i}: the harbour tunnel will cost ${(i % 97) + 1}.${i % 10} billion euros, said the mayor`,
+    language: 'en',
+    topics: [TOPICS[i % TOPICS.length], TOPICS[(i * 7) % TOPICS.length]].filter((t, k, a) => a.indexOf(t) === k),
+  }));
+}
+
+async function copyClaims(databaseUrl: string, rows: ClaimRow[]): Promise<number> {
+  const now = new Date().toISOString();
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+  const text = rows.map((r) => [r.id, esc(r.text), r.language, `{${r.topics.join(',')}}`, 'unreviewed', now, now, '1'].join('\t')).join('\n') + '\n';
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const started = performance.now();
+    const stream = client.query(copyFrom('COPY claims (id, text, language, topics, status, created_at, updated_at, version) FROM STDIN')) as unknown as Writable;
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('finish', () => resolve());
+      stream.on('error', reject);
+    });
+    for (let i = 0; i < text.length; i += 1 << 20) if (!stream.write(text.slice(i, i + (1 << 20)))) await once(stream, 'drain');
+    stream.end();
+    await done;
+    return performance.now() - started;
+  } finally {
+    await client.end();
+  }
+}
+
+async function benchBulk() {
+  const n = Number(opts.lines);
+  const rounds = Number(opts.rounds);
+  log(`\n## bulk: ${n} claims through POST /v1/bulk vs COPY of the same rows (load ${load()})`);
+  const runs: { copy: number; bulk: number }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const rows = claimRows(n, `r${round}`);
+    const file = path.join(work, `claims-${round}.ndjson`);
+    await writeLines(
+      file,
+      rows.map((r) => JSON.stringify({ type: 'claim', id: r.id, data: { text: r.text, language: r.language, topics: r.topics } })),
+    );
+    const copyUrl = await freshDatabase(`claimledger_bulkbench_copy_${round}`);
+    const copyMs = await copyClaims(copyUrl, rows);
+    const bulkUrl = await freshDatabase(`claimledger_bulkbench_api_${round}`);
+    const server = await startServer(bulkUrl);
+    try {
+      await postFile(server, await tinyFile()); // warm-up: validators compiled, connections open
+      const res = await postFile(server, file);
+      if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
+      const copyRate = (n / copyMs) * 1000;
+      const bulkRate = (n / res.ms) * 1000;
+      runs.push({ copy: copyRate, bulk: bulkRate });
+      log(`round ${round}: COPY ${Math.round(copyRate)} rows/s (${Math.round(copyMs)} ms), bulk ${Math.round(bulkRate)} lines/s (${Math.round(res.ms)} ms), bulk/COPY = ${(bulkRate / copyRate).toFixed(2)} (load ${load()})`);
+    } finally {
+      await server.stop();
+    }
+    rmSync(file);
+  }
+  const copy = median(runs.map((r) => r.copy));
+  const bulkRate = median(runs.map((r) => r.bulk));
+  const ratio = median(runs.map((r) => r.bulk / r.copy));
+  log(`median: COPY ${Math.round(copy)} rows/s, bulk ${Math.round(bulkRate)} lines/s, bulk/COPY ${ratio.toFixed(2)}`);
+
+  // A newsroom mix: every type, refs, quotes to anchor, derived fields, reviews.
+  const mixFile = path.join(work, 'mix.ndjson');
+  const mix = newsroomLines(n, 'mix');
+  await writeLines(mixFile, mix.map((l) => JSON.stringify(l)));
+  const mixUrl = await freshDatabase('claimledger_bulkbench_mix');
+  const server = await startServer(mixUrl);
+  try {
+    await postFile(server, await tinyFile());
+    const res = await postFile(server, mixFile);
+    if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
+    const counts = JSON.parse(res.body).counts;
+    log(`newsroom mix: ${n} lines ${JSON.stringify(counts)} in ${Math.round(res.ms)} ms = ${Math.round((n / res.ms) * 1000)} lines/s (load ${load()})`);
+    results.bulk = { lines: n, rounds: runs, copy_rows_per_s: copy, bulk_lines_per_s: bulkRate, ratio, mix_lines_per_s: (n / res.ms) * 1000, mix_counts: counts };
+  } finally {
+    await server.stop();
+  }
+}
+
+let tiny: string | undefined;
+async function tinyFile() {
+  if (!tiny) {
+    tiny = path.join(work, 'tiny.ndjson');
+    await writeLines(tiny, [JSON.stringify({ type: 'claimant', data: { name: `Warm-up ${randomBytes(4).toString('hex')}` } })]);
+  }
+  return tiny;
+}
+
+// ─── 100 MB upload ───────────────────────────────────────────────────────────
+
+/** Newsroom chunks with refs made unique per chunk, until the file has `bytes`. */
+async function uploadFile(file: string, bytes: number): Promise<number> {
+  const out = createWriteStream(file);
+  let written = 0;
+  let lines = 0;
+  for (let chunk = 0; written < bytes; chunk++) {
+    const p = `u${chunk}-`;
+    const rename = (l: Line): Line => {
+      const data = { ...l.data };
+      for (const k of ['claim_ref', 'source_ref', 'claimant_ref']) if (typeof data[k] === 'string') data[k] = p + data[k];
+      if (Array.isArray(data.evidence)) data.evidence = (data.evidence as Record<string, unknown>[]).map((e) => ({ ...e, source_ref: p + e.source_ref }));
+      return { ...l, ref: l.ref ? p + l.ref : undefined, data };
+    };
+    for (const l of newsroomLines(20_000, `up${chunk}`)) {
+      const text = `${JSON.stringify(rename(l))}\n`;
+      written += Buffer.byteLength(text);
+      lines++;
+      if (!out.write(text)) await once(out, 'drain');
+      if (written >= bytes) break;
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  return lines;
+}
+
+async function benchUpload() {
+  const bytes = Number(opts['upload-mb']) * 1024 * 1024;
+  const file = path.join(work, 'upload.ndjson');
+  const lines = await uploadFile(file, bytes);
+  log(`\n## upload: one ${(statSync(file).size / 1048576).toFixed(0)} MB body, ${lines} lines (load ${load()})`);
+  const url = await freshDatabase('claimledger_bulkbench_upload');
+  const server = await startServer(url);
+  try {
+    await postFile(server, await tinyFile());
+    const idle = rss(server.pid);
+    const sampler = sampleRss(server.pid);
+    const res = await postFile(server, file);
+    const memory = sampler.stop();
+    if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
+    const body = JSON.parse(res.body);
+    log(
+      `${body.created} lines in ${Math.round(res.ms)} ms = ${Math.round((lines / res.ms) * 1000)} lines/s, ${((statSync(file).size / 1048576 / res.ms) * 1000).toFixed(1)} MB/s; ` +
+        `server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB, after ${memory.last} MB (${memory.samples} samples); response ${(res.body.length / 1048576).toFixed(1)} MB (load ${load()})`,
+    );
+    results.upload = { bytes: statSync(file).size, lines, ms: res.ms, rss_idle_mb: idle, rss: memory, response_mb: res.body.length / 1048576 };
+  } finally {
+    await server.stop();
+    rmSync(file);
+  }
+}
+
+// ─── export of the big database ──────────────────────────────────────────────
+
+async function bigDatabase(): Promise<string> {
+  const exists = await admin(async (c) => (await c.query('select 1 from pg_database where datname = $1', [opts.big])).rowCount === 1);
+  if (!exists) throw new Error(`database ${opts.big} is missing: npm run bench:data into it (or clone claimledger_bench: create database ${opts.big} template claimledger_bench)`);
+  return dbUrl(opts.big!);
+}
+
+async function benchExport() {
+  const server = await startServer(await bigDatabase());
+  log(`\n## export: GET /v1/export from ${opts.big} (load ${load()})`);
+  try {
+    const runs: Record<string, unknown>[] = [];
+    for (const [type, format] of [
+      ['claims', 'ndjson'],
+      ['claims', 'csv'],
+      ['attributions', 'ndjson'],
+    ]) {
+      const idle = rss(server.pid);
+      const sampler = sampleRss(server.pid);
+      const started = performance.now();
+      const res = await fetch(`${server.url}/v1/export?type=${type}&format=${format}`, { headers: auth });
+      let bytes = 0;
+      let newlines = 0;
+      let firstByteMs = 0;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        if (!firstByteMs) firstByteMs = performance.now() - started;
+        bytes += chunk.length;
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
+      }
+      const ms = performance.now() - started;
+      const memory = sampler.stop();
+      const rows = format === 'csv' ? newlines - 1 : newlines; // CSV rows may hold line breaks; these bench rows do not
+      log(
+        `${type} ${format}: ${res.status} ${rows} rows, ${(bytes / 1048576).toFixed(0)} MB in ${Math.round(ms)} ms = ${Math.round((rows / ms) * 1000)} rows/s, ` +
+          `first byte after ${Math.round(firstByteMs)} ms; server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB (${memory.samples} samples) (load ${load()})`,
+      );
+      runs.push({ type, format, status: res.status, rows, bytes, ms, first_byte_ms: firstByteMs, rss_idle_mb: idle, rss: memory });
+    }
+    results.export = runs;
+  } finally {
+    await server.stop();
+  }
+}
+
+// ─── stats at scale ──────────────────────────────────────────────────────────
+
+async function benchStats() {
+  const bigUrl = await bigDatabase();
+  const server = await startServer(bigUrl);
+  const bump = new pg.Client({ connectionString: bigUrl });
+  await bump.connect();
+  const [{ n }] = (await bump.query('select count(*)::int as n from claims')).rows;
+  log(`\n## stats: ${n} claims in ${opts.big} (load ${load()})`);
+  const urls = [
+    ...['verdict', 'status', 'topic', 'claimant', 'publisher', 'language', 'day', 'week', 'month'].map((g) => `/v1/stats/claims?group_by=${g}`),
+    '/v1/stats/claims?group_by=month&language=sv',
+    '/v1/stats/claims?group_by=verdict&has_review=true',
+    '/v1/stats/claims?group_by=day&from=2024-01-01T00:00:00Z&to=2024-04-01T00:00:00Z',
+    '/v1/stats/overview',
+  ];
+  const get = async (url: string, headers: Record<string, string> = {}) => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}${url}`, { headers: { ...auth, ...headers } });
+    await res.arrayBuffer();
+    if (res.status !== 200 && res.status !== 304) throw new Error(`${url} answered ${res.status}`);
+    return { ms: performance.now() - started, etag: res.headers.get('etag') ?? '', status: res.status };
+  };
+  const table: Record<string, unknown>[] = [];
+  try {
+    const requests = Number(opts.requests);
+    for (const url of urls) {
+      // Cold: a transaction id taken elsewhere changes the database version, so the
+      // server cannot reuse its count (no data changes: the answers stay comparable).
+      const cold: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await bump.query('begin; select pg_current_xact_id(); commit;');
+        cold.push((await get(url)).ms);
+      }
+      const warm: number[] = [];
+      let etag = '';
+      for (let i = 0; i < requests; i++) {
+        const r = await get(url);
+        warm.push(r.ms);
+        etag = r.etag;
+      }
+      const revalidated: number[] = [];
+      for (let i = 0; i < Math.min(50, requests); i++) revalidated.push((await get(url, { 'if-none-match': etag })).ms);
+      const row = {
+        url,
+        cold_ms: cold.map(Math.round),
+        warm_p50: +pct(warm, 50).toFixed(1),
+        warm_p95: +pct(warm, 95).toFixed(1),
+        warm_p99: +pct(warm, 99).toFixed(1),
+        not_modified_p95: +pct(revalidated, 95).toFixed(1),
+      };
+      table.push(row);
+      log(`${url.padEnd(82)} cold ${row.cold_ms.join('/')} ms; warm p50 ${row.warm_p50} p95 ${row.warm_p95} p99 ${row.warm_p99} ms; 304 p95 ${row.not_modified_p95} ms`);
+    }
+    log(`(load ${load()})`);
+    results.stats = { claims: n, requests, rows: table };
+  } finally {
+    await bump.end();
+    await server.stop();
+  }
+}
+
+try {
+  log(`claimledger bulk/export/stats bench — ${new Date().toISOString()}, node ${process.version}, load ${load()}`);
+  if (sections.has('bulk')) await benchBulk();
+  if (sections.has('upload')) await benchUpload();
+  if (sections.has('export')) await benchExport();
+  if (sections.has('stats')) await benchStats();
+  log('\n' + JSON.stringify(results));
+} finally {
+  await admin(async (c) => {
+    for (const name of made) await c.query(`drop database if exists "${name}" with (force)`);
+  });
+  rmSync(work, { recursive: true, force: true });
+}

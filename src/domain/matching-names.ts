@@ -1,0 +1,102 @@
+/**
+ * Claimant lookup scoring: how well a looked-up name fits each name or alias of a
+ * claimant. The database finds the candidates (a trigram index over every name of a
+ * claimant, migrations/0002); this module scores them, so the score is the same in
+ * `GET /v1/claimants?q=` and in `claimant_name` resolution.
+ *
+ * Names arrive folded by PostgreSQL (`claimledger_fold`: no accents, lower case,
+ * single spaces). `nameKey` then applies the same spelling-variant rules as SQL's
+ * `claimledger_translit` (tsch/tch → ch, sch → sh, ph → f, ck → k, q → k, w → v,
+ * y → i, ae/oe/ue → a/o/u), so Tschaikowsky, Chaikovsky and Tchaikovsky, or
+ * Lindkvist and Lindqvist, compare equal.
+ *
+ * For a query q and one name n:
+ *   whole(q, n) = trigram similarity of the two (pg_trgm's: shared / all distinct trigrams)
+ *   part(q, n)  = the best whole(q, w) over runs of consecutive words w of n ("lindqvist" in "ana lindqvist")
+ *   score       = max( whole(q, n), 0.9 · part(q, n), 0.95 · whole(key q, key n), 0.855 · part(key q, key n) )
+ * so 1 is the same name (ignoring case, accents, punctuation and word order), a part
+ * of a name (a surname alone) scores at most 0.9, a spelling variant at most 0.95.
+ */
+
+const TRANSLIT: [string, string][] = [
+  ['tsch', 'ch'],
+  ['tch', 'ch'],
+  ['sch', 'sh'],
+  ['ph', 'f'],
+  ['ck', 'k'],
+  ['q', 'k'],
+  ['w', 'v'],
+  ['y', 'i'],
+  ['ae', 'a'],
+  ['oe', 'o'],
+  ['ue', 'u'],
+];
+
+/** The spelling-variant key of a folded name; the same as SQL's claimledger_translit. */
+export function nameKey(folded: string): string {
+  let out = folded;
+  for (const [from, to] of TRANSLIT) out = out.split(from).join(to);
+  return out;
+}
+
+const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+function trigramSet(ws: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const w of ws) {
+    const padded = `  ${w} `;
+    for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
+  }
+  return out;
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const t of a) if (b.has(t)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+interface Prepared {
+  trigrams: Set<string>;
+}
+
+function wholeAndPart(q: Prepared, name: string): [number, number] {
+  const ws = words(name);
+  const whole = jaccard(q.trigrams, trigramSet(ws));
+  let part = whole;
+  for (let i = 0; i < ws.length; i++) {
+    for (let j = i + 1; j <= ws.length; j++) {
+      if (i === 0 && j === ws.length) continue;
+      part = Math.max(part, jaccard(q.trigrams, trigramSet(ws.slice(i, j))));
+    }
+  }
+  return [whole, part];
+}
+
+export interface NameQuery {
+  plain: Prepared;
+  key: Prepared;
+}
+
+/** Prepares a folded query once for scoring many names. */
+export function prepareNameQuery(folded: string): NameQuery {
+  return { plain: { trigrams: trigramSet(words(folded)) }, key: { trigrams: trigramSet(words(nameKey(folded))) } };
+}
+
+/** The score of one folded name, 0–1, rounded to 4 decimals. */
+export function scoreName(q: NameQuery, folded: string): number {
+  const [whole, part] = wholeAndPart(q.plain, folded);
+  const [keyWhole, keyPart] = wholeAndPart(q.key, nameKey(folded));
+  return Math.round(Math.max(whole, 0.9 * part, 0.95 * keyWhole, 0.855 * keyPart) * 10_000) / 10_000;
+}
+
+/** The best of a claimant's folded names: its index (0 = the name, then the aliases) and score. */
+export function bestName(q: NameQuery, folded: readonly string[]): { index: number; score: number } {
+  let best = { index: 0, score: -1 };
+  folded.forEach((name, index) => {
+    const score = scoreName(q, name);
+    if (score > best.score) best = { index, score };
+  });
+  return best;
+}

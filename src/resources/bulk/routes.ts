@@ -1,0 +1,88 @@
+import { createGunzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../lib/actor.js';
+import { ApiError } from '../../lib/errors.js';
+import { IdempotencyHeaders, Problem, ref } from '../../lib/schemas.js';
+import { NdjsonBody, ndjsonLines } from './ndjson.js';
+import { BulkProblem, BulkQuery, BulkResult, MAX_BULK_BYTES, MAX_LINE_BYTES, NDJSON } from './schemas.js';
+import { BulkRejected, runBulk } from './write.js';
+
+/** `application/jsonl` is the other name NDJSON goes by. */
+const ACCEPTED = [NDJSON, 'application/jsonl'];
+const WRONG_TYPE = `Send the body as ${NDJSON}: one JSON object {"type", "ref"?, "id"?, "data"} per line.`;
+
+const problem = (description: string, schema: unknown = ref(Problem)) => ({ description, content: { 'application/problem+json': { schema } } });
+
+const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // This plugin is encapsulated: these parsers apply to its routes only. The body
+  // is handed over unread, as a stream, and read line by line by the handler.
+  app.removeAllContentTypeParsers();
+  for (const type of ACCEPTED) app.addContentTypeParser(type, (_request, payload, done) => done(null, new NdjsonBody(payload as Readable)));
+  app.addContentTypeParser('*', (_request, _payload, done) => done(new ApiError('unsupported_media_type', WRONG_TYPE), undefined));
+
+  app.post(
+    '/bulk',
+    {
+      schema: {
+        operationId: 'bulkImport',
+        tags: ['bulk'],
+        summary: 'Create many sources, claimants, claims, attributions and reviews from NDJSON',
+        description:
+          'One JSON object per line: `{"type": "source"|"claimant"|"claim"|"attribution"|"review", "ref"?: "…", "id"?: "…", "data": {…}}` (see `BulkLine`). ' +
+          '`data` is what the single endpoint takes, checked by the same schema; later lines name earlier ones with `source_ref`, `claimant_ref`, `claim_ref` (or existing rows by id). ' +
+          'Quotes are anchored and every row gets its change-log event, as with the single endpoints.\n\n' +
+          'By default the request is one transaction: if any line is bad, nothing is written and the answer (400 when every problem is malformed input, else 422) lists every error of every bad line with its line number. ' +
+          'With `mode=partial` the good lines are written and the bad ones reported in `results`. ' +
+          `The body is streamed (up to ${MAX_BULK_BYTES / 1024 / 1024} MiB, \`Content-Encoding: gzip\` accepted; one line at most ${MAX_LINE_BYTES / 1024 / 1024} MiB). ` +
+          'To import an export, wrap each exported row as `{"type", "id": row.id, "data": <its writable fields>}` — `npm run import` does it.',
+        headers: IdempotencyHeaders,
+        querystring: BulkQuery,
+        body: {
+          content: Object.fromEntries(
+            ACCEPTED.map((type) => [type, { schema: { description: 'Newline-delimited JSON: one `BulkLine` object per line.' } }]),
+          ),
+        },
+        response: {
+          200: ref(BulkResult),
+          400: problem('A line (or the request) is malformed or fails validation; nothing was written. `errors` carry line numbers.', ref(BulkProblem)),
+          413: problem('The body is larger than allowed (`payload_too_large`).'),
+          415: problem(`The body is not \`${NDJSON}\` (\`unsupported_media_type\`).`),
+          422: problem('A line cannot be applied (a quote not in its source, an unknown ref or id, a taken url…); nothing was written.', ref(BulkProblem)),
+          503: problem('The database is unreachable (`unavailable`); retry later.'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as unknown;
+      if (!(body instanceof NdjsonBody)) throw new ApiError('unsupported_media_type', WRONG_TYPE);
+      if (Number(request.headers['content-length'] ?? 0) > MAX_BULK_BYTES) {
+        throw new ApiError('payload_too_large', `The body is larger than ${MAX_BULK_BYTES} bytes; split it into several requests.`);
+      }
+      const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (encoding !== 'identity' && encoding !== 'gzip') throw new ApiError('unsupported_media_type', 'Content-Encoding may be gzip or nothing.');
+      // The limit counts decompressed bytes, so a small gzip bomb is refused like a big body.
+      const stream = encoding === 'gzip' ? pipeline(body.stream, createGunzip(), () => {}) : body.stream;
+      const mode = request.query.mode ?? 'atomic';
+      try {
+        const report = await runBulk(app.db, actorOf(request), ndjsonLines(stream, { maxBytes: MAX_BULK_BYTES, maxLineBytes: MAX_LINE_BYTES }), mode);
+        if (report.lines === 0) {
+          throw new ApiError('validation_failed', 'The body has no lines.', { errors: [{ path: 'body', message: 'has no lines' }] });
+        }
+        return reply.code(200).type('application/json; charset=utf-8').send(report.toJson());
+      } catch (err) {
+        if (/^Z_/.test(String((err as { code?: unknown }).code))) throw new ApiError('validation_failed', 'The body is not valid gzip.');
+        if (!(err instanceof BulkRejected)) throw err;
+        const { report } = err;
+        const { errors, truncated } = report.allErrors();
+        throw new ApiError(
+          report.onlyInvalidInput() ? 'validation_failed' : 'unprocessable',
+          `${report.failed} of ${report.lines} lines cannot be written, so none was (pass mode=partial to write the good ones).`,
+          { errors, lines: report.lines, failed: report.failed, ...(truncated ? { errors_truncated: true } : {}) },
+        );
+      }
+    },
+  );
+};
+
+export default bulkRoutes;

@@ -1,0 +1,890 @@
+import { and, getTableColumns, isNotNull, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from '../../db/client.js';
+import { attributions, claimantColumns, claimColumns, claimants, reviewEvidence, reviews, sources } from '../../db/schema.js';
+import { anchorQuote } from '../../domain/anchor.js';
+import type { Actor } from '../../lib/actor.js';
+import { ApiError } from '../../lib/errors.js';
+import { problemFromPg } from '../../plugins/errors.js';
+import { createAttribution } from '../attributions/queries.js';
+import { createClaimant } from '../claimants/queries.js';
+import { refreshClaimsDerived, rowsOf } from '../claims/derived.js';
+import { createClaim } from '../claims/queries.js';
+import { lockEventLog, takeBufferedEvents, writeTransaction, type NewEvent } from '../events/queries.js';
+import { checkRatings, createReview } from '../reviews/queries.js';
+import { createSource, textFields, urlOrRefuse } from '../sources/queries.js';
+import type { RawLine } from './ndjson.js';
+import { newId } from '../../lib/ids.js';
+import { LinePreparer, type Prepared } from './prepare.js';
+import { BULK_TYPES, MAX_LISTED_ERRORS, type BulkLineErrorBody, type BulkType } from './schemas.js';
+
+/**
+ * Writes a bulk request in one transaction.
+ *
+ * Lines are read and validated one by one, and written in windows of a few
+ * hundred: within a window all sources go first, then claimants, claims,
+ * attributions and reviews, so every `*_ref` (which always names an earlier
+ * line) points at a row that exists by the time it is used.
+ *
+ * The common lines (sources, claimants, claims without inline attributions,
+ * attributions naming claimants by id) take a batched path: one INSERT per type
+ * and window, fed by a single JSON parameter, that also stages the rows' events
+ * (built by PostgreSQL from the inserted rows, in the shape recordEvent gives
+ * them), with the same checks, defaults, url normalisation and anchoring as the
+ * single endpoints. While the database writes one window, the next one is read
+ * and validated. Everything else, and any batch whose INSERT fails unexpectedly,
+ * goes line by line through the single endpoints' own functions (createSource,
+ * createClaim, createAttribution, createReview…), each in a SAVEPOINT, so one
+ * bad line never takes its neighbours down and its events go with it.
+ *
+ * Events are moved out of memory into a temporary table after every window and
+ * appended to the change log at the end under the event-log lock, as every
+ * write transaction does; memory stays flat whatever the size of the upload.
+ */
+
+export type BulkMode = 'atomic' | 'partial';
+
+const WINDOW_LINES = 1000;
+const WINDOW_BYTES = 8 * 1024 * 1024;
+/** Texts read at once for anchoring, in UTF-16 units. */
+const TEXT_BUDGET = 8_000_000;
+const ORDER: readonly BulkType[] = BULK_TYPES;
+
+interface LineFailure {
+  errors: BulkLineErrorBody[];
+  existing_id?: string;
+}
+
+/** What happened to every line, kept compact: one slot per non-blank line. */
+export class BulkReport {
+  lines = 0;
+  created = 0;
+  failed = 0;
+  listedErrors = 0;
+  readonly counts: Record<BulkType, number> = { source: 0, claimant: 0, claim: 0, attribution: 0, review: 0 };
+  private readonly lineNumbers: number[] = [];
+  private readonly types: (BulkType | null)[] = [];
+  private readonly refs: (string | undefined)[] = [];
+  private readonly ids: (string | undefined)[] = [];
+  private readonly failures = new Map<number, LineFailure>();
+
+  constructor(readonly mode: BulkMode) {}
+
+  /** Registers a line; returns its index. */
+  add(line: number): number {
+    this.lineNumbers.push(line);
+    this.types.push(null);
+    this.refs.push(undefined);
+    this.ids.push(undefined);
+    return this.lines++;
+  }
+
+  /** What the line turned out to be, once read. */
+  describe(index: number, type: BulkType | null, ref: string | undefined) {
+    this.types[index] = type;
+    this.refs[index] = ref;
+  }
+
+  written(index: number, type: BulkType, id: string) {
+    this.ids[index] = id;
+    this.counts[type]++;
+    this.created++;
+  }
+
+  fail(index: number, failure: LineFailure) {
+    this.failed++;
+    this.failures.set(index, failure);
+    this.listedErrors += failure.errors.length;
+  }
+
+  /** Every error of every failed line, in line order, at most MAX_LISTED_ERRORS. */
+  allErrors(): { errors: BulkLineErrorBody[]; truncated: boolean } {
+    const errors: BulkLineErrorBody[] = [];
+    for (const index of [...this.failures.keys()].sort((a, b) => a - b)) {
+      for (const e of this.failures.get(index)!.errors) {
+        if (errors.length === MAX_LISTED_ERRORS) return { errors, truncated: true };
+        errors.push(e);
+      }
+    }
+    return { errors, truncated: false };
+  }
+
+  /** Whether every bad line failed validation (400) rather than against the data (422). */
+  onlyInvalidInput(): boolean {
+    for (const f of this.failures.values()) {
+      if (!f.errors.every((e) => e.code === 'validation_failed' || e.code === 'malformed_json')) return false;
+    }
+    return true;
+  }
+
+  /** The response body, serialised here: a few hundred thousand entries are cheaper as strings than as objects. */
+  toJson(): string {
+    const parts: string[] = [];
+    let chunk: string[] = [];
+    for (let i = 0; i < this.lines; i++) {
+      const failure = this.failures.get(i);
+      const entry: Record<string, unknown> = { line: this.lineNumbers[i], type: this.types[i] };
+      if (this.refs[i] !== undefined) entry.ref = this.refs[i];
+      if (failure) {
+        entry.status = 'failed';
+        if (failure.existing_id) entry.existing_id = failure.existing_id;
+        entry.errors = failure.errors;
+      } else {
+        entry.status = 'created';
+        entry.id = this.ids[i];
+      }
+      chunk.push(JSON.stringify(entry));
+      if (chunk.length === 1000) {
+        parts.push(chunk.join(','));
+        chunk = [];
+      }
+    }
+    if (chunk.length) parts.push(chunk.join(','));
+    const head = JSON.stringify({ mode: this.mode, lines: this.lines, created: this.created, failed: this.failed, counts: this.counts });
+    return `${head.slice(0, -1)},"results":[${parts.join(',')}]}`;
+  }
+}
+
+/** The request was refused as a whole (atomic mode, some line bad): nothing was written. */
+export class BulkRejected extends Error {
+  constructor(readonly report: BulkReport) {
+    super('bulk request refused');
+  }
+}
+
+export async function runBulk(db: Db, actor: Actor, lines: AsyncIterable<RawLine>, mode: BulkMode): Promise<BulkReport> {
+  const report = new BulkReport(mode);
+  await writeTransaction(db, async (tx) => {
+    const writer = new BulkWriter(tx, actor, report);
+    await writer.start();
+    for await (const raw of lines) {
+      const index = report.add(raw.number);
+      const prepared = writer.preparer.prepare(raw, index);
+      if (!prepared.ok) {
+        report.describe(index, prepared.type, prepared.ref);
+        report.fail(index, { errors: prepared.errors });
+        continue;
+      }
+      report.describe(index, prepared.item.type, prepared.item.ref);
+      await writer.add(prepared.item);
+    }
+    await writer.finish();
+    // Atomic: one bad line and the transaction rolls back, events and all.
+    if (mode === 'atomic' && report.failed > 0) throw new BulkRejected(report);
+  });
+  return report;
+}
+
+type FastResult = { failed: Map<Prepared, LineFailure> };
+
+/** What a batched insert needs to stage the events of its rows. */
+interface EventContext {
+  actor: Actor;
+  /** Reserves `n` positions in the change log's order; returns the first. */
+  reserve(n: number): number;
+}
+
+class BulkWriter {
+  readonly preparer = new LinePreparer();
+  private window: Prepared[] = [];
+  private windowBytes = 0;
+  /** Events of this window, staged in the database when it ends. */
+  private events: NewEvent[] = [];
+  private eventOrder = 0;
+  private savepoints = 0;
+  private inflight: Promise<void> = Promise.resolve();
+  private analyzedAt = 0;
+  private readonly eventContext: EventContext;
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly actor: Actor,
+    private readonly report: BulkReport,
+  ) {
+    this.eventContext = {
+      actor,
+      reserve: (n) => {
+        const first = this.eventOrder;
+        this.eventOrder += n;
+        return first;
+      },
+    };
+  }
+
+  async start() {
+    await this.tx.execute(sql`
+      create temp table bulk_events (
+        ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
+        request_id text, occurred_at timestamptz, before jsonb, after jsonb
+      ) on commit drop`);
+  }
+
+  async add(item: Prepared) {
+    this.window.push(item);
+    this.windowBytes += item.bytes;
+    if (this.window.length >= WINDOW_LINES || this.windowBytes >= WINDOW_BYTES) {
+      const window = this.take();
+      // One window in the database while the next is read and validated.
+      await this.inflight;
+      this.inflight = this.flush(window);
+      this.inflight.catch(() => {}); // awaited (and thrown) at the next window or at the end
+    }
+  }
+
+  async finish() {
+    const window = this.take();
+    await this.inflight;
+    await this.flush(window);
+    if (this.report.created === 0) return;
+    await lockEventLog(this.tx);
+    await this.tx.execute(sql`
+      insert into events (id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
+      select id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after from bulk_events order by ord`);
+  }
+
+  /**
+   * Refreshing derived fields joins the claims being written with their
+   * attributions and reviews. Tables that grew inside this transaction have no
+   * statistics for it, and the planner, guessing, picks plans that go quadratic
+   * (a hash of all sources built for every claim). So statistics are refreshed
+   * whenever this request has doubled what it had written at the last refresh:
+   * a handful of ANALYZEs even for a very large import. ANALYZE sees this
+   * transaction's rows; it waits at most a second for a lock, else it is skipped.
+   */
+  private async analyzeIfGrown() {
+    const written = this.report.created;
+    if (written - this.analyzedAt < Math.max(500, this.analyzedAt)) return;
+    this.analyzedAt = written;
+    const name = `bulk_analyze_${++this.savepoints}`;
+    const [previous] = rowsOf<{ value: string }>(await this.tx.execute(sql`select current_setting('lock_timeout') as value`));
+    await this.tx.execute(sql.raw(`savepoint ${name}`));
+    try {
+      await this.tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
+      await this.tx.execute(sql`analyze sources, claimants, claims, attributions, reviews`);
+      await this.tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+    } catch {
+      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+    }
+  }
+
+  private take(): Prepared[] {
+    const window = this.window;
+    this.window = [];
+    this.windowBytes = 0;
+    return window;
+  }
+
+  private async flush(window: Prepared[]) {
+    for (const type of ORDER) {
+      const items = window.filter((i) => i.type === type);
+      if (items.length === 0) continue;
+      if (type === 'attribution' || type === 'review') await this.analyzeIfGrown();
+      const batched = items.filter((i) => !needsSinglePath(i));
+      if (batched.length) await this.runBatched(type, batched);
+      for (const item of items) if (needsSinglePath(item)) await this.runSingle(item);
+    }
+    await this.stageEvents();
+  }
+
+  private written(item: Prepared) {
+    this.report.written(item.index, item.type, item.id);
+  }
+
+  private failed(item: Prepared, failure: LineFailure) {
+    this.preparer.markFailed(item);
+    this.report.fail(item.index, failure);
+  }
+
+  /** One INSERT for the window's lines of a type; if it fails unexpectedly, the lines go one by one. */
+  private async runBatched(type: BulkType, items: Prepared[]) {
+    this.events.push(...takeBufferedEvents(this.tx));
+    const name = `bulk_batch_${++this.savepoints}`;
+    await this.tx.execute(sql.raw(`savepoint ${name}`));
+    let result: FastResult;
+    try {
+      result = await BATCHED[type](this.tx, this.eventContext, items as never, this.preparer.failedIds);
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+    } catch (err) {
+      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+      takeBufferedEvents(this.tx);
+      if (!lineFailure(err, items[0])) throw err; // not about the data: the request fails
+      for (const item of items) await this.runSingle(item);
+      return;
+    }
+    for (const item of items) {
+      const failure = result.failed.get(item);
+      if (failure) this.failed(item, failure);
+      else this.written(item);
+    }
+    this.events.push(...takeBufferedEvents(this.tx));
+  }
+
+  /** The single endpoint's own function, in a savepoint of its own. */
+  private async runSingle(item: Prepared) {
+    this.events.push(...takeBufferedEvents(this.tx));
+    const name = `bulk_line_${++this.savepoints}`;
+    await this.tx.execute(sql.raw(`savepoint ${name}`));
+    try {
+      await SINGLE[item.type](this.tx, this.actor, item as never);
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+    } catch (err) {
+      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+      takeBufferedEvents(this.tx); // the line's events roll back with it
+      const failure = lineFailure(err, item, this.preparer.failedIds);
+      if (!failure) throw err;
+      this.failed(item, failure);
+      return;
+    }
+    this.written(item);
+    this.events.push(...takeBufferedEvents(this.tx));
+  }
+
+  private async stageEvents() {
+    const events = this.events;
+    this.events = [];
+    for (let i = 0; i < events.length; i += 2000) {
+      const rows = events.slice(i, i + 2000).map((e) => ({ ...e, ord: this.eventContext.reserve(1) }));
+      await this.tx.execute(sql`
+        insert into bulk_events
+        select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+          ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
+          request_id text, occurred_at timestamptz, before jsonb, after jsonb)`);
+    }
+  }
+}
+
+/** Lines the batched path does not handle: they go through the single endpoint's function. */
+function needsSinglePath(item: Prepared): boolean {
+  if (item.type === 'claim') return (item.body.attributions?.length ?? 0) > 0;
+  if (item.type === 'attribution') return item.body.claimant_name !== undefined;
+  return false;
+}
+
+const SINGLE: { [T in BulkType]: (tx: Tx, actor: Actor, item: Extract<Prepared, { type: T }>) => Promise<unknown> } = {
+  source: (tx, actor, item) => createSource(tx, actor, item.body, { id: item.id }),
+  claimant: (tx, actor, item) => createClaimant(tx, actor, item.body, { id: item.id }),
+  claim: (tx, actor, item) => createClaim(tx, actor, item.body, { id: item.id }),
+  attribution: (tx, actor, item) => createAttribution(tx, actor, item.body, { id: item.id }),
+  review: (tx, actor, item) => createReview(tx, actor, item.claimId, item.body, { id: item.id }),
+};
+
+function pgCause(err: unknown): { code?: string } | undefined {
+  for (let e = err as { cause?: unknown; code?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as { code?: string };
+  }
+  return undefined;
+}
+
+/**
+ * An error of one line as the single endpoint would report it, with `body.` paths
+ * read as `data.`; undefined for errors that are not about the line's data
+ * (a lost connection, a bug), which fail the whole request.
+ */
+function lineFailure(err: unknown, item: Prepared, failedIds?: Map<string, number>): LineFailure | undefined {
+  let problem = err instanceof ApiError ? err : undefined;
+  if (!problem) {
+    const pg = pgCause(err);
+    problem = pg ? problemFromPg(pg) : undefined;
+    if (problem && ['unavailable', 'timeout'].includes(problem.code)) return undefined;
+  }
+  if (!problem) return undefined;
+  let listed = problem.extra.errors?.length ? problem.extra.errors : [{ path: 'body', message: problem.message }];
+  // POST /claims/{id}/reviews answers 404 for an unknown claim; here the claim is a field.
+  if (problem.code === 'not_found' && item.type === 'review') listed = [{ path: 'body.claim_id', message: `refers to no existing claim (${item.claimId})` }];
+  const code = problem.code === 'not_found' ? 'unprocessable' : problem.code;
+  const errors = listed.map((e) => {
+    const path = e.path.replace(/^body/, 'data');
+    return { line: item.line, path: item.aliases.get(path) ?? path, message: explainMissing(e.message, failedIds), code };
+  });
+  return { errors, existing_id: typeof problem.extra.existing_id === 'string' ? problem.extra.existing_id : undefined };
+}
+
+/** "refers to no existing claim (X)" where X is a line of this request that failed: say so. */
+function explainMissing(message: string, failedIds?: Map<string, number>): string {
+  const m = /refers to no existing (\w+) \(([0-9a-f-]{36})\)/.exec(message);
+  const line = m && failedIds?.get(m[2]);
+  return line ? `names line ${line}, which was not written` : message;
+}
+
+const fieldFailure = (item: Prepared, path: string, message: string, code: string, existing_id?: string): LineFailure => ({
+  errors: [{ line: item.line, path: item.aliases.get(path) ?? path, message, code }],
+  existing_id,
+});
+
+const missing = (item: Prepared, path: string, what: string, id: string, failedIds: Map<string, number>) => {
+  const line = failedIds.get(id);
+  return fieldFailure(item, path, line ? `names line ${line}, which was not written` : `refers to no existing ${what} (${id})`, 'unprocessable');
+};
+
+/** The columns an event snapshot holds: what the API shows (sources: without their text). */
+const SNAPSHOT_COLUMNS: Record<BulkType, PgColumn[]> = {
+  source: Object.values(getTableColumns(sources)).filter((c) => c.name !== 'text'),
+  claimant: Object.values(claimantColumns),
+  claim: Object.values(claimColumns),
+  attribution: Object.values(getTableColumns(attributions)),
+  review: Object.values(getTableColumns(reviews)),
+};
+
+/** `after` as recordEvent writes it (JSON.stringify of the row): timestamps as RFC 3339 UTC with milliseconds. */
+function snapshotSql(entity: BulkType): string {
+  const pairs = SNAPSHOT_COLUMNS[entity].map((c) => {
+    const value = c.columnType === 'PgTimestamp' ? `to_char(ins."${c.name}" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : `ins."${c.name}"`;
+    return `'${c.name}', ${value}`;
+  });
+  return `jsonb_build_object(${pairs.join(', ')})`;
+}
+
+/**
+ * INSERT … SELECT from one JSON parameter (any number of rows, one round trip, no
+ * parameter limit), staging a `<entity>.created` event for every row inserted.
+ * Rows whose id (or another unique value) is taken are skipped: the caller finds
+ * out which from the returned ids.
+ */
+async function insertRows(
+  tx: Tx,
+  ctx: EventContext,
+  entity: BulkType,
+  table: string,
+  columns: Record<string, string>,
+  rows: Record<string, unknown>[],
+  /** Input fields that are not columns of the table but belong in the event (a review's evidence). */
+  extra: { columns: Record<string, string>; snapshot: string } = { columns: {}, snapshot: '' },
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const first = ctx.reserve(rows.length);
+  const input = rows.map((row, n) => ({ ...row, _n: n, _event: newId() }));
+  const names = Object.keys(columns).map((c) => `"${c}"`).join(', ');
+  const types = Object.entries({ ...columns, ...extra.columns }).map(([c, t]) => `"${c}" ${t}`).join(', ');
+  const result = await tx.execute(sql`
+    with input as (
+      select * from json_to_recordset(${JSON.stringify(input)}::json) as r(${sql.raw(types)}, "_n" integer, "_event" uuid)
+    ), ins as (
+      insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(names)} from input
+      on conflict do nothing
+      returning *
+    ), staged as (
+      insert into bulk_events (ord, id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
+      select ${first}::bigint + input."_n", input."_event", ${`${entity}.created`}, ${entity}, ins.id,
+             ${ctx.actor.keyId}::uuid, ${ctx.actor.requestId}, ${new Date().toISOString()}::timestamptz, null, ${sql.raw(snapshotSql(entity) + extra.snapshot)}
+        from ins join input on input.id = ins.id
+    )
+    select id::text as id from ins`);
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+}
+
+const LIFECYCLE = { created_at: 'timestamptz', updated_at: 'timestamptz', version: 'integer' };
+
+type Batched<T extends BulkType> = (tx: Tx, ctx: EventContext, items: Extract<Prepared, { type: T }>[], failedIds: Map<string, number>) => Promise<FastResult>;
+
+const ids = (values: Iterable<string>) => sql.param([...new Set(values)]);
+
+/** The id is taken (a re-imported export) or, for sources, the url: say which, as the single endpoint would. */
+function takenId(item: Prepared): LineFailure {
+  return fieldFailure(item, 'id', `is already the id of an existing ${item.type}`, 'conflict', item.id);
+}
+
+const batchSources: Batched<'source'> = async (tx, ctx, items) => {
+  const failed = new Map<Prepared, LineFailure>();
+  const now = new Date();
+  const rows = new Map<Prepared, Record<string, unknown>>();
+  const byUrl = new Map<string, Prepared>();
+  for (const item of items) {
+    const body = item.body;
+    let url: string | null;
+    try {
+      url = urlOrRefuse(body.url, 'data.url');
+    } catch (err) {
+      failed.set(item, lineFailure(err, item)!);
+      continue;
+    }
+    if (url !== null) {
+      const earlier = byUrl.get(url);
+      if (earlier) {
+        failed.set(item, fieldFailure(item, 'data.url', `is also the url of line ${earlier.line}`, 'conflict', earlier.id));
+        continue;
+      }
+      byUrl.set(url, item);
+    }
+    rows.set(item, {
+      id: item.id,
+      kind: body.kind,
+      url,
+      title: body.title,
+      publisher: body.publisher ?? null,
+      authors: body.authors ?? [],
+      language: body.language ?? null,
+      published_at: body.published_at ? new Date(body.published_at) : null,
+      metadata: body.metadata ?? {},
+      ...textFields(body.text),
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    });
+  }
+  const inserted = await insertRows(
+    tx,
+    ctx,
+    'source',
+    'sources',
+    {
+      id: 'uuid',
+      kind: 'text',
+      url: 'text',
+      title: 'text',
+      publisher: 'text',
+      authors: 'text[]',
+      language: 'text',
+      published_at: 'timestamptz',
+      metadata: 'jsonb',
+      text: 'text',
+      text_length: 'integer',
+      content_sha256: 'text',
+      ...LIFECYCLE,
+    },
+    [...rows.values()],
+  );
+  const lost = [...rows.keys()].filter((item) => !inserted.has(item.id));
+  const takenUrls = new Map<string, string>();
+  if (lost.length) {
+    const urls = lost.map((item) => rows.get(item)!.url).filter((u): u is string => typeof u === 'string');
+    if (urls.length) {
+      for (const r of await tx.select({ id: sources.id, url: sources.url }).from(sources).where(sql`${sources.url} = any(${sql.param(urls)}::text[])`)) {
+        takenUrls.set(r.url!, r.id);
+      }
+    }
+  }
+  for (const [item, row] of rows) {
+    if (inserted.has(item.id)) continue;
+    const existing = takenUrls.get(row.url as string);
+    failed.set(
+      item,
+      existing && existing !== item.id
+        ? fieldFailure(item, 'data.url', 'is already used by another source', 'conflict', existing)
+        : takenId(item),
+    );
+  }
+  return { failed };
+};
+
+const batchClaimants: Batched<'claimant'> = async (tx, ctx, items) => {
+  const failed = new Map<Prepared, LineFailure>();
+  const now = new Date();
+  const wanted = items.map((i) => i.body.wikidata_id).filter((w): w is string => typeof w === 'string');
+  const taken = new Map<string, string>();
+  if (wanted.length) {
+    for (const r of await tx
+      .select({ id: claimants.id, wikidata_id: claimants.wikidata_id })
+      .from(claimants)
+      .where(sql`${claimants.wikidata_id} = any(${sql.param(wanted)}::text[])`)) {
+      taken.set(r.wikidata_id!, r.id);
+    }
+  }
+  const rows = new Map<Prepared, Record<string, unknown>>();
+  const byWikidata = new Map<string, Prepared>();
+  for (const item of items) {
+    const body = item.body;
+    const wikidata = body.wikidata_id ?? null;
+    if (wikidata !== null) {
+      const existing = taken.get(wikidata);
+      const earlier = byWikidata.get(wikidata);
+      if (existing) {
+        failed.set(item, fieldFailure(item, 'data.wikidata_id', 'is already used by another claimant', 'conflict', existing));
+        continue;
+      }
+      if (earlier) {
+        failed.set(item, fieldFailure(item, 'data.wikidata_id', `is also the wikidata_id of line ${earlier.line}`, 'conflict', earlier.id));
+        continue;
+      }
+      byWikidata.set(wikidata, item);
+    }
+    rows.set(item, {
+      id: item.id,
+      name: body.name,
+      kind: body.kind ?? 'unknown',
+      aliases: body.aliases ?? [],
+      description: body.description ?? null,
+      wikidata_id: wikidata,
+      url: body.url ?? null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    });
+  }
+  const inserted = await insertRows(
+    tx,
+    ctx,
+    'claimant',
+    'claimants',
+    { id: 'uuid', name: 'text', kind: 'text', aliases: 'text[]', description: 'text', wikidata_id: 'text', url: 'text', ...LIFECYCLE },
+    [...rows.values()],
+  );
+  for (const item of rows.keys()) if (!inserted.has(item.id)) failed.set(item, takenId(item));
+  return { failed };
+};
+
+const batchClaims: Batched<'claim'> = async (tx, ctx, items) => {
+  const failed = new Map<Prepared, LineFailure>();
+  const now = new Date();
+  const rows = new Map<Prepared, Record<string, unknown>>();
+  for (const item of items) {
+    const body = item.body;
+    rows.set(item, {
+      id: item.id,
+      text: body.text,
+      language: body.language ?? null,
+      topics: body.topics ?? [],
+      status: body.status ?? 'unreviewed',
+      verdict: null,
+      first_seen_at: null,
+      attribution_count: 0,
+      review_count: 0,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    });
+  }
+  const inserted = await insertRows(
+    tx,
+    ctx,
+    'claim',
+    'claims',
+    { id: 'uuid', text: 'text', language: 'text', topics: 'text[]', status: 'text', ...LIFECYCLE },
+    [...rows.values()],
+  );
+  for (const item of rows.keys()) if (!inserted.has(item.id)) failed.set(item, takenId(item));
+  return { failed };
+};
+
+const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedIds) => {
+  const failed = new Map<Prepared, LineFailure>();
+  // The same locks as createAttribution: claims FOR UPDATE (their derived fields are
+  // recomputed below), sources FOR SHARE (their text must not change under the anchors).
+  const claimIds = new Set(
+    rowsOf<{ id: string }>(
+      await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.body.claim_id))}::uuid[]) order by id for update`),
+    ).map((r) => r.id),
+  );
+  const named = items.map((i) => i.body.claimant_id).filter((id): id is string => typeof id === 'string');
+  const claimantIds = new Set(
+    named.length
+      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claimants where id = any(${ids(named)}::uuid[])`)).map((r) => r.id)
+      : [],
+  );
+  const sourceLengths = new Map(
+    rowsOf<{ id: string; text_length: number | null }>(
+      await tx.execute(
+        sql`select id::text as id, text_length from sources where id = any(${ids(items.map((i) => i.body.source_id))}::uuid[]) order by id for share`,
+      ),
+    ).map((r) => [r.id, r.text_length === null ? null : Number(r.text_length)]),
+  );
+
+  const ok: typeof items = [];
+  for (const item of items) {
+    const body = item.body;
+    if (!claimIds.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
+    else if (body.claimant_id && !claimantIds.has(body.claimant_id)) failed.set(item, missing(item, 'data.claimant_id', 'claimant', body.claimant_id, failedIds));
+    else if (!body.claimant_id && !body.claimant_label) failed.set(item, fieldFailure(item, 'data', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed'));
+    else if (!sourceLengths.has(body.source_id)) failed.set(item, missing(item, 'data.source_id', 'source', body.source_id, failedIds));
+    else ok.push(item);
+  }
+
+  // Anchor quotes, reading source texts a few megabytes at a time.
+  const selectors = new Map<Prepared, unknown>();
+  const needText = [...new Set(ok.filter((i) => i.body.quote && sourceLengths.get(i.body.source_id) !== null).map((i) => i.body.source_id))];
+  for (let start = 0; start < needText.length; ) {
+    const chunk: string[] = [];
+    let budget = 0;
+    while (start < needText.length && (chunk.length === 0 || budget + (sourceLengths.get(needText[start]) ?? 0) <= TEXT_BUDGET)) {
+      budget += sourceLengths.get(needText[start]) ?? 0;
+      chunk.push(needText[start++]);
+    }
+    const texts = new Map(
+      (await tx.select({ id: sources.id, text: sources.text }).from(sources).where(and(sql`${sources.id} = any(${sql.param(chunk)}::uuid[])`, isNotNull(sources.text)))).map(
+        (r) => [r.id, r.text!],
+      ),
+    );
+    for (const item of ok) {
+      const text = texts.get(item.body.source_id);
+      if (text === undefined || !item.body.quote) continue;
+      const selector = anchorQuote(text, item.body.quote);
+      if (selector) selectors.set(item, selector);
+      else {
+        failed.set(
+          item,
+          fieldFailure(item, 'data.quote', 'is not in the source text', 'quote_not_in_source'),
+        );
+      }
+    }
+  }
+
+  const now = new Date();
+  const rows = new Map<(typeof items)[number], Record<string, unknown>>();
+  for (const item of ok) {
+    if (failed.has(item)) continue;
+    const body = item.body;
+    const selector = selectors.get(item) ?? null;
+    rows.set(item, {
+      id: item.id,
+      claim_id: body.claim_id,
+      source_id: body.source_id,
+      claimant_id: body.claimant_id ?? null,
+      claimant_label: body.claimant_label ?? null,
+      kind: body.kind ?? 'direct_quote',
+      stance: body.stance ?? 'asserts',
+      quote: body.quote ?? null,
+      said_at: body.said_at ? new Date(body.said_at) : null,
+      selector,
+      anchored: selector !== null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    });
+  }
+  const inserted = await insertRows(
+    tx,
+    ctx,
+    'attribution',
+    'attributions',
+    {
+      id: 'uuid',
+      claim_id: 'uuid',
+      source_id: 'uuid',
+      claimant_id: 'uuid',
+      claimant_label: 'text',
+      kind: 'text',
+      stance: 'text',
+      quote: 'text',
+      said_at: 'timestamptz',
+      selector: 'jsonb',
+      anchored: 'boolean',
+      ...LIFECYCLE,
+    },
+    [...rows.values()],
+  );
+  const touched: string[] = [];
+  for (const item of rows.keys()) {
+    if (inserted.has(item.id)) touched.push(item.body.claim_id);
+    else failed.set(item, takenId(item));
+  }
+  // Once per window rather than once per line: the same final values, one claim.updated per claim.
+  await refreshClaimsDerived(tx, ctx.actor, touched);
+  return { failed };
+};
+
+const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
+  const failed = new Map<Prepared, LineFailure>();
+  // As createReview: the claim FOR UPDATE, cited sources FOR SHARE.
+  const claimIds = new Set(
+    rowsOf<{ id: string }>(
+      await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.claimId))}::uuid[]) order by id for update`),
+    ).map((r) => r.id),
+  );
+  const cited = items.flatMap((i) => (i.body.evidence ?? []).map((e) => e.source_id));
+  const sourceIds = new Set(
+    cited.length
+      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from sources where id = any(${ids(cited)}::uuid[]) order by id for share`)).map((r) => r.id)
+      : [],
+  );
+  const now = new Date();
+  const rows = new Map<(typeof items)[number], Record<string, unknown>>();
+  for (const item of items) {
+    const body = item.body;
+    if (!claimIds.has(item.claimId)) {
+      failed.set(item, missing(item, 'data.claim_id', 'claim', item.claimId, failedIds));
+      continue;
+    }
+    const values = {
+      verdict: body.verdict,
+      textual_rating: body.textual_rating ?? null,
+      rating_value: body.rating_value ?? null,
+      best_rating: body.best_rating ?? null,
+      worst_rating: body.worst_rating ?? null,
+      summary: body.summary ?? null,
+      reviewer_name: body.reviewer_name ?? null,
+      reviewer_url: body.reviewer_url ?? null,
+      url: body.url ?? null,
+      published_at: body.published_at ? new Date(body.published_at) : null,
+      language: body.language ?? null,
+    };
+    try {
+      checkRatings(values);
+    } catch (err) {
+      failed.set(item, lineFailure(err, item)!);
+      continue;
+    }
+    const evidence = (body.evidence ?? []).map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null }));
+    const unknown = evidence.flatMap((e, i) => (sourceIds.has(e.source_id) ? [] : [{ e, i }]));
+    if (unknown.length) {
+      failed.set(item, {
+        errors: unknown.map(({ e, i }) => {
+          const path = `data.evidence[${i}].source_id`;
+          const line = failedIds.get(e.source_id);
+          return {
+            line: item.line,
+            path: item.aliases.get(path) ?? path,
+            message: line ? `names line ${line}, which was not written` : `refers to no existing source (${e.source_id})`,
+            code: 'unprocessable',
+          };
+        }),
+      });
+      continue;
+    }
+    rows.set(item, { id: item.id, claim_id: item.claimId, ...values, created_at: now, updated_at: now, version: 1, evidence });
+  }
+  const inserted = await insertRows(
+    tx,
+    ctx,
+    'review',
+    'reviews',
+    {
+      id: 'uuid',
+      claim_id: 'uuid',
+      verdict: 'text',
+      textual_rating: 'text',
+      rating_value: 'double precision',
+      best_rating: 'double precision',
+      worst_rating: 'double precision',
+      summary: 'text',
+      reviewer_name: 'text',
+      reviewer_url: 'text',
+      url: 'text',
+      published_at: 'timestamptz',
+      language: 'text',
+      ...LIFECYCLE,
+    },
+    [...rows.values()],
+    { columns: { evidence: 'jsonb' }, snapshot: ` || jsonb_build_object('evidence', input."evidence")` },
+  );
+  const evidenceRows: Record<string, unknown>[] = [];
+  const touched: string[] = [];
+  for (const [item, row] of rows) {
+    if (!inserted.has(item.id)) {
+      failed.set(item, takenId(item));
+      continue;
+    }
+    touched.push(item.claimId);
+    (row.evidence as { source_id: string; stance: string; note: string | null }[]).forEach((e, position) => evidenceRows.push({ review_id: item.id, position, ...e }));
+  }
+  if (evidenceRows.length) {
+    await tx.execute(sql`
+      insert into ${reviewEvidence} (review_id, position, source_id, stance, note)
+      select review_id, position, source_id, stance, note
+        from json_to_recordset(${JSON.stringify(evidenceRows)}::json) as r(review_id uuid, position smallint, source_id uuid, stance text, note text)`);
+  }
+  // A review moves its claim to `reviewed` and may change its verdict: once per window.
+  await refreshClaimsDerived(tx, ctx.actor, touched, { reviewsChanged: true });
+  return { failed };
+};
+
+const BATCHED: { [T in BulkType]: Batched<T> } = {
+  source: batchSources,
+  claimant: batchClaimants,
+  claim: batchClaims,
+  attribution: batchAttributions,
+  review: batchReviews,
+};
+

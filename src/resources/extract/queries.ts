@@ -1,0 +1,160 @@
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
+import type { CandidateClaim } from '../../domain/extract/index.js';
+import type { Actor } from '../../lib/actor.js';
+import type { AttributionInlineBody } from '../attributions/schemas.js';
+import { createClaim } from '../claims/queries.js';
+import { updateClaimant } from '../claimants/queries.js';
+import type { ClaimantMatchOut } from './schemas.js';
+
+/** A match at least this close is shown on the candidate. */
+export const SUGGEST_SCORE = 0.45;
+/** A match at least this close is used when committing; below it the speaker's name is matched exactly or created. */
+export const COMMIT_SCORE = 0.8;
+
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+
+/** Names compare ignoring case, accents and spacing, as claimant lookup does. */
+const folded = (value: ReturnType<typeof sql>) => sql`lower(unaccent(regexp_replace(btrim(${value}), '\\s+', ' ', 'g')))`;
+
+/**
+ * The best existing claimant for each speaker name, with a 0–1 score:
+ * pg_trgm similarity against the name and every alias, ignoring case and
+ * accents (1 for the same name). One query for all names.
+ *
+ * Kept behind this one function so the claimant search of the search issue
+ * (trigram index, misspellings) can replace it without touching the routes.
+ */
+export async function matchClaimantsByName(db: DbOrTx, names: string[]): Promise<Map<string, ClaimantMatchOut>> {
+  const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  const out = new Map<string, ClaimantMatchOut>();
+  if (wanted.length === 0) return out;
+  const w = folded(sql`w.name`);
+  const result = await db.execute(sql`
+    select w.name as wanted, m.id, m.name, m.kind, m.score
+    from unnest(${sql.param(wanted)}::text[]) as w(name)
+    cross join lateral (
+      select c.id, c.name, c.kind,
+             greatest(similarity(${folded(sql`c.name`)}, ${w}),
+                      coalesce((select max(similarity(${folded(sql`a`)}, ${w})) from unnest(c.aliases) as a), 0)) as score
+      from claimants c
+      where ${folded(sql`c.name`)} % ${w}
+         or exists (select 1 from unnest(c.aliases) as a where ${folded(sql`a`)} % ${w})
+      order by score desc, c.id
+      limit 1
+    ) m`);
+  for (const row of rowsOf<{ wanted: string; id: string; name: string; kind: ClaimantMatchOut['kind']; score: number | string }>(result)) {
+    const score = Math.round(Number(row.score) * 1000) / 1000;
+    if (score >= SUGGEST_SCORE) out.set(row.wanted, { id: row.id, name: row.name, kind: row.kind, score });
+  }
+  return out;
+}
+
+/** Attributions of the source by their quote, to flag candidates already committed. */
+export async function attributionsByQuote(db: DbOrTx, sourceId: string, quotes: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (quotes.length === 0) return out;
+  const rows = await db
+    .select({ id: attributions.id, quote: attributions.quote })
+    .from(attributions)
+    .where(and(eq(attributions.source_id, sourceId), inArray(attributions.quote, [...new Set(quotes)])))
+    .orderBy(attributions.id);
+  for (const row of rows) if (row.quote && !out.has(row.quote)) out.set(row.quote, row.id);
+  return out;
+}
+
+export interface CommitChoice {
+  /** Where the request's `keep` named it, for error paths. */
+  keepIndex?: number;
+  candidate: CandidateClaim & { claimant: ClaimantMatchOut | null };
+  claim_text?: string;
+  claimant_id?: string;
+  claimant_name?: string;
+  claimant_label?: string | null;
+  kind?: CandidateClaim['kind'];
+  stance?: CandidateClaim['stance'];
+}
+
+/**
+ * Who the attribution names: a correction from the request, else the matched
+ * claimant when the match is close, else the speaker by name (matched exactly
+ * or created, like `claimant_name` everywhere). Anonymous and group speakers
+ * ("one official", "city officials") become a `claimant_label`.
+ */
+export function attributionFor(source: SourceRow, choice: CommitChoice): AttributionInlineBody {
+  const c = choice.candidate;
+  const base: AttributionInlineBody = {
+    source_id: source.id,
+    kind: choice.kind ?? c.kind,
+    stance: choice.stance ?? c.stance,
+    quote: c.quote,
+  };
+  const corrected = choice.claimant_id !== undefined || choice.claimant_name !== undefined || choice.claimant_label !== undefined;
+  if (corrected) {
+    return {
+      ...base,
+      ...(choice.claimant_id ? { claimant_id: choice.claimant_id } : {}),
+      ...(choice.claimant_name ? { claimant_name: choice.claimant_name } : {}),
+      ...(choice.claimant_label !== undefined ? { claimant_label: choice.claimant_label } : {}),
+    };
+  }
+  const close = c.claimant && c.claimant.score >= COMMIT_SCORE ? c.claimant : null;
+  if (c.speaker_type === 'anonymous') return { ...base, claimant_label: c.speaker };
+  if (c.speaker_type === 'group') return { ...base, claimant_label: c.speaker, ...(close ? { claimant_id: close.id } : {}) };
+  return close ? { ...base, claimant_id: close.id } : { ...base, claimant_name: c.speaker };
+}
+
+const MAX_CLAIM_TEXT = 2000;
+
+function clip(text: string): string {
+  if (text.length <= MAX_CLAIM_TEXT) return text;
+  const cut = text.slice(0, MAX_CLAIM_TEXT - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), MAX_CLAIM_TEXT / 2))}…`;
+}
+
+/** Creates one claim with its attribution per choice, in the caller's transaction: all or nothing. */
+export async function commitCandidates(
+  tx: DbOrTx,
+  actor: Actor,
+  source: SourceRow,
+  choices: CommitChoice[],
+  options: { language: string; topics?: string[] },
+): Promise<ClaimRow[]> {
+  const created: ClaimRow[] = [];
+  for (const choice of choices) {
+    const claim = await createClaim(tx, actor, {
+      text: clip(choice.claim_text ?? choice.candidate.claim_text),
+      language: options.language,
+      topics: options.topics,
+      attributions: [attributionFor(source, choice)],
+    }).catch((err: unknown) => {
+      // The error names `body.attributions[0]`; say which kept candidate it was.
+      const e = err as { extra?: { errors?: { path: string; message: string }[] } };
+      const where = choice.keepIndex !== undefined ? `body.keep[${choice.keepIndex}]` : `candidates[${choice.candidate.index}]`;
+      if (e.extra?.errors) e.extra.errors = e.extra.errors.map((fe) => ({ ...fe, path: fe.path.replace(/^body\.attributions\[0\]/, where) }));
+      throw err;
+    });
+    await giveNewClaimantItsKind(tx, actor, claim.id, choice);
+    created.push(claim);
+  }
+  return created;
+}
+
+/**
+ * A speaker committed by name becomes a claimant of kind `unknown` (that is
+ * how `claimant_name` creates one). When the claimant is new — still at
+ * version 1, with this one attribution — the extractor knows better: set
+ * `person` or `organization`. An existing claimant is never touched.
+ */
+async function giveNewClaimantItsKind(tx: DbOrTx, actor: Actor, claimId: string, choice: CommitChoice): Promise<void> {
+  const kind = choice.candidate.speaker_type;
+  if (choice.claimant_id || (kind !== 'person' && kind !== 'organization')) return;
+  const [attribution] = await tx.select({ claimant_id: attributions.claimant_id }).from(attributions).where(eq(attributions.claim_id, claimId)).limit(1);
+  if (!attribution?.claimant_id) return;
+  const [row] = await tx.select({ kind: claimants.kind, version: claimants.version }).from(claimants).where(eq(claimants.id, attribution.claimant_id));
+  if (!row || row.kind !== 'unknown' || row.version !== 1) return;
+  const [uses] = await tx.select({ n: count() }).from(attributions).where(eq(attributions.claimant_id, attribution.claimant_id));
+  if (Number(uses?.n) !== 1) return;
+  await updateClaimant(tx, actor, attribution.claimant_id, { kind });
+}

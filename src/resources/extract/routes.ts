@@ -1,0 +1,225 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { sources, type SourceRow } from '../../db/schema.js';
+import { extractClaims, warmUp, type CandidateClaim } from '../../domain/extract/index.js';
+import { actorOf } from '../../lib/actor.js';
+import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
+import { IdParams, IdempotencyHeaders, problemResponses, ref } from '../../lib/schemas.js';
+import { embedInClaims } from '../claims/queries.js';
+import { writeTransaction } from '../events/queries.js';
+import { attributionsByQuote, commitCandidates, matchClaimantsByName, type CommitChoice } from './queries.js';
+import {
+  DEFAULT_MAX_EXTRACT_LENGTH,
+  ExtractRequest,
+  ExtractResult,
+  SourceExtractQuery,
+  SourceExtractRequest,
+  SourceExtractResult,
+  type ClaimantMatchOut,
+  type KeepItem,
+} from './schemas.js';
+
+const tags = ['extract'];
+
+export interface ExtractRoutesOptions {
+  /** Longest text accepted, in UTF-16 code units; longer is 413. */
+  maxTextLength?: number;
+}
+
+type Candidate = CandidateClaim & { claimant: ClaimantMatchOut | null; existing_attribution_id?: string | null };
+
+const isEnglish = (tag: string | null | undefined) => !tag || /^en(-|$)/i.test(tag);
+
+function refuseLongText(length: number, max: number, path: string): void {
+  if (length <= max) return;
+  throw new ApiError('payload_too_large', `The text is ${length} characters long; extraction takes at most ${max}.`, {
+    errors: [{ path, message: `is longer than ${max} characters` }],
+  });
+}
+
+function refuseOtherLanguages(tag: string | null | undefined, path: string): string {
+  if (isEnglish(tag)) return tag ?? 'en';
+  throw new ApiError('unprocessable', `Claim extraction reads English only; the text is marked \`${tag}\`.`, {
+    errors: [{ path, message: 'must be English (en)' }],
+  });
+}
+
+function extract(text: string, minCheckworthiness: number | undefined) {
+  const started = performance.now();
+  const result = extractClaims(text, { minCheckworthiness });
+  return { ...result, elapsed: Math.round((performance.now() - started) * 10) / 10 };
+}
+
+/** Adds the matching claimant to each candidate; anonymous speakers are never matched. */
+async function withClaimants(db: DbOrTx, candidates: CandidateClaim[]): Promise<Candidate[]> {
+  const named = candidates.filter((c) => c.speaker_type !== 'anonymous').map((c) => c.speaker);
+  const matches = await matchClaimantsByName(db, named);
+  return candidates.map((c) => ({ ...c, claimant: c.speaker_type === 'anonymous' ? null : (matches.get(c.speaker.trim()) ?? null) }));
+}
+
+/** Turns `keep` into the candidates to commit; any reference to no candidate is 422 before anything is written. */
+function resolveKeep(keep: KeepItem[] | undefined, candidates: Candidate[]): CommitChoice[] {
+  if (keep === undefined) return candidates.map((candidate) => ({ candidate }));
+  const errors: FieldError[] = [];
+  const seen = new Map<number, number>();
+  const choices: CommitChoice[] = [];
+  keep.forEach((item, k) => {
+    const path = `body.keep[${k}]`;
+    const edit = typeof item === 'object' ? item : {};
+    const index = typeof item === 'number' ? item : typeof item === 'object' ? item.index : undefined;
+    const id = typeof item === 'string' ? item : typeof item === 'object' ? item.id : undefined;
+    if (index === undefined && id === undefined) {
+      errors.push({ path, message: 'needs index or id' });
+      return;
+    }
+    const byIndex = index !== undefined ? candidates[index] : undefined;
+    const byId = id !== undefined ? candidates.find((c) => c.id === id) : undefined;
+    if (index !== undefined && !byIndex) return void errors.push({ path, message: `no candidate has index ${index} (there are ${candidates.length})` });
+    if (id !== undefined && !byId) return void errors.push({ path, message: `no candidate has id ${id}` });
+    if (byIndex && byId && byIndex !== byId) return void errors.push({ path, message: `index ${index} and id ${id} name different candidates` });
+    const candidate = (byIndex ?? byId) as Candidate;
+    const earlier = seen.get(candidate.index);
+    if (earlier !== undefined) return void errors.push({ path, message: `names the same candidate as body.keep[${earlier}]` });
+    seen.set(candidate.index, k);
+    choices.push({
+      keepIndex: k,
+      candidate,
+      claim_text: edit.claim_text,
+      claimant_id: edit.claimant_id,
+      claimant_name: edit.claimant_name,
+      claimant_label: edit.claimant_label,
+      kind: edit.kind,
+      stance: edit.stance,
+    });
+  });
+  if (errors.length) {
+    throw new ApiError('unprocessable', `${errors.map((e) => `${e.path} ${e.message}`).join('; ')}. Nothing was written.`, { errors });
+  }
+  return choices;
+}
+
+/** The source to read, under a share lock when committing so its text cannot change until the claims are written. */
+async function sourceToExtract(db: DbOrTx, id: string, lock: boolean): Promise<SourceRow & { text: string }> {
+  const query = db.select().from(sources).where(eq(sources.id, id));
+  const [row] = lock ? await query.for('share') : await query;
+  if (!row) throw notFound('source', id);
+  if (row.text === null || row.text.length === 0) {
+    throw new ApiError('unprocessable', 'The source has no text to extract claims from; give it `text` first.', {
+      errors: [{ path: 'source.text', message: 'is empty' }],
+    });
+  }
+  return row as SourceRow & { text: string };
+}
+
+const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (app, options) => {
+  const maxLength = options.maxTextLength ?? DEFAULT_MAX_EXTRACT_LENGTH;
+  // The language model takes ~0.2 s to load and the rules run several times slower cold:
+  // pay both when the server starts listening, not on the first request (tests never listen).
+  app.addHook('onListen', async () => warmUp());
+
+  app.post(
+    '/extract',
+    {
+      // Writes nothing: a read key may use it.
+      config: { scope: 'read' },
+      schema: {
+        operationId: 'extractClaims',
+        tags,
+        summary: 'Find candidate claims and who made them in a text (dry run)',
+        description:
+          'Reads an English news text and returns the claims attributed in it: direct quotes (speaker before or after, quotes split around the attribution, quotes running over paragraphs), ' +
+          'reported speech ("the agency reported that …", "…, officials said"), "according to …", and characterisations ("described the plan as …"). ' +
+          'Pronouns, surnames and titles ("she", "Lindqvist", "the minister") are resolved to the last named speaker they fit; unnamed speakers ("one official", "city officials") are kept as written. ' +
+          'Each candidate has its quote anchored in the text (`selector`, as attributions are), the quantities in it and a check-worthiness score. Nothing is written. ' +
+          `Texts longer than ${maxLength} characters are 413 \`payload_too_large\`; a language other than English is 422.`,
+        body: ref(ExtractRequest),
+        response: { 200: ref(ExtractResult), ...problemResponses(400, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const { text, min_checkworthiness } = request.body;
+      refuseLongText(text.length, maxLength, 'body.text');
+      const language = refuseOtherLanguages(request.body.language, 'body.language');
+      const result = extract(text, min_checkworthiness);
+      return {
+        language,
+        candidates: await withClaimants(app.db, result.candidates),
+        stats: { ...result.stats, elapsed_ms: result.elapsed },
+      };
+    },
+  );
+
+  app.post(
+    '/sources/:id/extract',
+    {
+      // The body is optional: no body means "every candidate".
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      schema: {
+        operationId: 'extractSourceClaims',
+        tags,
+        summary: 'Find candidate claims in a stored source, and optionally commit them',
+        description:
+          'Extracts from the source’s `text` as `POST /v1/extract` does. Without `commit` it is a preview and writes nothing. ' +
+          'With `commit=true` the kept candidates (`keep`: indexes, ids, or objects with corrections; all when absent) become claims, each with one attribution to this source, in one transaction: ' +
+          'named speakers are matched to existing claimants (a close match is used, otherwise the name is matched exactly or created, as `claimant_name` does), unnamed and group speakers get a `claimant_label`. ' +
+          'A `keep` entry naming no candidate is 422 and writes nothing; candidates whose quote the source already has an attribution for are skipped. ' +
+          '201 when claims were created, 200 otherwise. A source without text is 422; one longer than the limit is 413.',
+        params: IdParams,
+        querystring: SourceExtractQuery,
+        headers: IdempotencyHeaders,
+        body: ref(SourceExtractRequest),
+        response: { 200: ref(SourceExtractResult), 201: ref(SourceExtractResult), ...problemResponses(400, 404, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const commit = request.query.commit === true;
+      const prepare = async (db: DbOrTx) => {
+        const source = await sourceToExtract(db, request.params.id, commit);
+        refuseLongText(source.text.length, maxLength, 'source.text');
+        const language = refuseOtherLanguages(source.language, 'source.language');
+        const result = extract(source.text, body.min_checkworthiness);
+        const matched = await withClaimants(db, result.candidates);
+        const existing = await attributionsByQuote(db, source.id, matched.map((c) => c.quote));
+        const candidates: Candidate[] = matched.map((c) => ({ ...c, existing_attribution_id: existing.get(c.quote) ?? null }));
+        const choices = resolveKeep(body.keep, candidates);
+        const shown = body.keep === undefined ? candidates : choices.map((c) => c.candidate as Candidate);
+        const stats = { ...result.stats, elapsed_ms: result.elapsed };
+        return { source, language, choices, shown, stats };
+      };
+
+      if (!commit) {
+        const { source, language, shown, stats } = await prepare(app.db);
+        return { source_id: source.id, language, committed: false, candidates: shown, claims: [], skipped: [], stats };
+      }
+      const outcome = await writeTransaction(app.db, async (tx) => {
+        const prepared = await prepare(tx);
+        const toWrite = prepared.choices.filter((c) => !(c.candidate as Candidate).existing_attribution_id);
+        const skipped = prepared.choices
+          .filter((c) => (c.candidate as Candidate).existing_attribution_id)
+          .map((c) => ({ index: c.candidate.index, id: c.candidate.id, attribution_id: (c.candidate as Candidate).existing_attribution_id as string, reason: 'already_committed' as const }));
+        const rows = await commitCandidates(tx, actorOf(request), prepared.source, toWrite, {
+          language: prepared.source.language ?? 'en',
+          topics: body.topics,
+        });
+        const claims = await embedInClaims(tx, rows, ['attributions', 'claimants']);
+        return { ...prepared, claims, skipped };
+      });
+      return reply.code(outcome.claims.length > 0 ? 201 : 200).send({
+        source_id: outcome.source.id,
+        language: outcome.language,
+        committed: outcome.claims.length > 0,
+        candidates: outcome.shown,
+        claims: outcome.claims,
+        skipped: outcome.skipped,
+        stats: outcome.stats,
+      });
+    },
+  );
+};
+
+export default extractRoutes;

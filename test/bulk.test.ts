@@ -1,0 +1,290 @@
+import { gzipSync } from 'node:zlib';
+import t from 'tap';
+import { buildTestApp } from './helper.js';
+import { HARBOUR_TEXT, countAll, countOf, eventsOf, expectProblem, makeClaim, makeClaimant, makeSource, type Json } from './factories.js';
+import { countTypes, newsroomLines, toNdjson, type Line } from './fixtures/bulk/newsroom.js';
+
+const api = await buildTestApp(t);
+
+const bulk = (payload: string | Buffer, query = '', headers: Record<string, string> = {}) =>
+  api.request({ method: 'POST', url: `/v1/bulk${query}`, headers: { 'content-type': 'application/x-ndjson', ...headers }, payload });
+
+/** Every row count the API can show, plus the change log: what "nothing was written" compares. */
+async function everything() {
+  return { ...(await countAll(api)), reviews: await countOf(api, '/v1/reviews'), events: (await eventsOf(api)).length };
+}
+
+const withoutLifecycle = (row: Json) => {
+  const { id: _id, created_at: _c, updated_at: _u, claim_id: _claim, source_id: _source, claimant_id: _claimant, url: _url, ...rest } = row;
+  return rest;
+};
+
+t.test('a bulk line creates exactly what the single endpoint creates: defaults, normalised url, anchors, derived fields, events', async (t) => {
+  await api.reset();
+  const quote = '"The harbour tunnel will cost 2.4 billion euros - not a cent more,"';
+  // Through the single endpoints.
+  const source = await makeSource(api, { url: 'HTTPS://Harbourgazette.example/single?utm_source=x#top', metadata: { desk: 'city' } });
+  const person = await makeClaimant(api, { name: 'Ana Lindqvist', aliases: ['Mayor Lindqvist'], wikidata_id: 'Q1' });
+  const claim = await makeClaim(api, { text: 'The tunnel costs 2.4 billion', topics: ['budget'] });
+  const attribution = (await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_id: person.id, quote, said_at: '2026-03-02T10:00:00Z' })).json();
+  const review = (await api.post(`/v1/claims/${claim.id}/reviews`, { verdict: 'misleading', evidence: [{ source_id: source.id, stance: 'refutes' }] })).json();
+
+  // The same content through bulk.
+  const res = await bulk(
+    toNdjson([
+      { type: 'source', ref: 's', data: { kind: 'article', url: 'HTTPS://Harbourgazette.example/bulk?utm_source=x#top', title: 'Council approves harbour tunnel', publisher: 'The Harbour Gazette', language: 'en', published_at: '2026-03-03T09:00:00Z', text: HARBOUR_TEXT, metadata: { desk: 'city' } } },
+      { type: 'claimant', ref: 'p', data: { name: 'Ana Lindqvist', aliases: ['Mayor Lindqvist'], wikidata_id: 'Q2', kind: 'person' } },
+      { type: 'claim', ref: 'c', data: { text: 'The tunnel costs 2.4 billion', language: 'en', topics: ['budget'] } },
+      { type: 'attribution', ref: 'a', data: { claim_ref: 'c', source_ref: 's', claimant_ref: 'p', quote, said_at: '2026-03-02T10:00:00Z' } },
+      { type: 'review', ref: 'r', data: { claim_ref: 'c', verdict: 'misleading', evidence: [{ source_ref: 's', stance: 'refutes' }] } },
+    ]),
+  );
+  t.equal(res.statusCode, 200, res.body);
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+  const body = res.json();
+  t.same(body.counts, { source: 1, claimant: 1, claim: 1, attribution: 1, review: 1 });
+  t.same(body.results.map((r: Json) => [r.line, r.type, r.ref, r.status]), [
+    [1, 'source', 's', 'created'],
+    [2, 'claimant', 'p', 'created'],
+    [3, 'claim', 'c', 'created'],
+    [4, 'attribution', 'a', 'created'],
+    [5, 'review', 'r', 'created'],
+  ]);
+  const id = (ref: string) => body.results.find((r: Json) => r.ref === ref).id;
+
+  const bulkSource = (await api.get(`/v1/sources/${id('s')}`)).json();
+  t.equal(bulkSource.url, 'https://harbourgazette.example/bulk', 'url normalised');
+  t.same(withoutLifecycle(bulkSource), withoutLifecycle((await api.get(`/v1/sources/${source.id}`)).json()));
+  const bulkPerson = (await api.get(`/v1/claimants/${id('p')}`)).json();
+  t.same({ ...withoutLifecycle(bulkPerson), wikidata_id: 'Q1' }, withoutLifecycle(person));
+  const bulkAttribution = (await api.get(`/v1/attributions/${id('a')}`)).json();
+  t.same(withoutLifecycle(bulkAttribution), withoutLifecycle(attribution), 'anchored at the same place');
+  t.equal(bulkAttribution.anchored, true);
+  t.equal(bulkAttribution.claim_id, id('c'));
+  const bulkClaim = (await api.get(`/v1/claims/${id('c')}`)).json();
+  const singleClaim = (await api.get(`/v1/claims/${claim.id}`)).json();
+  t.same(withoutLifecycle(bulkClaim), withoutLifecycle(singleClaim), 'derived fields: first_seen_at, counts, verdict, status, version');
+  t.same(withoutLifecycle((await api.get(`/v1/reviews/${id('r')}`)).json()).evidence, [{ source_id: id('s'), stance: 'refutes', note: null }]);
+  t.ok(review.id);
+
+  // The change log holds the same kinds of events, with the same fields.
+  for (const [single, bulked] of [
+    [source.id, id('s')],
+    [person.id, id('p')],
+    [claim.id, id('c')],
+    [attribution.id, id('a')],
+    [review.id, id('r')],
+  ]) {
+    const a = await eventsOf(api, single);
+    const b = await eventsOf(api, bulked);
+    t.same(b.map((e) => e.type), a.map((e) => e.type), `events of ${b[0]?.entity_type}`);
+    t.same(Object.keys(b[0].after).sort(), Object.keys(a[0].after).sort(), `${b[0]?.type} carries the same fields`);
+    t.equal(b[0].request_id, res.headers['x-request-id'] ?? b[0].request_id);
+  }
+  t.notOk('text' in (await eventsOf(api, id('s')))[0].after, 'source events leave the text out, as the single endpoint does');
+});
+
+t.test('a 5,000-line import with one bad line in the middle writes nothing, and with mode=partial everything but that line', async (t) => {
+  await api.reset();
+  const lines = newsroomLines(5000, 'five');
+  const middle = lines.findIndex((l, i) => i >= 2499 && l.type === 'claim') + 1;
+  t.ok(middle >= 2500 && middle < 2600, `the bad line, ${middle}, is in the middle`);
+  const bad: Line[] = [...lines];
+  bad[middle - 1] = { ...lines[middle - 1], data: { ...lines[middle - 1].data, text: 12345 } };
+  const before = await everything();
+
+  const refused = await bulk(toNdjson(bad));
+  const problem = expectProblem(t, refused, 400, 'validation_failed');
+  t.same(problem.errors, [{ line: middle, path: 'data.text', message: 'must be string', code: 'validation_failed' }], 'names the line, the field and what is wrong');
+  t.equal(problem.failed, 1);
+  t.equal(problem.lines, 5000);
+  t.same(await everything(), before, 'nothing was written, not even events');
+
+  // Lines that referred to the bad one fail too in partial mode: find them first.
+  const badRef = lines[middle - 1].ref!;
+  const dependents = lines.filter((l) => l.data.claim_ref === badRef).length;
+  const partial = await bulk(toNdjson(bad), '?mode=partial');
+  t.equal(partial.statusCode, 200, partial.body.slice(0, 500));
+  const body = partial.json();
+  t.equal(body.mode, 'partial');
+  t.equal(body.lines, 5000);
+  t.equal(body.failed, 1 + dependents);
+  t.equal(body.created, 4999 - dependents);
+  const failed = body.results.filter((r: Json) => r.status === 'failed');
+  t.same(failed[0], { line: middle, type: 'claim', ref: badRef, status: 'failed', errors: [{ line: middle, path: 'data.text', message: 'must be string', code: 'validation_failed' }] });
+  for (const f of failed.slice(1)) t.match(f.errors[0], { path: 'data.claim_ref', message: `names line ${middle}, which was not written`, code: 'unprocessable' });
+
+  const expected = countTypes(lines);
+  const attributionsLost = lines.filter((l) => l.type === 'attribution' && l.data.claim_ref === badRef).length;
+  const reviewsLost = dependents - attributionsLost;
+  t.same(await countAll(api), {
+    sources: expected.source,
+    claimants: expected.claimant,
+    claims: expected.claim - 1,
+    attributions: expected.attribution - attributionsLost,
+  });
+  t.equal(await countOf(api, '/v1/reviews'), expected.review - reviewsLost);
+  const anchored = await countOf(api, '/v1/attributions?kind=direct_quote');
+  t.ok(anchored > 0);
+  // Every created row answers at the id the results gave.
+  const sample = body.results.filter((r: Json) => r.status === 'created').filter((_: Json, i: number) => i % 499 === 0);
+  for (const r of sample) t.equal((await api.get(`/v1/${r.type}s/${r.id}`)).statusCode, 200, `line ${r.line}`);
+  // One created event per row written, plus claim.updated for derived fields.
+  const events = await eventsOf(api);
+  t.equal(events.filter((e) => e.type.endsWith('.created')).length, body.created);
+  t.ok(events.every((e, i) => i === 0 || Number(e.seq) > Number(events[i - 1].seq)));
+
+  // The good file, whole, goes in atomically.
+  await api.reset();
+  const ok = await bulk(toNdjson(lines));
+  t.equal(ok.statusCode, 200);
+  t.equal(ok.json().created, 5000);
+  t.same(await countAll(api), { sources: expected.source, claimants: expected.claimant, claims: expected.claim, attributions: expected.attribution });
+});
+
+t.test('a line bad against the data (a quote not in its source) also refuses the whole request, and partial writes the rest', async (t) => {
+  await api.reset();
+  const lines = newsroomLines(1000, 'quote');
+  const at = lines.findIndex((l, i) => i > 480 && l.type === 'attribution' && typeof l.data.quote === 'string');
+  lines[at] = { ...lines[at], data: { ...lines[at].data, quote: 'words nobody wrote' } };
+  const before = await everything();
+  const problem = expectProblem(t, await bulk(toNdjson(lines)), 422, 'unprocessable');
+  t.same(problem.errors, [{ line: at + 1, path: 'data.quote', message: 'is not in the source text', code: 'quote_not_in_source' }]);
+  t.same(await everything(), before);
+  const partial = (await bulk(toNdjson(lines), '?mode=partial')).json();
+  t.equal(partial.failed, 1);
+  t.equal(partial.created, 999);
+});
+
+t.test('every bad line is listed, with its number, path and message', async (t) => {
+  await api.reset();
+  const existing = await makeSource(api, { url: 'https://news.example/taken' });
+  const existingClaim = await makeClaim(api);
+  const body = toNdjson([
+    /* 1 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Fine', text: 'The quick brown fox.' } },
+    /* 2 */ '{"type": "claim", "data": {"text": "unterminated"',
+    /* 3 */ { type: 'claim', data: { text: 'x', verdict: 'false' } },
+    /* 4 */ { type: 'planet', data: {} },
+    /* 5 */ { type: 'claim', data: { text: 'ok' }, extra: 1 } as unknown as Line,
+    /* 6 */ { type: 'attribution', data: { claim_ref: 'nope', source_ref: 's', claimant_label: 'x' } },
+    /* 7 */ { type: 'attribution', data: { claim_ref: 's', source_ref: 's', claimant_label: 'x' } },
+    /* 8 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Same ref again' } },
+    /* 9 */ { type: 'source', data: { kind: 'article', title: 'Taken url', url: 'https://news.example/taken?utm_medium=x' } },
+    /* 10 */ { type: 'claim', ref: 'c', data: { text: 'A claim' } },
+    /* 11 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_label: 'x', quote: 'the slow red fox' } },
+    /* 12 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's' } },
+    /* 13 */ { type: 'review', data: { verdict: 'false' } },
+    /* 14 */ { type: 'review', data: { claim_id: '01900000-0000-7000-8000-000000000000', verdict: 'false' } },
+    /* 15 */ { type: 'claim', id: existingClaim.id, data: { text: 'Same id' } },
+    /* 16 */ { type: 'attribution', data: { claim_ref: 'c', source_id: existing.id, claimant_id: '01900000-0000-7000-8000-000000000001' } },
+    /* 17 */ { type: 'claim', data: { text: 'x', attributions: [{ source_ref: 's', claimant_label: 'y', quote: 'not there' }] } },
+    /* 18 */ { type: 'source', data: { kind: 'article', title: 'Same url as 19', url: 'https://news.example/twice' } },
+    /* 19 */ { type: 'source', data: { kind: 'article', title: 'Same url as 18', url: 'https://news.example/twice#again' } },
+    /* 20 */ { type: 'attribution', data: { claim_id: existingClaim.id, claim_ref: 'c', source_ref: 's', claimant_label: 'x' } },
+  ]);
+  const before = await everything();
+  const problem = expectProblem(t, await bulk(body), 422, 'unprocessable');
+  const byLine = (line: number) => problem.errors.filter((e: Json) => e.line === line).map((e: Json) => `${e.path}: ${e.message} (${e.code})`);
+  t.same(byLine(1), []);
+  t.match(byLine(2), [/^: is not valid JSON/]);
+  t.same(byLine(3), ['data.verdict: is not a known field (validation_failed)']);
+  t.same(byLine(4), ['type: must be one of: source, claimant, claim, attribution, review (validation_failed)']);
+  t.same(byLine(5), ['extra: is not a known field (validation_failed)']);
+  t.same(byLine(6), ['data.claim_ref: names no earlier line (no line before has ref "nope") and is not an id (unprocessable)']);
+  t.same(byLine(7), ['data.claim_ref: names line 1, a source, not a claim (unprocessable)']);
+  t.same(byLine(8), ['ref: is already used by line 1 (validation_failed)']);
+  t.same(byLine(9), ['data.url: is already used by another source (conflict)']);
+  t.same(byLine(11), ['data.quote: is not in the source text (quote_not_in_source)']);
+  t.same(byLine(12), ['data: needs claimant_id, claimant_name or claimant_label (validation_failed)']);
+  t.same(byLine(13), ['data.claim_id: is required (or claim_ref) (validation_failed)']);
+  t.same(byLine(14), ['data.claim_id: refers to no existing claim (01900000-0000-7000-8000-000000000000) (unprocessable)']);
+  t.same(byLine(15), ['id: is already the id of an existing claim (conflict)']);
+  t.same(byLine(16), ['data.claimant_id: refers to no existing claimant (01900000-0000-7000-8000-000000000001) (unprocessable)']);
+  t.same(byLine(17), ['data.attributions[0].quote: is not in the source text (quote_not_in_source)']);
+  t.same(byLine(18), []);
+  t.same(byLine(19), ['data.url: is also the url of line 18 (conflict)']);
+  t.same(byLine(20), ['data.claim_ref: cannot be given together with claim_id (validation_failed)']);
+  t.equal(problem.failed, 17);
+  t.equal(problem.lines, 20);
+  t.same(await everything(), before, 'nothing was written');
+
+  const partial = (await bulk(body, '?mode=partial')).json();
+  t.equal(partial.created, 3, 'lines 1, 10 and 18');
+  t.equal(partial.results.find((r: Json) => r.line === 9).existing_id, existing.id, 'a url conflict names the source that has the url');
+});
+
+t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
+  await api.reset();
+  const source = await makeSource(api);
+  const claim = await makeClaim(api);
+  const res = await bulk(
+    toNdjson([
+      { type: 'claimant', id: '01900000-0000-7000-8000-0000000000aa', data: { name: 'Given Id' } },
+      { type: 'attribution', data: { claim_ref: claim.id, source_id: source.id, claimant_ref: '01900000-0000-7000-8000-0000000000aa', quote: 'wishful thinking' } },
+    ]),
+  );
+  t.equal(res.statusCode, 200, res.body);
+  t.equal(res.json().results[0].id, '01900000-0000-7000-8000-0000000000aa');
+  const a = (await api.get(`/v1/attributions/${res.json().results[1].id}`)).json();
+  t.equal(a.claimant_id, '01900000-0000-7000-8000-0000000000aa');
+  t.equal(a.selector.exact, 'wishful thinking');
+  t.equal((await api.get(`/v1/claims/${claim.id}`)).json().attribution_count, 1, 'derived fields follow');
+});
+
+t.test('bodies: NDJSON or JSONL, CRLF, a byte-order mark, blank lines, gzip; anything else is refused', async (t) => {
+  await api.reset();
+  const text = '\ufeff{"type":"claim","data":{"text":"one"}}\r\n\r\n  \n{"type":"claim","data":{"text":"two"}}';
+  const res = await bulk(text);
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json().results.map((r: Json) => r.line), [1, 4], 'line numbers count blank lines');
+  t.equal((await bulk(text, '', { 'content-type': 'application/jsonl' })).statusCode, 200);
+  const zipped = await bulk(gzipSync(Buffer.from(toNdjson([{ type: 'claim', data: { text: 'zipped' } }]))), '', { 'content-encoding': 'gzip' });
+  t.equal(zipped.statusCode, 200, zipped.body);
+  t.equal(await countOf(api, '/v1/claims'), 5);
+
+  expectProblem(t, await api.post('/v1/bulk', [{ type: 'claim', data: { text: 'json' } }]), 415, 'unsupported_media_type');
+  expectProblem(t, await bulk('{"type":"claim","data":{"text":"x"}}', '', { 'content-type': 'text/csv' }), 415, 'unsupported_media_type');
+  expectProblem(t, await bulk('{}', '', { 'content-encoding': 'br' }), 415, 'unsupported_media_type');
+  expectProblem(t, await bulk('garbage', '', { 'content-encoding': 'gzip' }), 400, 'validation_failed');
+  expectProblem(t, await bulk('\n\n'), 400, 'validation_failed');
+  t.same(expectProblem(t, await bulk('{}', '?mode=sometimes'), 400, 'validation_failed').errors, [{ path: 'query.mode', message: 'must be one of: atomic, partial' }]);
+  const huge = expectProblem(t, await bulk(`{"type":"claim","data":{"text":"${'x'.repeat(9 * 1024 * 1024)}"}}\n{"type":"claim","data":{"text":"fine"}}`), 400, 'validation_failed');
+  t.same(huge.errors, [{ line: 1, path: '', message: `is longer than ${8 * 1024 * 1024} bytes`, code: 'malformed_json' }]);
+  const binary = expectProblem(t, await bulk(Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a])), 400, 'validation_failed');
+  t.same(binary.errors, [{ line: 1, path: '', message: 'is not valid UTF-8', code: 'malformed_json' }]);
+  t.equal(await countOf(api, '/v1/claims'), 5);
+});
+
+t.test('a line the batched insert cannot take is isolated: its neighbours are written, it is reported', async (t) => {
+  await api.reset();
+  // PostgreSQL text cannot hold NUL; JSON can. The batch fails, the lines go one by one.
+  const lines: Line[] = [
+    { type: 'source', data: { kind: 'article', title: 'one', text: 'first text' } },
+    { type: 'source', data: { kind: 'article', title: 'two', text: 'nul \u0000 inside' } },
+    { type: 'source', data: { kind: 'article', title: 'three' } },
+  ];
+  const res = await bulk(toNdjson(lines), '?mode=partial');
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json().results.map((r: Json) => r.status), ['created', 'failed', 'created']);
+  t.equal(res.json().results[1].errors[0].code, 'validation_failed');
+  t.equal(await countOf(api, '/v1/sources'), 2);
+  t.same((await eventsOf(api)).map((e) => e.type), ['source.created', 'source.created']);
+});
+
+t.test('an Idempotency-Key replays the first answer without writing again', async (t) => {
+  await api.reset();
+  const body = toNdjson([{ type: 'claim', data: { text: 'once' } }]);
+  const first = await bulk(body, '', { 'idempotency-key': 'bulk-1' });
+  const again = await bulk(body, '', { 'idempotency-key': 'bulk-1' });
+  t.equal(first.statusCode, 200);
+  t.equal(again.statusCode, 200);
+  t.equal(again.body, first.body);
+  t.equal(again.headers['idempotent-replayed'], 'true');
+  t.equal(await countOf(api, '/v1/claims'), 1);
+});
+
+t.test('bulk needs a write key', async (t) => {
+  await api.reset();
+  const res = await bulk('{"type":"claim","data":{"text":"x"}}', '', { authorization: null as unknown as string });
+  t.equal(res.statusCode, 401);
+});

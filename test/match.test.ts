@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { buildTestApp } from './helper.js';
+import { expectProblem, makeClaim, type Json } from './factories.js';
+import { Corpus } from '../bench/corpus.js';
+import { DEFAULT_MIN_SCORE } from '../src/domain/matching.js';
+
+process.env.TZ = 'UTC';
+
+interface Fixture {
+  claims: { id: string; text: string }[];
+  distractors: string[];
+  rewordings: { claim: string; text: string }[];
+  unrelated: string[];
+}
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/matching/rewordings.json', import.meta.url), 'utf8')) as Fixture;
+
+const api = await buildTestApp(t);
+
+const match = async (body: Json) => {
+  const res = await api.post('/v1/claims/match', body);
+  if (res.statusCode !== 200) throw new Error(`match answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as { data: Json[] }).data;
+};
+
+// The fixture's claims and near misses, hidden among generated claims on the same topics.
+await api.reset();
+const idOf = new Map<string, string>();
+for (const c of fixture.claims) idOf.set(c.id, (await makeClaim(api, { text: c.text, language: 'en' })).id);
+for (const text of fixture.distractors) await makeClaim(api, { text, language: 'en' });
+const corpus = new Corpus(3);
+for (let i = 0; i < 400; i++) await makeClaim(api, { text: corpus.claim().text, language: 'en' });
+
+t.test(`precision@1 on ${fixture.rewordings.length} labelled rewordings is at least 0.9`, async (t) => {
+  let hits = 0;
+  const misses: string[] = [];
+  for (const r of fixture.rewordings) {
+    const [best] = await match({ text: r.text });
+    if (best?.id === idOf.get(r.claim)) hits++;
+    else misses.push(`${r.text} → ${best ? `${best.text} (${best.score})` : 'nothing'}`);
+  }
+  const precision = hits / fixture.rewordings.length;
+  t.comment(`precision@1 = ${precision.toFixed(3)} (${hits}/${fixture.rewordings.length})`);
+  for (const m of misses) t.comment(`miss: ${m}`);
+  t.ok(precision >= 0.9, `precision@1 ${precision.toFixed(3)} ≥ 0.9`);
+});
+
+t.test('unrelated texts return nothing above the default min_score', async (t) => {
+  for (const text of fixture.unrelated) t.same(await match({ text }), [], text);
+  const low = await match({ text: fixture.unrelated[0], min_score: 0 });
+  t.ok(low.every((m) => m.score < DEFAULT_MIN_SCORE), 'what there is scores below it');
+});
+
+t.test('numbers written as words or digits match the same claim; different numbers do not', async (t) => {
+  const nurses = idOf.get('nurses-quit');
+  for (const text of ['Two hundred and forty nurses quit the regional hospital last year', '240 nurses quit the regional hospital last year']) {
+    const [best] = await match({ text });
+    t.equal(best.id, nurses, text);
+    t.equal(best.signals.numbers, 1, 'same numbers');
+  }
+  const [other] = await match({ text: '240 teachers quit the regional school board last year' });
+  t.not(other.id, nurses, 'the near miss with other words wins over the nurses');
+  const tunnel = await match({ text: 'The harbour tunnel will cost 2.4 billion euros', limit: 3, min_score: 0 });
+  t.equal(tunnel[0].id, idOf.get('tunnel-cost'));
+  t.equal(tunnel[0].text, 'The harbour tunnel will cost 2.4 billion euros.');
+  const three = tunnel.find((m) => m.text === 'The harbour tunnel will cost 3 billion euros.');
+  t.ok(three, 'the 3 billion claim is a candidate');
+  t.ok(three && three.score < tunnel[0].score && three.signals.numbers === -1, 'but scores lower, its numbers disagreeing');
+});
+
+t.test('the answer: claims with score and signals, best first, limit and min_score honoured', async (t) => {
+  const all = await match({ text: 'The harbour tunnel will cost 2.4 billion euros', limit: 50, min_score: 0 });
+  t.ok(all.length > 3);
+  for (let i = 1; i < all.length; i++) t.ok(all[i - 1].score >= all[i].score, 'best first');
+  for (const m of all) {
+    t.ok(m.score >= 0 && m.score <= 1);
+    t.same(Object.keys(m.signals).sort(), ['lexical', 'numbers', 'trigram']);
+    t.ok(typeof m.id === 'string' && typeof m.text === 'string' && typeof m.created_at === 'string', 'a claim');
+    t.notOk('search' in m, 'no internal columns');
+  }
+  t.equal((await match({ text: 'The harbour tunnel will cost 2.4 billion euros', limit: 2, min_score: 0 })).length, 2, 'limit');
+  const strict = await match({ text: 'The harbour tunnel will cost 2.4 billion euros', min_score: 0.99 });
+  t.ok(strict.every((m) => m.score >= 0.99), 'min_score');
+  t.same(await match({ text: 'the and of' }), [], 'only stop words: nothing');
+  t.same(await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'sv' }), [], 'language: only claims in it (or without one)');
+  t.equal((await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'en-GB' }))[0].id, idOf.get('tunnel-cost'), 'any region of the language');
+});
+
+t.test('bad match input is 400 and never 500', async (t) => {
+  expectProblem(t, await api.post('/v1/claims/match', {}), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: '' }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'x'.repeat(2001) }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', limit: 0 }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', limit: 51 }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', min_score: 1.5 }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', min_score: '0.5' }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', language: 'not a language' }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', extra: true }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 42 }), 400, 'validation_failed');
+  const odd = await match({ text: "O'Brien's \\ 'quoted' & | ! <-> :* (tunnel)" });
+  t.ok(Array.isArray(odd), 'tsquery syntax in the text is just text');
+});
+
+t.test('a read key may match; no key may not', async (t) => {
+  const key = await api.post('/v1/keys', { name: 'reader', scopes: ['read'] });
+  t.equal(key.statusCode, 201, 'a read-only key');
+  const secret = key.json().secret as string;
+  const asReader = await api.request({ method: 'POST', url: '/v1/claims/match', payload: { text: 'tunnel' }, headers: { authorization: `Bearer ${secret}` } });
+  t.equal(asReader.statusCode, 200, 'read scope is enough');
+  const anonymous = await api.request({ method: 'POST', url: '/v1/claims/match', payload: { text: 'tunnel' }, headers: { authorization: null as never } });
+  t.equal(anonymous.statusCode, 401);
+});

@@ -1,0 +1,114 @@
+/**
+ * A TCP proxy for fault tests, standing between the API and its database.
+ *
+ * - `forward`: bytes pass both ways, as if the proxy were not there.
+ * - `blackhole`: the network path silently dies. Open connections stay open but
+ *   nothing more is delivered either way (no FIN, no RST: the kernel still ACKs, so
+ *   TCP cannot tell); new connections are accepted and never answered.
+ *
+ * `restore()` brings the path back: black-holed connections are closed (as a
+ * firewall state timeout or a failover would) and new ones forward again.
+ * (Closed with destroy(), not resetAndDestroy(): on Node 20 a reset socket can
+ * leave a handle that never closes, and the process then spins at exit.)
+ */
+import net from 'node:net';
+
+export type ProxyMode = 'forward' | 'blackhole';
+
+interface Pair {
+  client: net.Socket;
+  upstream?: net.Socket;
+  stalled: boolean;
+}
+
+export class TcpProxy {
+  mode: ProxyMode = 'forward';
+  private readonly pairs = new Set<Pair>();
+  private server?: net.Server;
+  port = 0;
+  /** Connections accepted so far, and how many of those arrived while black-holed. */
+  accepted = 0;
+  acceptedWhileBlackholed = 0;
+
+  constructor(
+    readonly targetPort: number,
+    readonly targetHost = '127.0.0.1',
+  ) {}
+
+  async listen(): Promise<number> {
+    this.server = net.createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  private accept(client: net.Socket) {
+    this.accepted++;
+    const pair: Pair = { client, stalled: false };
+    this.pairs.add(pair);
+    const drop = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      pair.upstream?.destroy();
+    };
+    client.on('error', drop);
+    client.on('close', drop);
+    if (this.mode === 'blackhole') {
+      this.acceptedWhileBlackholed++;
+      this.stall(pair);
+      return;
+    }
+    const upstream = net.connect(this.targetPort, this.targetHost);
+    pair.upstream = upstream;
+    upstream.on('error', drop);
+    upstream.on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  /** Stops delivering on this pair; incoming bytes are read and thrown away so the sender's writes still "succeed". */
+  private stall(pair: Pair) {
+    pair.stalled = true;
+    if (pair.upstream) {
+      pair.client.unpipe(pair.upstream);
+      pair.upstream.unpipe(pair.client);
+    }
+    const discard = () => {};
+    pair.client.on('data', discard);
+    pair.client.resume();
+    pair.upstream?.on('data', discard);
+    pair.upstream?.resume();
+  }
+
+  blackhole(): void {
+    this.mode = 'blackhole';
+    for (const pair of this.pairs) this.stall(pair);
+  }
+
+  restore(): void {
+    this.mode = 'forward';
+    for (const pair of [...this.pairs]) {
+      if (!pair.stalled) continue;
+      this.pairs.delete(pair);
+      pair.client.destroy();
+      pair.upstream?.destroy();
+    }
+  }
+
+  get openConnections(): number {
+    return this.pairs.size;
+  }
+
+  async close(): Promise<void> {
+    for (const pair of this.pairs) {
+      pair.client.destroy();
+      pair.upstream?.destroy();
+    }
+    this.pairs.clear();
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+}
