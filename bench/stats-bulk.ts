@@ -101,7 +101,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -112,6 +112,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
       CLAIMLEDGER_ADMIN_KEY: KEY,
       CLAIMLEDGER_RATE_LIMIT: '1000000000',
       CLAIMLEDGER_STATEMENT_TIMEOUT_MS: '60000',
+      CLAIMLEDGER_WORKERS: '1',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -150,7 +151,9 @@ function sampleRss(pid: number, everyMs = 200) {
       clearInterval(timer);
       samples.push({ t: Date.now() - start, mb: rss(pid) });
       const mbs = samples.map((s) => s.mb);
-      return { samples: samples.length, min: Math.round(Math.min(...mbs)), max: Math.round(Math.max(...mbs)), last: Math.round(mbs.at(-1)!) };
+      // Ten evenly spaced readings: flat, or growing with the body?
+      const series = Array.from({ length: 10 }, (_, i) => Math.round(mbs[Math.floor(((mbs.length - 1) * i) / 9)]));
+      return { samples: samples.length, min: Math.round(Math.min(...mbs)), max: Math.round(Math.max(...mbs)), last: Math.round(mbs.at(-1)!), series };
     },
   };
 }
@@ -330,7 +333,7 @@ async function benchUpload() {
     const body = JSON.parse(res.body);
     log(
       `${body.created} lines in ${Math.round(res.ms)} ms = ${Math.round((lines / res.ms) * 1000)} lines/s, ${((statSync(file).size / 1048576 / res.ms) * 1000).toFixed(1)} MB/s; ` +
-        `server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB, after ${memory.last} MB (${memory.samples} samples); response ${(res.body.length / 1048576).toFixed(1)} MB (load ${load()})`,
+        `server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB, after ${memory.last} MB (${memory.samples} samples: ${memory.series.join(' ')}); response ${(res.body.length / 1048576).toFixed(1)} MB (load ${load()})`,
     );
     results.upload = { bytes: statSync(file).size, lines, ms: res.ms, rss_idle_mb: idle, rss: memory, response_mb: res.body.length / 1048576 };
   } finally {
@@ -374,7 +377,7 @@ async function benchExport() {
       const rows = format === 'csv' ? newlines - 1 : newlines; // CSV rows may hold line breaks; these bench rows do not
       log(
         `${type} ${format}: ${res.status} ${rows} rows, ${(bytes / 1048576).toFixed(0)} MB in ${Math.round(ms)} ms = ${Math.round((rows / ms) * 1000)} rows/s, ` +
-          `first byte after ${Math.round(firstByteMs)} ms; server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB (${memory.samples} samples) (load ${load()})`,
+          `first byte after ${Math.round(firstByteMs)} ms; server RSS idle ${Math.round(idle)} MB, during min ${memory.min} / max ${memory.max} MB (${memory.samples} samples: ${memory.series.join(' ')}) (load ${load()})`,
       );
       runs.push({ type, format, status: res.status, rows, bytes, ms, first_byte_ms: firstByteMs, rss_idle_mb: idle, rss: memory });
     }

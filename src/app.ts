@@ -55,6 +55,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: {} },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // While closing, requests still in flight finish; late ones get our own 503 problem+json.
+    return503OnClosing: false,
     // Malformed URLs (bad percent-encoding, over-long parameters) answer problem+json like everything else.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, toApiError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -68,7 +70,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const ownsDatabase = !options.database;
   const database =
     options.database ??
-    (await openDatabase(options.config, (err) => app.log.warn({ err }, 'idle database connection lost')));
+    (await openDatabase(options.config, (err) =>
+      app.log.warn({ code: (err as { code?: string }).code, message: err.message }, 'database connection lost'),
+    ));
   if (options.migrate !== false) await runMigrations(database);
   app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY));
   if (ownsDatabase) app.addHook('onClose', async () => database.close());

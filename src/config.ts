@@ -17,7 +17,7 @@ export const ConfigSchema = Type.Object({
   /** Comma-separated origins allowed by CORS; unset means CORS stays off. */
   CLAIMLEDGER_CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
   /** Server-side limit for one SQL statement; the client gives up shortly after. */
-  CLAIMLEDGER_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  CLAIMLEDGER_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Processes serving requests (src/cluster.ts); unset: one per core with DATABASE_URL, always 1 with the embedded database. */
   CLAIMLEDGER_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),

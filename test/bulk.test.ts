@@ -181,6 +181,7 @@ t.test('every bad line is listed, with its number, path and message', async (t) 
     /* 18 */ { type: 'source', data: { kind: 'article', title: 'Same url as 19', url: 'https://news.example/twice' } },
     /* 19 */ { type: 'source', data: { kind: 'article', title: 'Same url as 18', url: 'https://news.example/twice#again' } },
     /* 20 */ { type: 'attribution', data: { claim_id: existingClaim.id, claim_ref: 'c', source_ref: 's', claimant_label: 'x' } },
+    /* 21 */ '{"type": "claim", "data": {"text": "lone \\ud800 surrogate"}}',
   ]);
   const before = await everything();
   const problem = expectProblem(t, await bulk(body), 422, 'unprocessable');
@@ -204,8 +205,9 @@ t.test('every bad line is listed, with its number, path and message', async (t) 
   t.same(byLine(18), []);
   t.same(byLine(19), ['data.url: is also the url of line 18 (conflict)']);
   t.same(byLine(20), ['data.claim_ref: cannot be given together with claim_id (validation_failed)']);
-  t.equal(problem.failed, 17);
-  t.equal(problem.lines, 20);
+  t.same(byLine(21), ['data.text: is not well-formed Unicode (lone surrogate) (validation_failed)'], 'the checks every JSON body gets');
+  t.equal(problem.failed, 18);
+  t.equal(problem.lines, 21);
   t.same(await everything(), before, 'nothing was written');
 
   const partial = (await bulk(body, '?mode=partial')).json();

@@ -108,4 +108,4 @@ export const idsOf = (res: { json(): unknown }): string[] => ((res.json() as Jso
 
 /** A query string from an object, percent-encoded (`+`, `:` and spaces in timestamps and names). */
 export const qs = (params: Record<string, string | number | boolean>): string =>
-  new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();

@@ -244,7 +244,8 @@ function nextLink(header: unknown): string | null {
   if (header === undefined) return null;
   const match = /^<([^>]+)>; rel="next"$/.exec(String(header));
   if (!match) throw new Error(`unexpected Link header ${String(header)}`);
-  const url = new URL(match[1]);
+  t.match(match[1], /^\/v1\//, 'a relative reference: nothing of the Host header is echoed');
+  const url = new URL(match[1], 'http://x');
   return `${url.pathname}${url.search}`;
 }
 

@@ -95,7 +95,7 @@ async function walk(t: TapTest, firstUrl: string, between?: (page: number) => Pr
         t.fail(`page ${pages} of ${firstUrl}: Link header ${JSON.stringify(link)} is not <…>; rel="next"`);
         break;
       }
-      const next = new URL(m[1]);
+      const next = new URL(m[1], 'http://x');
       if (next.searchParams.get('cursor') !== body.next_cursor) {
         linkProblems++;
         t.fail(`page ${pages}: the Link cursor differs from next_cursor`);

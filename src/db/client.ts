@@ -41,8 +41,8 @@ export function openPostgres(options: PostgresOptions): Database {
     application_name: 'claimledger',
     // A black-holed or down database must give a quick 503, never a hung request.
     connectionTimeoutMillis: 5_000,
-    query_timeout: (options.statementTimeoutMs ?? 10_000) + 2_000,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
+    statement_timeout: options.statementTimeoutMs ?? 5_000,
     idle_in_transaction_session_timeout: 30_000,
   });
   // Without a listener, a backend terminated while idle (a restart, pg_terminate_backend)
@@ -51,7 +51,22 @@ export function openPostgres(options: PostgresOptions): Database {
   // pg-pool removes that listener while a client is checked out (a transaction between
   // two statements): a backend terminated then would be an uncaught 'error' too. The
   // transaction's next statement fails and rolls back; the process must not.
-  pool.on('connect', (client) => client.on('error', (err) => options.onPoolError?.(err)));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.onPoolError?.(err));
+    // After a client-side query timeout the connection is dead (a black-holed network) but
+    // pg keeps it: the transaction's ROLLBACK would wait a second timeout and the client
+    // would go back to the pool. Closing its socket makes both fail at once.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((err: Error) => {
+          if (/Query read timeout/.test(err?.message ?? '')) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        });
+      }
+      return result;
+    };
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return { db, kind: 'postgres', pool, close: () => pool.end() };
 }

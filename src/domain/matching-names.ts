@@ -77,18 +77,24 @@ function wholeAndPart(q: Prepared, name: string): [number, number] {
 export interface NameQuery {
   plain: Prepared;
   key: Prepared;
+  /** Scores already computed for this query: a common surname brings the same names again and again. */
+  seen: Map<string, number>;
 }
 
 /** Prepares a folded query once for scoring many names. */
 export function prepareNameQuery(folded: string): NameQuery {
-  return { plain: { trigrams: trigramSet(words(folded)) }, key: { trigrams: trigramSet(words(nameKey(folded))) } };
+  return { plain: { trigrams: trigramSet(words(folded)) }, key: { trigrams: trigramSet(words(nameKey(folded))) }, seen: new Map() };
 }
 
 /** The score of one folded name, 0–1, rounded to 4 decimals. */
 export function scoreName(q: NameQuery, folded: string): number {
+  const known = q.seen.get(folded);
+  if (known !== undefined) return known;
   const [whole, part] = wholeAndPart(q.plain, folded);
   const [keyWhole, keyPart] = wholeAndPart(q.key, nameKey(folded));
-  return Math.round(Math.max(whole, 0.9 * part, 0.95 * keyWhole, 0.855 * keyPart) * 10_000) / 10_000;
+  const score = Math.round(Math.max(whole, 0.9 * part, 0.95 * keyWhole, 0.855 * keyPart) * 10_000) / 10_000;
+  q.seen.set(folded, score);
+  return score;
 }
 
 /** The best of a claimant's folded names: its index (0 = the name, then the aliases) and score. */

@@ -150,10 +150,14 @@ export async function paginate<T extends Record<string, unknown>>(args: {
   return page;
 }
 
-/** Adds the RFC 8288 `Link: <…>; rel="next"` header for a page that has a successor. */
+/**
+ * Adds the RFC 8288 `Link: <…>; rel="next"` header for a page that has a successor.
+ * The target is a relative reference (path and query): the client resolves it against
+ * the URL it called, and nothing of the client-sent Host header is echoed.
+ */
 export function linkNext(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null) {
   if (!nextCursor) return;
-  const url = new URL(request.url, `${request.protocol}://${request.host}`);
+  const url = new URL(request.url, 'http://claimledger.invalid');
   url.searchParams.set('cursor', nextCursor);
-  reply.header('link', `<${url.toString()}>; rel="next"`);
+  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
 }

@@ -24,7 +24,7 @@ function findPgError(err: unknown): PgLikeError | undefined {
   return undefined;
 }
 
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|PGlite is closed/i;
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|PGlite is closed|Cannot use a pool after calling end/i;
 
 function isConnectionFailure(err: unknown): boolean {
   for (let e = err as { cause?: unknown; message?: string; code?: string } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {

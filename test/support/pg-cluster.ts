@@ -27,25 +27,14 @@ function hasBinaries(dir: string): boolean {
   return REQUIRED.every((b) => existsSync(path.join(dir, b)));
 }
 
-/** Where initdb/pg_ctl/postgres live ($PG_BINDIR, /usr/lib/postgresql/<newest>/bin, or `pg_config --bindir`), or a reason they cannot be used. */
+/**
+ * Where initdb/pg_ctl/postgres live, or why they cannot be used: $PG_BINDIR when set
+ * (and only there), else /usr/lib/postgresql/<newest>/bin or `pg_config --bindir`.
+ */
 export function findPgToolchain(): PgToolchain | { missing: string } {
-  const candidates: string[] = [];
-  if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
-  try {
-    const versions = readdirSync('/usr/lib/postgresql')
-      .filter((v) => /^\d+$/.test(v))
-      .sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
-  } catch {
-    // no Debian layout
-  }
-  try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  } catch {
-    // no pg_config on PATH
-  }
+  const candidates: string[] = process.env.PG_BINDIR ? [process.env.PG_BINDIR] : usualBindirs();
   const bindir = candidates.find(hasBinaries);
-  if (!bindir) return { missing: `no PostgreSQL server toolchain (${REQUIRED.join(', ')}) found; set PG_BINDIR` };
+  if (!bindir) return { missing: `no PostgreSQL server toolchain (${REQUIRED.join(', ')}) in ${candidates.join(', ') || 'the usual places'}; set PG_BINDIR` };
   if (process.getuid?.() !== 0) return { bindir, asUser: [] };
   const user = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
@@ -69,6 +58,24 @@ export async function freePort(from = 54329, span = 2000): Promise<number> {
     if (ok) return port;
   }
   throw new Error(`no free port in ${from}..${from + span}`);
+}
+
+function usualBindirs(): string[] {
+  const dirs: string[] = [];
+  try {
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
+    dirs.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
+  } catch {
+    // no Debian layout
+  }
+  try {
+    dirs.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    // no pg_config on PATH
+  }
+  return dirs;
 }
 
 export type StopMode = 'smart' | 'fast' | 'immediate';

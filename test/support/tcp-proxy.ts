@@ -8,8 +8,9 @@
  *
  * `restore()` brings the path back: black-holed connections are closed (as a
  * firewall state timeout or a failover would) and new ones forward again.
- * (Closed with destroy(), not resetAndDestroy(): on Node 20 a reset socket can
- * leave a handle that never closes, and the process then spins at exit.)
+ * (Closed with destroy(), not resetAndDestroy(): with resetAndDestroy() the test
+ * process here, on Node 20, was left spinning at exit in handle cleanup with one
+ * of these sockets still open, until tap's timeout killed it.)
  */
 import net from 'node:net';
 

@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { newId } from '../../lib/ids.js';
+import { findJsonProblem } from '../../lib/json-checks.js';
 import type { AttributionCreateBody } from '../attributions/schemas.js';
 import type { ClaimantCreateBody } from '../claimants/schemas.js';
 import type { ClaimCreateBody } from '../claims/schemas.js';
@@ -7,6 +8,7 @@ import type { ReviewCreateBody } from '../reviews/schemas.js';
 import type { SourceCreateBody } from '../sources/schemas.js';
 import { compileValidator, type AjvError, type Validate } from './compile.js';
 import type { RawLine } from './ndjson.js';
+import type { BulkReport } from './report.js';
 import { BULK_TYPES, type BulkLineErrorBody, type BulkType } from './schemas.js';
 
 /**
@@ -78,6 +80,8 @@ interface Common {
   bytes: number;
   /** `data.claim_id` → `data.claim_ref` where the line named a row by ref, so errors point at what the client wrote. */
   aliases: Map<string, string>;
+  /** The row to insert, as JSON, when it could be made while the line was read (see BulkWriter.add). */
+  row?: string;
 }
 
 export type PrepareResult =
@@ -87,19 +91,16 @@ export type PrepareResult =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL = '00000000-0000-0000-0000-000000000000';
 
-interface Named {
-  line: number;
-  type: BulkType;
-  id: string;
-}
-
 /** Per-request state: the refs and ids named so far, and which lines failed. */
 export class LinePreparer {
-  private readonly refs = new Map<string, Named>();
+  /** ref → index of the line that named it; its type, id and line number are in the report. */
+  private readonly refs = new Map<string, number>();
   private readonly ownIds = new Map<string, number>();
   /** Lines that were not written: dependents say so instead of "no such row". */
   readonly failedIds = new Map<string, number>();
   private readonly v = validators();
+
+  constructor(private readonly report: BulkReport) {}
 
   prepare(raw: RawLine, index: number): PrepareResult {
     const fail = (errors: { path: string; message: string; code?: string }[], type: BulkType | null = null, ref?: string): PrepareResult => ({
@@ -115,12 +116,15 @@ export class LinePreparer {
     } catch (err) {
       return fail([{ path: '', message: `is not valid JSON (${(err as Error).message})`, code: 'malformed_json' }]);
     }
+    // What the app checks on every JSON body (lone surrogates, absurd nesting), per line.
+    const insane = findJsonProblem(parsed, '');
+    if (insane) return fail([{ path: insane.path.replace(/^\./, ''), message: insane.message }]);
     if (!this.v.line(parsed)) {
       const obj = parsed as { type?: unknown; ref?: unknown };
       const type = typeof obj?.type === 'string' && (BULK_TYPES as readonly string[]).includes(obj.type) ? (obj.type as BulkType) : null;
       const ref = typeof obj?.ref === 'string' ? obj.ref : undefined;
       const result = fail(ajvErrors(this.v.line.errors, ''), type, ref);
-      if (type && ref && !this.refs.has(ref)) this.remember(ref, { line: raw.number, type, id: NIL }, true);
+      if (type && ref && !this.refs.has(ref)) this.refs.set(ref, index);
       return result;
     }
     const line = parsed as { type: BulkType; ref?: string; id?: string; data: Record<string, unknown> };
@@ -136,11 +140,12 @@ export class LinePreparer {
     }
     id ??= newId();
     if (line.ref !== undefined && this.refs.has(line.ref)) {
-      errors.push({ path: 'ref', message: `is already used by line ${this.refs.get(line.ref)!.line}`, code: 'validation_failed' });
+      errors.push({ path: 'ref', message: `is already used by line ${this.report.lineOf(this.refs.get(line.ref)!)}`, code: 'validation_failed' });
     }
 
     const aliases = new Map<string, string>();
-    const data = structuredClone(line.data);
+    // Refs are rewritten in place: only lines that can hold them get a copy of their data.
+    const data = line.type === 'source' || line.type === 'claimant' || (line.type === 'claim' && !('attributions' in line.data)) ? line.data : structuredClone(line.data);
     const resolve = (holder: Record<string, unknown>, at: string, name: 'claim' | 'source' | 'claimant') => {
       const refKey = `${name}_ref`;
       const idKey = `${name}_id`;
@@ -159,10 +164,11 @@ export class LinePreparer {
         return;
       }
       const target = this.refs.get(value);
-      if (target) {
-        if (target.type !== name) errors.push({ path: where, message: `names line ${target.line}, a ${target.type}, not a ${name}`, code: 'unprocessable' });
-        else if (this.failedIds.has(target.id) || target.id === NIL) errors.push({ path: where, message: `names line ${target.line}, which was not written`, code: 'unprocessable' });
-        else holder[idKey] = target.id;
+      if (target !== undefined) {
+        const [type, at] = [this.report.typeOf(target), this.report.lineOf(target)];
+        if (type !== name) errors.push({ path: where, message: `names line ${at}, a ${type}, not a ${name}`, code: 'unprocessable' });
+        else if (this.report.isFailed(target)) errors.push({ path: where, message: `names line ${at}, which was not written`, code: 'unprocessable' });
+        else holder[idKey] = this.report.idOf(target);
       } else if (UUID.test(value)) {
         holder[idKey] = value.toLowerCase(); // an existing row, by id
       } else {
@@ -217,7 +223,7 @@ export class LinePreparer {
         if (!errors.some((known) => known.path === (aliases.get(e.path) ?? e.path))) errors.push({ ...e, path: aliases.get(e.path) ?? e.path });
       }
     }
-    if (line.ref !== undefined && !this.refs.has(line.ref)) this.remember(line.ref, { line: raw.number, type: line.type, id }, errors.length > 0);
+    if (line.ref !== undefined && !this.refs.has(line.ref)) this.refs.set(line.ref, index);
     if (errors.length) {
       this.failedIds.set(id, raw.number);
       return fail(errors, line.type, line.ref);
@@ -228,11 +234,6 @@ export class LinePreparer {
         ? ({ ...common, type: 'review', claimId, body: body as ReviewCreateBody } as const)
         : ({ ...common, type: line.type, body } as Prepared);
     return { ok: true, item };
-  }
-
-  private remember(ref: string, named: Named, failed: boolean) {
-    this.refs.set(ref, named);
-    if (failed) this.failedIds.set(named.id, named.line);
   }
 
   /** A line that passed validation but was not written. */

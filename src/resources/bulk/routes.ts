@@ -1,5 +1,5 @@
 import { createGunzip } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
@@ -69,7 +69,11 @@ const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (report.lines === 0) {
           throw new ApiError('validation_failed', 'The body has no lines.', { errors: [{ path: 'body', message: 'has no lines' }] });
         }
-        return reply.code(200).type('application/json; charset=utf-8').send(report.toJson());
+        reply.code(200).type('application/json; charset=utf-8');
+        // Streamed, so half a million results never sit in memory as one string; except
+        // with an Idempotency-Key, whose replay needs the whole body stored.
+        if (request.headers['idempotency-key'] !== undefined) return reply.send([...report.json()].join(''));
+        return reply.send(Readable.from(report.json(), { objectMode: false }) as never);
       } catch (err) {
         if (/^Z_/.test(String((err as { code?: unknown }).code))) throw new ApiError('validation_failed', 'The body is not valid gzip.');
         if (!(err instanceof BulkRejected)) throw err;

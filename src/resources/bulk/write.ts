@@ -16,7 +16,8 @@ import { createSource, textFields, urlOrRefuse } from '../sources/queries.js';
 import type { RawLine } from './ndjson.js';
 import { newId } from '../../lib/ids.js';
 import { LinePreparer, type Prepared } from './prepare.js';
-import { BULK_TYPES, MAX_LISTED_ERRORS, type BulkLineErrorBody, type BulkType } from './schemas.js';
+import { BulkReport, type BulkMode, type LineFailure } from './report.js';
+import { BULK_TYPES, type BulkType } from './schemas.js';
 
 /**
  * Writes a bulk request in one transaction.
@@ -42,108 +43,11 @@ import { BULK_TYPES, MAX_LISTED_ERRORS, type BulkLineErrorBody, type BulkType } 
  * write transaction does; memory stays flat whatever the size of the upload.
  */
 
-export type BulkMode = 'atomic' | 'partial';
-
 const WINDOW_LINES = 1000;
 const WINDOW_BYTES = 8 * 1024 * 1024;
 /** Texts read at once for anchoring, in UTF-16 units. */
 const TEXT_BUDGET = 8_000_000;
 const ORDER: readonly BulkType[] = BULK_TYPES;
-
-interface LineFailure {
-  errors: BulkLineErrorBody[];
-  existing_id?: string;
-}
-
-/** What happened to every line, kept compact: one slot per non-blank line. */
-export class BulkReport {
-  lines = 0;
-  created = 0;
-  failed = 0;
-  listedErrors = 0;
-  readonly counts: Record<BulkType, number> = { source: 0, claimant: 0, claim: 0, attribution: 0, review: 0 };
-  private readonly lineNumbers: number[] = [];
-  private readonly types: (BulkType | null)[] = [];
-  private readonly refs: (string | undefined)[] = [];
-  private readonly ids: (string | undefined)[] = [];
-  private readonly failures = new Map<number, LineFailure>();
-
-  constructor(readonly mode: BulkMode) {}
-
-  /** Registers a line; returns its index. */
-  add(line: number): number {
-    this.lineNumbers.push(line);
-    this.types.push(null);
-    this.refs.push(undefined);
-    this.ids.push(undefined);
-    return this.lines++;
-  }
-
-  /** What the line turned out to be, once read. */
-  describe(index: number, type: BulkType | null, ref: string | undefined) {
-    this.types[index] = type;
-    this.refs[index] = ref;
-  }
-
-  written(index: number, type: BulkType, id: string) {
-    this.ids[index] = id;
-    this.counts[type]++;
-    this.created++;
-  }
-
-  fail(index: number, failure: LineFailure) {
-    this.failed++;
-    this.failures.set(index, failure);
-    this.listedErrors += failure.errors.length;
-  }
-
-  /** Every error of every failed line, in line order, at most MAX_LISTED_ERRORS. */
-  allErrors(): { errors: BulkLineErrorBody[]; truncated: boolean } {
-    const errors: BulkLineErrorBody[] = [];
-    for (const index of [...this.failures.keys()].sort((a, b) => a - b)) {
-      for (const e of this.failures.get(index)!.errors) {
-        if (errors.length === MAX_LISTED_ERRORS) return { errors, truncated: true };
-        errors.push(e);
-      }
-    }
-    return { errors, truncated: false };
-  }
-
-  /** Whether every bad line failed validation (400) rather than against the data (422). */
-  onlyInvalidInput(): boolean {
-    for (const f of this.failures.values()) {
-      if (!f.errors.every((e) => e.code === 'validation_failed' || e.code === 'malformed_json')) return false;
-    }
-    return true;
-  }
-
-  /** The response body, serialised here: a few hundred thousand entries are cheaper as strings than as objects. */
-  toJson(): string {
-    const parts: string[] = [];
-    let chunk: string[] = [];
-    for (let i = 0; i < this.lines; i++) {
-      const failure = this.failures.get(i);
-      const entry: Record<string, unknown> = { line: this.lineNumbers[i], type: this.types[i] };
-      if (this.refs[i] !== undefined) entry.ref = this.refs[i];
-      if (failure) {
-        entry.status = 'failed';
-        if (failure.existing_id) entry.existing_id = failure.existing_id;
-        entry.errors = failure.errors;
-      } else {
-        entry.status = 'created';
-        entry.id = this.ids[i];
-      }
-      chunk.push(JSON.stringify(entry));
-      if (chunk.length === 1000) {
-        parts.push(chunk.join(','));
-        chunk = [];
-      }
-    }
-    if (chunk.length) parts.push(chunk.join(','));
-    const head = JSON.stringify({ mode: this.mode, lines: this.lines, created: this.created, failed: this.failed, counts: this.counts });
-    return `${head.slice(0, -1)},"results":[${parts.join(',')}]}`;
-  }
-}
 
 /** The request was refused as a whole (atomic mode, some line bad): nothing was written. */
 export class BulkRejected extends Error {
@@ -152,27 +56,44 @@ export class BulkRejected extends Error {
   }
 }
 
+export { BulkReport, type BulkMode };
+
 export async function runBulk(db: Db, actor: Actor, lines: AsyncIterable<RawLine>, mode: BulkMode): Promise<BulkReport> {
   const report = new BulkReport(mode);
   await writeTransaction(db, async (tx) => {
     const writer = new BulkWriter(tx, actor, report);
     await writer.start();
-    for await (const raw of lines) {
-      const index = report.add(raw.number);
-      const prepared = writer.preparer.prepare(raw, index);
-      if (!prepared.ok) {
-        report.describe(index, prepared.type, prepared.ref);
-        report.fail(index, { errors: prepared.errors });
-        continue;
-      }
-      report.describe(index, prepared.item.type, prepared.item.ref);
-      await writer.add(prepared.item);
+    try {
+      await readLines(writer, report, lines);
+      await writer.finish();
+    } catch (err) {
+      // A window may still be on its way to the database: it must end before the
+      // transaction rolls back, or its statements would run after, outside it.
+      await writer.settle();
+      throw err;
     }
-    await writer.finish();
     // Atomic: one bad line and the transaction rolls back, events and all.
     if (mode === 'atomic' && report.failed > 0) throw new BulkRejected(report);
   });
   return report;
+}
+
+async function readLines(writer: BulkWriter, report: BulkReport, lines: AsyncIterable<RawLine>) {
+  for await (const raw of lines) {
+    // A body already in memory yields lines without ever leaving the microtask queue;
+    // step out now and then so the database's answers for the window in flight are
+    // handled while the next one is read (otherwise they wait until it is full).
+    if (report.lines % 64 === 63) await new Promise<void>((resolve) => setImmediate(resolve));
+    const index = report.add(raw.number);
+    const prepared = writer.preparer.prepare(raw, index);
+    if (!prepared.ok) {
+      report.describe(index, prepared.type, prepared.ref);
+      report.fail(index, { errors: prepared.errors });
+      continue;
+    }
+    report.describe(index, prepared.item.type, prepared.item.ref, prepared.item.id);
+    await writer.add(prepared.item);
+  }
 }
 
 type FastResult = { failed: Map<Prepared, LineFailure> };
@@ -185,7 +106,7 @@ interface EventContext {
 }
 
 class BulkWriter {
-  readonly preparer = new LinePreparer();
+  readonly preparer: LinePreparer;
   private window: Prepared[] = [];
   private windowBytes = 0;
   /** Events of this window, staged in the database when it ends. */
@@ -201,6 +122,7 @@ class BulkWriter {
     private readonly actor: Actor,
     private readonly report: BulkReport,
   ) {
+    this.preparer = new LinePreparer(report);
     this.eventContext = {
       actor,
       reserve: (n) => {
@@ -220,6 +142,9 @@ class BulkWriter {
   }
 
   async add(item: Prepared) {
+    // A claim's row depends on nothing in the database: make it now, while the
+    // previous window is being written, rather than on the way to the database.
+    if (item.type === 'claim' && !needsSinglePath(item)) item.row = JSON.stringify({ ...claimRow(item, new Date()), _n: item.index, _event: newId() });
     this.window.push(item);
     this.windowBytes += item.bytes;
     if (this.window.length >= WINDOW_LINES || this.windowBytes >= WINDOW_BYTES) {
@@ -229,6 +154,11 @@ class BulkWriter {
       this.inflight = this.flush(window);
       this.inflight.catch(() => {}); // awaited (and thrown) at the next window or at the end
     }
+  }
+
+  /** Waits for the window in flight, whatever becomes of it. */
+  async settle() {
+    await this.inflight.catch(() => {});
   }
 
   async finish() {
@@ -247,20 +177,21 @@ class BulkWriter {
    * attributions and reviews. Tables that grew inside this transaction have no
    * statistics for it, and the planner, guessing, picks plans that go quadratic
    * (a hash of all sources built for every claim). So statistics are refreshed
-   * whenever this request has doubled what it had written at the last refresh:
-   * a handful of ANALYZEs even for a very large import. ANALYZE sees this
+   * after the first thousand rows and whenever this request has written four
+   * times what it had at the last refresh: a handful of ANALYZEs even for a very
+   * large import. ANALYZE sees this
    * transaction's rows; it waits at most a second for a lock, else it is skipped.
    */
   private async analyzeIfGrown() {
     const written = this.report.created;
-    if (written - this.analyzedAt < Math.max(500, this.analyzedAt)) return;
+    if (written < Math.max(1000, 4 * this.analyzedAt)) return;
     this.analyzedAt = written;
     const name = `bulk_analyze_${++this.savepoints}`;
     const [previous] = rowsOf<{ value: string }>(await this.tx.execute(sql`select current_setting('lock_timeout') as value`));
     await this.tx.execute(sql.raw(`savepoint ${name}`));
     try {
       await this.tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
-      await this.tx.execute(sql`analyze sources, claimants, claims, attributions, reviews`);
+      await this.tx.execute(sql`analyze sources, claims, attributions, reviews`);
       await this.tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
       await this.tx.execute(sql.raw(`release savepoint ${name}`));
     } catch {
@@ -289,7 +220,7 @@ class BulkWriter {
   }
 
   private written(item: Prepared) {
-    this.report.written(item.index, item.type, item.id);
+    this.report.written(item.index, item.type);
   }
 
   private failed(item: Prepared, failure: LineFailure) {
@@ -450,25 +381,26 @@ async function insertRows(
   entity: BulkType,
   table: string,
   columns: Record<string, string>,
-  rows: Record<string, unknown>[],
+  /** Rows, or rows already written as JSON with their order `_n` and event id `_event`. */
+  rows: (Record<string, unknown> | string)[],
   /** Input fields that are not columns of the table but belong in the event (a review's evidence). */
   extra: { columns: Record<string, string>; snapshot: string } = { columns: {}, snapshot: '' },
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const first = ctx.reserve(rows.length);
-  const input = rows.map((row, n) => ({ ...row, _n: n, _event: newId() }));
+  const input = `[${rows.map((row, n) => (typeof row === 'string' ? row : JSON.stringify({ ...row, _n: n, _event: newId() }))).join(',')}]`;
   const names = Object.keys(columns).map((c) => `"${c}"`).join(', ');
   const types = Object.entries({ ...columns, ...extra.columns }).map(([c, t]) => `"${c}" ${t}`).join(', ');
   const result = await tx.execute(sql`
     with input as (
-      select * from json_to_recordset(${JSON.stringify(input)}::json) as r(${sql.raw(types)}, "_n" integer, "_event" uuid)
+      select * from json_to_recordset(${input}::json) as r(${sql.raw(types)}, "_n" integer, "_event" uuid)
     ), ins as (
       insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(names)} from input
       on conflict do nothing
       returning *
     ), staged as (
       insert into bulk_events (ord, id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
-      select ${first}::bigint + input."_n", input."_event", ${`${entity}.created`}, ${entity}, ins.id,
+      select ${first}::bigint + row_number() over (order by input."_n") - 1, input."_event", ${`${entity}.created`}, ${entity}, ins.id,
              ${ctx.actor.keyId}::uuid, ${ctx.actor.requestId}, ${new Date().toISOString()}::timestamptz, null, ${sql.raw(snapshotSql(entity) + extra.snapshot)}
         from ins join input on input.id = ins.id
     )
@@ -626,36 +558,33 @@ const batchClaimants: Batched<'claimant'> = async (tx, ctx, items) => {
   return { failed };
 };
 
+/** A claim as createClaim inserts it (and as its event shows it). */
+function claimRow(item: Extract<Prepared, { type: 'claim' }>, now: Date): Record<string, unknown> {
+  const body = item.body;
+  return {
+    id: item.id,
+    text: body.text,
+    language: body.language ?? null,
+    topics: body.topics ?? [],
+    status: body.status ?? 'unreviewed',
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+}
+
 const batchClaims: Batched<'claim'> = async (tx, ctx, items) => {
   const failed = new Map<Prepared, LineFailure>();
   const now = new Date();
-  const rows = new Map<Prepared, Record<string, unknown>>();
-  for (const item of items) {
-    const body = item.body;
-    rows.set(item, {
-      id: item.id,
-      text: body.text,
-      language: body.language ?? null,
-      topics: body.topics ?? [],
-      status: body.status ?? 'unreviewed',
-      verdict: null,
-      first_seen_at: null,
-      attribution_count: 0,
-      review_count: 0,
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    });
-  }
   const inserted = await insertRows(
     tx,
     ctx,
     'claim',
     'claims',
     { id: 'uuid', text: 'text', language: 'text', topics: 'text[]', status: 'text', ...LIFECYCLE },
-    [...rows.values()],
+    items.map((item) => item.row ?? claimRow(item, now)),
   );
-  for (const item of rows.keys()) if (!inserted.has(item.id)) failed.set(item, takenId(item));
+  for (const item of items) if (!inserted.has(item.id)) failed.set(item, takenId(item));
   return { failed };
 };
 

@@ -53,7 +53,7 @@ export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: bo
   // The hot path (GET /v1/claims/{id}) runs a prepared statement; inside a transaction the builder.
   const prepared = options.forUpdate ? undefined : preparedClaimById(db);
   if (prepared) {
-    const [row] = await prepared.execute({ id });
+    const [row] = await prepared.execute(id);
     if (!row) throw notFound('claim', id);
     return row;
   }
@@ -96,8 +96,8 @@ export async function listClaims(db: Db, params: ClaimListParams) {
     const limit = params.limit ?? 50;
     const after = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
     const rows = after
-      ? await laterPage.execute({ created_at: after.v, id: after.id, limit: limit + 1 })
-      : await firstPage.execute({ limit: limit + 1 });
+      ? await laterPage.execute(String(after.v), after.id, limit + 1)
+      : await firstPage.execute(limit + 1);
     const data = rows.slice(0, limit);
     return { data, next_cursor: rows.length > limit ? encodeCursor(sort, data[data.length - 1]) : null };
   }

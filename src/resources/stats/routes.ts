@@ -7,7 +7,7 @@ import { StatsCache, cacheKey } from './cache.js';
 import { claimStats, statsOverview } from './queries.js';
 import { ClaimStats, StatsClaimsQuery, StatsHeaders, StatsOverview } from './schemas.js';
 
-const tags = ['stats'];
+const TAGS = ['stats'];
 
 /**
  * Dashboards poll these. Answers may be reused for a few seconds without asking
@@ -18,9 +18,16 @@ const tags = ['stats'];
  */
 const MAX_AGE_SECONDS = 10;
 
-function cacheable<T>(request: FastifyRequest, reply: FastifyReply, body: T): T | FastifyReply {
+/** Tags of the answers the cache holds, so a repeated answer is not hashed again. */
+const tags = new WeakMap<object, string>();
+
+function cacheable<T extends object>(request: FastifyRequest, reply: FastifyReply, body: T): T | FastifyReply {
   // Weak: equal numbers, not byte-identical bodies, are what the tag promises.
-  const tag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22)}"`;
+  let tag = tags.get(body);
+  if (!tag) {
+    tag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22)}"`;
+    tags.set(body, tag);
+  }
   reply.header('etag', `W/${tag}`).header('cache-control', `private, max-age=${MAX_AGE_SECONDS}`).header('vary', 'authorization');
   if (noneMatch(request.headers['if-none-match'], tag)) return reply.code(304).send();
   return body;
@@ -34,7 +41,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'getClaimStats',
-        tags,
+        tags: TAGS,
         summary: 'Count claims by verdict, status, topic, claimant, publisher, language or time',
         description:
           'Takes every filter of `GET /v1/claims`. Time buckets (`day`, `week`, `month`) are in UTC; empty buckets between `from` and `to` (or between the first and last claim) are listed with count 0. ' +
@@ -53,7 +60,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'getStatsOverview',
-        tags,
+        tags: TAGS,
         summary: 'Totals per resource, claims by status and verdict, and the newest activity',
         description: `Cached like \`/v1/stats/claims\`: weak \`ETag\` and \`Cache-Control: private, max-age=${MAX_AGE_SECONDS}\`.`,
         querystring: NoQuery,
