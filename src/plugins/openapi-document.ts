@@ -34,9 +34,16 @@ const AUTH_RESPONSES: Record<string, string> = {
   '500': 'An unexpected error (`internal_error`); the `request_id` identifies it in the logs.',
 };
 
-/** Every integer schema: int64 within [0, 2^53 − 1] unless it says otherwise. */
-function boundIntegers(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(boundIntegers);
+/**
+ * No string we accept or return is longer than a request body may be (4 MiB; the longest
+ * stored string, a source text, is at most 1 MiB), so that is every string's bound unless
+ * its schema names a tighter one.
+ */
+const MAX_STRING = 4 * 1024 * 1024;
+
+/** Every integer schema: int64 within [0, 2^53 − 1] unless it says otherwise; strings bounded as above. */
+function boundScalars(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(boundScalars);
   if (!node || typeof node !== 'object') return;
   const schema = node as Json;
   if (schema.type === 'integer') {
@@ -44,7 +51,10 @@ function boundIntegers(node: unknown): void {
     schema.minimum ??= 0;
     schema.maximum ??= Number.MAX_SAFE_INTEGER;
   }
-  for (const value of Object.values(schema)) boundIntegers(value);
+  if (schema.type === 'string' && schema.maxLength === undefined && schema.enum === undefined && schema.const === undefined) {
+    schema.maxLength = MAX_STRING;
+  }
+  for (const value of Object.values(schema)) boundScalars(value);
 }
 
 export function completeDocument(doc: Json): Json {
@@ -68,7 +78,7 @@ export function completeDocument(doc: Json): Json {
       }
     }
   }
-  boundIntegers(doc.paths);
-  boundIntegers(doc.components?.schemas);
+  boundScalars(doc.paths);
+  boundScalars(doc.components?.schemas);
   return doc;
 }
