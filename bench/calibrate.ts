@@ -3,7 +3,8 @@
  * rewordings in test/fixtures/matching/rewordings.json:
  *
  *   npx tsx bench/calibrate.ts            # embedded database, in memory
- *   DATABASE_URL=… npx tsx bench/calibrate.ts   # a PostgreSQL server (uses a scratch schema-free database you give it)
+ *   DATABASE_URL=… npx tsx bench/calibrate.ts   # an empty PostgreSQL database you give it
+ *   DATABASE_URL=…/claimledger_bench npx tsx bench/calibrate.ts --among-bench   # among the bench's million claims, rolled back
  *
  * It stores the fixture claims, the near-miss distractors and 5,000 generated claims
  * (bench/corpus.ts), runs the real candidate search for every rewording, and records
@@ -109,8 +110,56 @@ async function openDatabase(): Promise<Database> {
   return wrapPglite(await PGlite.create({ extensions: pgliteExtensions }));
 }
 
+/**
+ * `--among-bench`: the fixture claims hidden among the million claims of the bench
+ * database (DATABASE_URL), inside a transaction that is rolled back: precision@1 and
+ * latency of matching at full scale, with the planner statistics of the big table.
+ */
+async function amongBench(fixture: Fixture) {
+  const database = openPostgres({ url: process.env.DATABASE_URL! });
+  let report = '';
+  try {
+    await database.db.transaction(async (tx) => {
+      const idOf = new Map<string, string>();
+      for (const c of fixture.claims) {
+        const id = crypto.randomUUID();
+        await tx.execute(sql`insert into claims (id, text, language) values (${id}::uuid, ${c.text}, 'en')`);
+        idOf.set(c.id, id);
+      }
+      for (const d of fixture.distractors) await tx.execute(sql`insert into claims (id, text, language) values (gen_random_uuid(), ${d}, 'en')`);
+      const [{ n }] = ((await tx.execute(sql`select count(*)::int as n from claims`)) as unknown as { rows: { n: number }[] }).rows;
+      let hits = 0;
+      const times: number[] = [];
+      for (const r of fixture.rewordings) {
+        const started = performance.now();
+        const scored = await scoredCandidates(tx as unknown as Database['db'], r.text);
+        times.push(performance.now() - started);
+        if (scored[0]?.id === idOf.get(r.claim)) hits++;
+        else if (process.argv.includes('--verbose')) {
+          const at = scored.findIndex((c) => c.id === idOf.get(r.claim));
+          console.log(`  miss: "${r.text}" → ${at < 0 ? 'not a candidate' : `#${at + 1} (${scored[at].score} vs ${scored[0].score}: ${scored[0].text})`}`);
+        }
+      }
+      let unrelatedAbove = 0;
+      for (const text of fixture.unrelated) if (((await scoredCandidates(tx as unknown as Database['db'], text))[0]?.score ?? 0) >= DEFAULT_MIN_SCORE) unrelatedAbove++;
+      times.sort((a, b) => a - b);
+      report =
+        `among ${n.toLocaleString('en-US')} claims: precision@1 ${(hits / fixture.rewordings.length).toFixed(3)} (${hits}/${fixture.rewordings.length}); ` +
+        `unrelated texts with a result above ${DEFAULT_MIN_SCORE}: ${unrelatedAbove}/${fixture.unrelated.length}; ` +
+        `match query time p50 ${times[Math.floor(times.length / 2)].toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(1)} ms (in process, no HTTP)`;
+      throw new Error('rollback');
+    });
+  } catch (err) {
+    if ((err as Error).message !== 'rollback') throw err;
+  } finally {
+    await database.close();
+  }
+  console.log(report);
+}
+
 async function main() {
   const fixture = loadFixture();
+  if (process.argv.includes('--among-bench')) return amongBench(fixture);
   const database = await openDatabase();
   await runMigrations(database);
   const db = database.db;

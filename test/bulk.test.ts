@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { buildTestApp } from './helper.js';
@@ -6,7 +7,7 @@ import { countTypes, newsroomLines, toNdjson, type Line } from './fixtures/bulk/
 
 const api = await buildTestApp(t);
 
-const bulk = (payload: string | Buffer, query = '', headers: Record<string, string> = {}) =>
+const bulk = (payload: string | Buffer | Readable, query = '', headers: Record<string, string> = {}) =>
   api.request({ method: 'POST', url: `/v1/bulk${query}`, headers: { 'content-type': 'application/x-ndjson', ...headers }, payload });
 
 /** Every row count the API can show, plus the change log: what "nothing was written" compares. */
@@ -271,6 +272,28 @@ t.test('a line the batched insert cannot take is isolated: its neighbours are wr
   t.equal(res.json().results[1].errors[0].code, 'validation_failed');
   t.equal(await countOf(api, '/v1/sources'), 2);
   t.same((await eventsOf(api)).map((e) => e.type), ['source.created', 'source.created']);
+});
+
+t.test('a body that breaks off midway writes nothing, even with windows already sent to the database', async (t) => {
+  await api.reset();
+  const lines = newsroomLines(3000, 'broken').map((l) => `${JSON.stringify(l)}\n`);
+  let sent = 0;
+  const body = new Readable({
+    read() {
+      if (sent < 2500) this.push(lines[sent++]);
+      else this.destroy(new Error('connection reset by peer'));
+    },
+  });
+  // The client side of inject sees its own stream fail; the server's handler rolls back.
+  const outcome = await bulk(body, '?mode=partial').then(
+    (res) => `answered ${res.statusCode}`,
+    (err: Error) => err.message,
+  );
+  t.ok(outcome, outcome);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.same(await everything(), { sources: 0, claimants: 0, claims: 0, attributions: 0, reviews: 0, events: 0 }, 'nothing, not even the windows already written');
+  const later = await bulk(toNdjson(newsroomLines(10, 'after')));
+  t.equal(later.statusCode, 200, 'and the next request goes through');
 });
 
 t.test('an Idempotency-Key replays the first answer without writing again', async (t) => {

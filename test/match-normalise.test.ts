@@ -7,6 +7,7 @@ import {
   matchScore,
   normaliseForMatching,
   numberAgreement,
+  numberSpellings,
   trigramSimilarity,
   trigrams,
 } from '../src/domain/matching.js';
@@ -37,6 +38,12 @@ t.test('numbers written as words, digits, with separators or scales become the s
     ['the point is', []],
   ];
   for (const [text, numbers] of cases) t.same(normaliseForMatching(text).numbers, numbers, text);
+});
+
+t.test('quantities are searched in the forms the English parser indexes them', async (t) => {
+  t.same(numberSpellings(['2400000000']), ['2400000000', '2.4']);
+  t.same(numberSpellings(['12000', '240']), ['12000', '12', '240']);
+  t.same(numberSpellings(['2.4']), ['2.4']);
 });
 
 t.test('folding: case, accents, special letters, typographic punctuation', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
 import { expectProblem, makeClaim, makeSource, qs, type Json } from './factories.js';
-import { RANK_WINDOW } from '../src/lib/search.js';
+import { RANK_WINDOW, WALK_MIN_MATCHES } from '../src/lib/search.js';
 
 process.env.TZ = 'UTC';
 
@@ -145,6 +145,30 @@ t.test(`more than ${RANK_WINDOW} hits: the newest are ranked, the older follow n
     'ranked',
   );
   t.same(older.map((r) => r.id), [...older.map((r) => r.id)].sort().reverse(), 'then the older ones, newest first');
+});
+
+t.test(`with ${WALK_MIN_MATCHES} matches or more, the newest are found by walking the primary key, with the same order`, async (t) => {
+  await api.reset();
+  const total = WALK_MIN_MATCHES + 500;
+  await api.database.db.execute(sql`
+    insert into claims (id, text, created_at, updated_at)
+    select (lpad(to_hex(1700000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid,
+           'the bridge' || repeat(' bridge', i % 3) || ' claim ' || i, now(), now()
+      from generate_series(1, ${total}) i`);
+  await api.database.db.execute(sql`analyze claims`);
+  const ids = ((await api.database.db.execute(sql`select id from claims order by id desc`)) as unknown as { rows: { id: string }[] }).rows.map((r) => r.id);
+  const newest = new Set(ids.slice(0, RANK_WINDOW));
+  const rows: Json[] = [];
+  let cursor: string | null = null;
+  while (rows.length < RANK_WINDOW + 300) {
+    const page = await search(cursor ? { q: 'bridge', limit: 200, cursor } : { q: 'bridge', limit: 200 });
+    rows.push(...page.data);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  t.ok(rows.slice(0, RANK_WINDOW).every((r) => newest.has(r.id)), 'the first pages hold the newest matches, ranked');
+  t.same(rows.slice(RANK_WINDOW).map((r) => r.id), ids.slice(RANK_WINDOW, rows.length), 'then the older ones, newest first');
+  t.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no repeats');
 });
 
 t.test('sources: q over title and publisher; attributions: q over quotes', async (t) => {

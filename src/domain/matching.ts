@@ -225,6 +225,27 @@ export function normaliseForMatching(text: string): NormalisedText {
   return { key: words.join(' '), numbers: [...numbers] };
 }
 
+/**
+ * The lexemes PostgreSQL's English parser makes of a quantity written in digits, so a
+ * full-text query can look for it whatever its form: 2400000000 → "2400000000" and
+ * "2.4" (as in "2.4 billion"); 12000 → "12000" and "12" (as in "12,000", which the
+ * parser splits, or "12 thousand").
+ */
+export function numberSpellings(numbers: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const n of numbers) {
+    out.add(n);
+    const value = Number(n);
+    for (const scale of [1e12, 1e9, 1e6, 1e3]) {
+      if (value >= scale) {
+        out.add(String(Number((value / scale).toPrecision(4))));
+        break;
+      }
+    }
+  }
+  return [...out];
+}
+
 /** pg_trgm's trigrams: each alphanumeric word padded with two spaces before and one after. */
 export function trigrams(key: string): Set<string> {
   const out = new Set<string>();

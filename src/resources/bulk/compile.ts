@@ -19,7 +19,7 @@ export type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | nu
 
 let build: ((route: { schema: TSchema; method: string; url: string; httpPart: string }) => unknown) | undefined;
 
-export function compileValidator(schema: TSchema, httpPart: 'body' | 'querystring', url: string): Validate {
+export function compileValidator(schema: TSchema, httpPart: string, url: string): Validate {
   if (!build) {
     const external = Object.fromEntries(allSchemas().map((s) => [(s as { $id: string }).$id, s]));
     build = schemaController!.compilersFactory!.buildValidator!(external, { customOptions: {}, plugins: [] } as never) as never;

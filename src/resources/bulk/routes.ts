@@ -1,11 +1,14 @@
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifySchemaCompiler } from 'fastify';
 import { actorOf } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { IdempotencyHeaders, Problem, ref } from '../../lib/schemas.js';
 import { NdjsonBody, ndjsonLines } from './ndjson.js';
-import { BulkProblem, BulkQuery, BulkResult, MAX_BULK_BYTES, MAX_LINE_BYTES, NDJSON } from './schemas.js';
+import type { TSchema } from 'typebox';
+import { compileValidator } from './compile.js';
+import { BulkLine, BulkProblem, BulkQuery, BulkResult, MAX_BULK_BYTES, MAX_LINE_BYTES, NDJSON } from './schemas.js';
 import { BulkRejected, runBulk } from './write.js';
 
 /** `application/jsonl` is the other name NDJSON goes by. */
@@ -24,6 +27,10 @@ const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/bulk',
     {
+      // The body schema documents one line (OpenAPI has no way to say "each line is a
+      // BulkLine"); the body itself is a stream, checked line by line in the handler.
+      validatorCompiler: ({ schema, httpPart, url }) =>
+        (httpPart === 'body' ? () => true : compileValidator(schema as TSchema, httpPart ?? 'querystring', url)) as ReturnType<FastifySchemaCompiler<unknown>>,
       schema: {
         operationId: 'bulkImport',
         tags: ['bulk'],
@@ -39,9 +46,7 @@ const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         headers: IdempotencyHeaders,
         querystring: BulkQuery,
         body: {
-          content: Object.fromEntries(
-            ACCEPTED.map((type) => [type, { schema: { description: 'Newline-delimited JSON: one `BulkLine` object per line.' } }]),
-          ),
+          content: Object.fromEntries(ACCEPTED.map((type) => [type, { schema: ref(BulkLine, { description: 'Newline-delimited JSON: each line one `BulkLine`.' }) }])),
         },
         response: {
           200: ref(BulkResult),

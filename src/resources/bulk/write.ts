@@ -179,8 +179,8 @@ class BulkWriter {
    * (a hash of all sources built for every claim). So statistics are refreshed
    * after the first thousand rows and whenever this request has written four
    * times what it had at the last refresh: a handful of ANALYZEs even for a very
-   * large import. ANALYZE sees this
-   * transaction's rows; it waits at most a second for a lock, else it is skipped.
+   * large import. ANALYZE sees this transaction's rows; it waits at most a second
+   * for a lock, else it is skipped.
    */
   private async analyzeIfGrown() {
     const written = this.report.created;
@@ -230,7 +230,9 @@ class BulkWriter {
 
   /** One INSERT for the window's lines of a type; if it fails unexpectedly, the lines go one by one. */
   private async runBatched(type: BulkType, items: Prepared[]) {
+    // Events written so far go first, so the change log keeps the order things happened in.
     this.events.push(...takeBufferedEvents(this.tx));
+    await this.stageEvents();
     const name = `bulk_batch_${++this.savepoints}`;
     await this.tx.execute(sql.raw(`savepoint ${name}`));
     let result: FastResult;
@@ -372,8 +374,10 @@ function snapshotSql(entity: BulkType): string {
 /**
  * INSERT … SELECT from one JSON parameter (any number of rows, one round trip, no
  * parameter limit), staging a `<entity>.created` event for every row inserted.
- * Rows whose id (or another unique value) is taken are skipped: the caller finds
- * out which from the returned ids.
+ * With `skipTaken`, rows whose id (or another unique value) is taken are skipped
+ * and the caller finds out which from the returned ids; without (a plain INSERT
+ * is faster), the caller has made sure there are none, and if one appears anyway
+ * the statement fails and its lines go one by one.
  */
 async function insertRows(
   tx: Tx,
@@ -383,9 +387,13 @@ async function insertRows(
   columns: Record<string, string>,
   /** Rows, or rows already written as JSON with their order `_n` and event id `_event`. */
   rows: (Record<string, unknown> | string)[],
-  /** Input fields that are not columns of the table but belong in the event (a review's evidence). */
-  extra: { columns: Record<string, string>; snapshot: string } = { columns: {}, snapshot: '' },
+  options: {
+    skipTaken?: boolean;
+    /** Input fields that are not columns of the table but belong in the event (a review's evidence). */
+    extra?: { columns: Record<string, string>; snapshot: string };
+  } = {},
 ): Promise<Set<string>> {
+  const extra = options.extra ?? { columns: {}, snapshot: '' };
   if (rows.length === 0) return new Set();
   const first = ctx.reserve(rows.length);
   const input = `[${rows.map((row, n) => (typeof row === 'string' ? row : JSON.stringify({ ...row, _n: n, _event: newId() }))).join(',')}]`;
@@ -396,7 +404,7 @@ async function insertRows(
       select * from json_to_recordset(${input}::json) as r(${sql.raw(types)}, "_n" integer, "_event" uuid)
     ), ins as (
       insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(names)} from input
-      on conflict do nothing
+      ${sql.raw(options.skipTaken ? 'on conflict do nothing' : '')}
       returning *
     ), staged as (
       insert into bulk_events (ord, id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
@@ -417,6 +425,20 @@ const ids = (values: Iterable<string>) => sql.param([...new Set(values)]);
 /** The id is taken (a re-imported export) or, for sources, the url: say which, as the single endpoint would. */
 function takenId(item: Prepared): LineFailure {
   return fieldFailure(item, 'id', `is already the id of an existing ${item.type}`, 'conflict', item.id);
+}
+
+/** Lines that bring their own id (an import of an export) fail if a row has it already; the others go on. */
+async function freeIds<T extends Prepared>(tx: Tx, table: string, items: T[], failed: Map<Prepared, LineFailure>): Promise<T[]> {
+  const own = items.filter((i) => i.ownId).map((i) => i.id);
+  if (own.length === 0) return items;
+  const taken = new Set(
+    rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from ${sql.raw(table)} where id = any(${sql.param(own)}::uuid[])`)).map((r) => r.id),
+  );
+  return items.filter((item) => {
+    if (!taken.has(item.id)) return true;
+    failed.set(item, takenId(item));
+    return false;
+  });
 }
 
 const batchSources: Batched<'source'> = async (tx, ctx, items) => {
@@ -478,6 +500,7 @@ const batchSources: Batched<'source'> = async (tx, ctx, items) => {
       ...LIFECYCLE,
     },
     [...rows.values()],
+    { skipTaken: true },
   );
   const lost = [...rows.keys()].filter((item) => !inserted.has(item.id));
   const takenUrls = new Map<string, string>();
@@ -517,7 +540,7 @@ const batchClaimants: Batched<'claimant'> = async (tx, ctx, items) => {
   }
   const rows = new Map<Prepared, Record<string, unknown>>();
   const byWikidata = new Map<string, Prepared>();
-  for (const item of items) {
+  for (const item of await freeIds(tx, 'claimants', items, failed)) {
     const body = item.body;
     const wikidata = body.wikidata_id ?? null;
     if (wikidata !== null) {
@@ -576,15 +599,14 @@ function claimRow(item: Extract<Prepared, { type: 'claim' }>, now: Date): Record
 const batchClaims: Batched<'claim'> = async (tx, ctx, items) => {
   const failed = new Map<Prepared, LineFailure>();
   const now = new Date();
-  const inserted = await insertRows(
+  await insertRows(
     tx,
     ctx,
     'claim',
     'claims',
     { id: 'uuid', text: 'text', language: 'text', topics: 'text[]', status: 'text', ...LIFECYCLE },
-    items.map((item) => item.row ?? claimRow(item, now)),
+    (await freeIds(tx, 'claims', items, failed)).map((item) => item.row ?? claimRow(item, now)),
   );
-  for (const item of items) if (!inserted.has(item.id)) failed.set(item, takenId(item));
   return { failed };
 };
 
@@ -612,7 +634,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
   );
 
   const ok: typeof items = [];
-  for (const item of items) {
+  for (const item of await freeIds(tx, 'attributions', items, failed)) {
     const body = item.body;
     if (!claimIds.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
     else if (body.claimant_id && !claimantIds.has(body.claimant_id)) failed.set(item, missing(item, 'data.claimant_id', 'claimant', body.claimant_id, failedIds));
@@ -720,7 +742,7 @@ const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
   );
   const now = new Date();
   const rows = new Map<(typeof items)[number], Record<string, unknown>>();
-  for (const item of items) {
+  for (const item of await freeIds(tx, 'reviews', items, failed)) {
     const body = item.body;
     if (!claimIds.has(item.claimId)) {
       failed.set(item, missing(item, 'data.claim_id', 'claim', item.claimId, failedIds));
@@ -786,7 +808,7 @@ const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
       ...LIFECYCLE,
     },
     [...rows.values()],
-    { columns: { evidence: 'jsonb' }, snapshot: ` || jsonb_build_object('evidence', input."evidence")` },
+    { extra: { columns: { evidence: 'jsonb' }, snapshot: ` || jsonb_build_object('evidence', input."evidence")` } },
   );
   const evidenceRows: Record<string, unknown>[] = [];
   const touched: string[] = [];
