@@ -214,3 +214,16 @@ t.test('keys live in the database: a second app on the same database replays the
   await second.close();
   t.equal(await countOf(api, '/v1/claims'), 1);
 });
+
+t.test('a streamed NDJSON import refuses Idempotency-Key instead of replaying another body', async (t) => {
+  await api.reset();
+  const res = await api.request({
+    method: 'POST',
+    url: '/v1/bulk',
+    headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'import-1' },
+    payload: '{"type":"claim","data":{"text":"One"}}\n',
+  });
+  t.equal(res.statusCode, 400);
+  t.equal(res.json().code, 'validation_failed');
+  t.equal((await api.get('/v1/claims?count=true')).json().total, 0, 'nothing was imported');
+});

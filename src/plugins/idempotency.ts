@@ -54,6 +54,14 @@ export default fp(
     app.addHook('preHandler', async (request, reply) => {
       const header = request.headers['idempotency-key'];
       if (request.method !== 'POST' || typeof header !== 'string') return;
+      const body = request.body;
+      const parsedJson = body === undefined || body === null || typeof body !== 'object' || Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype;
+      if (!parsedJson) {
+        // A streamed body (NDJSON import) cannot be fingerprinted before it runs.
+        throw new ApiError('validation_failed', 'Idempotency-Key is not supported on streamed (NDJSON) bodies; give each line an `id` to make an import safe to retry.', {
+          errors: [{ path: 'headers.idempotency-key', message: 'is not supported on this endpoint' }],
+        });
+      }
       const scope = (request as { apiKeyId?: string }).apiKeyId ?? 'anonymous';
       const hash = fingerprint(request);
       const where = and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, header));
