@@ -11,8 +11,8 @@ import { createClaimant } from '../claimants/queries.js';
 import { refreshClaimsDerived, rowsOf } from '../claims/derived.js';
 import { createClaim } from '../claims/queries.js';
 import { lockEventLog, takeBufferedEvents, writeTransaction, type NewEvent } from '../events/queries.js';
-import { checkRatings, createReview } from '../reviews/queries.js';
-import { createSource, textFields, urlOrRefuse } from '../sources/queries.js';
+import { checkRatings, createReview, reviewValues } from '../reviews/queries.js';
+import { createSource, sourceValues, urlOrRefuse } from '../sources/queries.js';
 import type { RawLine } from './ndjson.js';
 import { newId } from '../../lib/ids.js';
 import { LinePreparer, type Prepared } from './prepare.js';
@@ -465,15 +465,7 @@ const batchSources: Batched<'source'> = async (tx, ctx, items) => {
     }
     rows.set(item, {
       id: item.id,
-      kind: body.kind,
-      url,
-      title: body.title,
-      publisher: body.publisher ?? null,
-      authors: body.authors ?? [],
-      language: body.language ?? null,
-      published_at: body.published_at ? new Date(body.published_at) : null,
-      metadata: body.metadata ?? {},
-      ...textFields(body.text),
+      ...sourceValues(body, url),
       created_at: now,
       updated_at: now,
       version: 1,
@@ -748,19 +740,7 @@ const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
       failed.set(item, missing(item, 'data.claim_id', 'claim', item.claimId, failedIds));
       continue;
     }
-    const values = {
-      verdict: body.verdict,
-      textual_rating: body.textual_rating ?? null,
-      rating_value: body.rating_value ?? null,
-      best_rating: body.best_rating ?? null,
-      worst_rating: body.worst_rating ?? null,
-      summary: body.summary ?? null,
-      reviewer_name: body.reviewer_name ?? null,
-      reviewer_url: body.reviewer_url ?? null,
-      url: body.url ?? null,
-      published_at: body.published_at ? new Date(body.published_at) : null,
-      language: body.language ?? null,
-    };
+    const values = reviewValues(body);
     try {
       checkRatings(values);
     } catch (err) {

@@ -71,16 +71,9 @@ async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]
   }
 }
 
-export async function createReview(
-  tx: DbOrTx,
-  actor: Actor,
-  claimId: string,
-  body: ReviewCreateBody,
-  options: { id?: string } = {},
-): Promise<ReviewWithEvidence> {
-  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
-  if (!claim) throw notFound('claim', claimId);
-  const values = {
+/** The columns a create body gives a review; shared by the single endpoint and bulk import. */
+export function reviewValues(body: ReviewCreateBody) {
+  return {
     verdict: body.verdict,
     textual_rating: body.textual_rating ?? null,
     rating_value: body.rating_value ?? null,
@@ -93,6 +86,18 @@ export async function createReview(
     published_at: body.published_at ? new Date(body.published_at) : null,
     language: body.language ?? null,
   };
+}
+
+export async function createReview(
+  tx: DbOrTx,
+  actor: Actor,
+  claimId: string,
+  body: ReviewCreateBody,
+  options: { id?: string } = {},
+): Promise<ReviewWithEvidence> {
+  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
+  if (!claim) throw notFound('claim', claimId);
+  const values = reviewValues(body);
   checkRatings(values);
   const now = new Date();
   const [row] = await tx

@@ -58,24 +58,34 @@ async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string)
 }
 
 /** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
-export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
-  // Bulk lines arrive here without the HTTP body checks: free-form metadata is checked again.
+/**
+ * The columns a create body gives a source (url already normalised), shared by the
+ * single endpoint and bulk import. Bulk lines arrive without the HTTP body checks, so
+ * the free-form metadata is checked here.
+ */
+export function sourceValues(body: SourceCreateBody, url: string | null) {
   assertSaneJson(body.metadata, 'body.metadata');
+  return {
+    kind: body.kind,
+    url,
+    title: body.title,
+    publisher: body.publisher ?? null,
+    authors: body.authors ?? [],
+    language: body.language ?? null,
+    published_at: body.published_at ? new Date(body.published_at) : null,
+    metadata: body.metadata ?? {},
+    ...textFields(body.text),
+  };
+}
+
+export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
   const url = urlOrRefuse(body.url);
   const now = new Date();
   const [row] = await tx
     .insert(sources)
     .values({
       id: options.id ?? newId(),
-      kind: body.kind,
-      url,
-      title: body.title,
-      publisher: body.publisher ?? null,
-      authors: body.authors ?? [],
-      language: body.language ?? null,
-      published_at: body.published_at ? new Date(body.published_at) : null,
-      metadata: body.metadata ?? {},
-      ...textFields(body.text),
+      ...sourceValues(body, url),
       created_at: now,
       updated_at: now,
     })
