@@ -12,7 +12,7 @@ import idempotencyPlugin from './plugins/idempotency.js';
 import authPlugin from './plugins/auth.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
-import securityPlugin from './plugins/security.js';
+import securityPlugin, { secureDataReply } from './plugins/security.js';
 import keysRoutes from './resources/keys/routes.js';
 import extractRoutes from './resources/extract/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
@@ -58,13 +58,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // While closing, requests still in flight finish; late ones get our own 503 problem+json.
     return503OnClosing: false,
     // Malformed URLs (bad percent-encoding, over-long parameters) answer problem+json like everything else.
-    frameworkErrors: (error, request, reply) => sendProblem(reply, request, toApiError(error)),
+    frameworkErrors: (error, request, reply) => {
+      secureDataReply(request, reply);
+      return sendProblem(reply, request, toApiError(error));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON (or, where a route says so, NDJSON): text/plain is 415, not parsed.
   app.removeContentTypeParser('text/plain');
-  app.addHook('preValidation', async (request) => {
-    if (request.body !== undefined && typeof request.body === 'object') assertSaneJson(request.body);
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body !== undefined && request.body !== null && typeof request.body === 'object') {
+      try {
+        assertSaneJson(request.body);
+      } catch (err) {
+        return done(err as Error);
+      }
+    }
+    done();
   });
 
   const ownsDatabase = !options.database;

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { API_SECURITY_HEADERS } from '../src/plugins/security.js';
 import { buildTestApp } from './helper.js';
 
 const api = await buildTestApp(t, { CLAIMLEDGER_CORS_ORIGINS: 'https://desk.example, https://dash.example' });
@@ -14,12 +15,25 @@ t.test('every answer carries security headers and its request id, which problem+
   await api.reset();
   const res = await api.get('/v1/claims/0190f3a4-1b2c-7d3e-8f40-123456789abc');
   t.equal(res.statusCode, 404);
-  t.match(res.headers['content-security-policy'], /default-src 'self'/);
-  t.equal(res.headers['x-content-type-options'], 'nosniff');
-  t.ok(res.headers['strict-transport-security']);
+  // Data answers: the OWASP REST set, nothing may run or frame them.
+  for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) t.equal(res.headers[name], value, name);
   t.equal(res.headers['x-request-id'], res.json().request_id);
   const given = await api.request({ method: 'GET', url: '/v1/claims', headers: { 'x-request-id': 'desk-42' } });
   t.equal(given.headers['x-request-id'], 'desk-42', 'a caller’s request id is kept');
+  t.equal(given.headers['content-security-policy'], API_SECURITY_HEADERS['content-security-policy']);
+
+  // A malformed URL is answered before any route runs, with the same headers.
+  const malformed = await api.get('/v1/claims/%E0%A4%A');
+  t.equal(malformed.statusCode, 400);
+  t.equal(malformed.headers['x-content-type-options'], 'nosniff');
+  t.equal(malformed.headers['x-request-id'], malformed.json().request_id);
+
+  // The HTML pages get helmet's full set, whose policy lets /docs load its own scripts.
+  const docs = await api.request({ method: 'GET', url: '/docs/', headers: { authorization: null as never } });
+  t.equal(docs.statusCode, 200);
+  t.match(docs.headers['content-security-policy'], /default-src 'self'/);
+  t.equal(docs.headers['x-frame-options'], 'SAMEORIGIN');
+  t.ok(docs.headers['x-request-id']);
 });
 
 t.test('CORS answers only the configured origins', async (t) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
-import { bearerSecret, grants, hashSecret, type Scope } from '../lib/keys.js';
+import { bearerSecret, grants, type Scope } from '../lib/keys.js';
 import { findKeyBySecret, recordKeyUse, type KnownKey } from '../resources/keys/queries.js';
 
 /**
@@ -74,38 +74,57 @@ export default fp(
       schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Needs an API key with scope \`${scope}\`${scope === 'admin' ? '' : ' (or a broader one)'}.`;
     });
 
-    async function lookup(secret: string): Promise<KnownKey | undefined> {
-      const hash = hashSecret(secret);
-      const hit = cache.get(hash);
-      if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.key;
+    // Keyed by the presented secret itself: a hit costs one Map lookup and no
+    // hash (a SHA-256 per request was a measurable share of a get-by-id). The
+    // secrets live only in this process's memory, as they do in every request
+    // that carried them; only known keys are cached, so unknown ones cannot fill it.
+    const cached = (secret: string) => {
+      const hit = cache.get(secret);
+      return hit && Date.now() - hit.at < CACHE_TTL_MS ? hit : undefined;
+    };
+    async function load(secret: string): Promise<KnownKey | undefined> {
       const key = await findKeyBySecret(app.db, secret);
       if (cache.size >= CACHE_MAX) cache.clear();
-      if (key) cache.set(hash, { key, at: Date.now() });
+      if (key) cache.set(secret, { key, at: Date.now() });
       return key;
     }
 
-    app.addHook('onRequest', async (request: FastifyRequest) => {
-      const url = request.routeOptions.url;
-      if (!url) return; // no route matched: the 404 handler answers
-      const needed = requiredScope(request.method, url, request.routeOptions.config ?? {});
-      if (!needed) return;
-      const header = request.headers.authorization;
-      const secret = bearerSecret(header);
-      if (!secret) {
-        throw new ApiError('unauthorized', header ? 'Send the key as `Authorization: Bearer <key>`.' : 'This endpoint needs an API key: `Authorization: Bearer <key>`.', {
-          token_presented: Boolean(header),
-        });
-      }
-      const key = await lookup(secret);
+    /** The 401/403 this key earns on a route needing `needed`; undefined (and its use recorded) when it may pass. */
+    function refusal(request: FastifyRequest, key: KnownKey | undefined, needed: Scope): ApiError | undefined {
       if (!key || key.revoked || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) {
         const why = !key ? 'is not known' : key.revoked ? 'has been revoked' : 'has expired';
-        throw new ApiError('unauthorized', `The API key ${why}.`, { token_presented: true });
+        return new ApiError('unauthorized', `The API key ${why}.`, { token_presented: true });
       }
       if (!grants(key.scopes, needed)) {
-        throw new ApiError('forbidden', `This request needs a key with scope \`${needed}\`; this key has ${key.scopes.map((s) => `\`${s}\``).join(', ')}.`);
+        return new ApiError('forbidden', `This request needs a key with scope \`${needed}\`; this key has ${key.scopes.map((s) => `\`${s}\``).join(', ')}.`);
       }
       request.apiKeyId = key.id;
       lastUse.set(key.id, new Date());
+      return undefined;
+    }
+
+    // A callback hook rather than an async one: a cached key is admitted without
+    // a promise, and only a key not seen for CACHE_TTL_MS waits for the database.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const url = request.routeOptions.url;
+      if (!url) return done(); // no route matched: the 404 handler answers
+      const needed = requiredScope(request.method, url, request.routeOptions.config ?? {});
+      if (!needed) return done();
+      const header = request.headers.authorization;
+      const secret = bearerSecret(header);
+      if (!secret) {
+        return done(
+          new ApiError('unauthorized', header ? 'Send the key as `Authorization: Bearer <key>`.' : 'This endpoint needs an API key: `Authorization: Bearer <key>`.', {
+            token_presented: Boolean(header),
+          }),
+        );
+      }
+      const hit = cached(secret);
+      if (hit) return done(refusal(request, hit.key, needed));
+      load(secret).then(
+        (key) => done(refusal(request, key, needed)),
+        (err: Error) => done(err),
+      );
     });
   },
   { name: 'auth', dependencies: ['db'] },

@@ -9,18 +9,18 @@ import { etagFor, noneMatch } from '../lib/conditional.js';
  */
 export default fp(
   async function conditionalPlugin(app: FastifyInstance) {
-    app.addHook('preSerialization', async (request, reply, payload) => {
+    app.addHook('preSerialization', (request, reply, payload, done) => {
       const status = reply.statusCode;
-      if (status !== 200 && status !== 201) return payload;
+      if (status !== 200 && status !== 201) return done(null, payload);
       const resource = payload as { id?: unknown; version?: unknown } | null;
       if (!resource || typeof resource !== 'object' || typeof resource.id !== 'string' || !Number.isInteger(resource.version)) {
-        return payload;
+        return done(null, payload);
       }
       const include = (request.query as { include?: string } | undefined)?.include;
       const etag = etagFor(resource.version as number, include ? payload : undefined);
       reply.header('etag', etag);
       if (request.method === 'GET' && noneMatch(request.headers['if-none-match'], etag)) reply.code(304);
-      return payload;
+      done(null, payload);
     });
   },
   { name: 'conditional' },

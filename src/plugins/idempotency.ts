@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { idempotencyKeys } from '../db/schema.js';
 import { ApiError } from '../lib/errors.js';
@@ -51,7 +51,14 @@ export default fp(
     app.addHook('onReady', async () => void (await sweep()));
     app.addHook('onClose', async () => clearInterval(timer));
 
-    app.addHook('preHandler', async (request, reply) => {
+    // Only POST routes carry the two hooks: other requests do not pay for them.
+    app.addHook('onRoute', (route) => {
+      if (![route.method].flat().includes('POST')) return;
+      route.preHandler = [...[route.preHandler ?? []].flat(), claimKey];
+      route.onSend = [...[route.onSend ?? []].flat(), storeResponse];
+    });
+
+    async function claimKey(request: FastifyRequest, reply: FastifyReply) {
       const header = request.headers['idempotency-key'];
       if (request.method !== 'POST' || typeof header !== 'string') return;
       const body = request.body;
@@ -107,9 +114,9 @@ export default fp(
         return reply.code(stored.response_status!).send(stored.response_body ?? '');
       }
       throw new ApiError('idempotency_key_in_progress', 'The Idempotency-Key is being used concurrently; retry shortly.');
-    });
+    }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    async function storeResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
       const held = request.idempotency;
       if (!held) return payload;
       request.idempotency = undefined;
@@ -134,7 +141,7 @@ export default fp(
         })
         .where(where);
       return payload;
-    });
+    }
   },
   { name: 'idempotency', dependencies: ['db'] },
 );

@@ -36,10 +36,21 @@ export default fp(
       },
     });
 
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, reply.elapsedTime / 1000);
+    // One pair of labelled series per method, route and status, looked up once: prom-client
+    // otherwise hashes the label set on every observation.
+    const series = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let s = series.get(key);
+      if (!s) {
+        const labels = { method: request.method, route, status: String(reply.statusCode) };
+        s = { count: requests.labels(labels), time: duration.labels(labels) };
+        series.set(key, s);
+      }
+      s.count.inc();
+      s.time.observe(reply.elapsedTime / 1000);
+      done();
     });
 
     app.get(
