@@ -1,5 +1,6 @@
-import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
+import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
 import { bestName, prepareNameQuery } from '../../domain/matching-names.js';
 import type { Actor } from '../../lib/actor.js';
@@ -11,6 +12,12 @@ import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../.
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
+
+interface CandidateRow {
+  id: string;
+  names: string[];
+  q: string;
+}
 
 const sortFields: Record<string, SortField> = {
   created_at: { column: claimants.created_at, cast: 'timestamptz', nullable: false },
@@ -71,16 +78,19 @@ export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCre
  * keeps a common surname (a thousand candidates) cheap.
  */
 async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{ id: string; index: number; score: number }[]> {
-  const filters = where ? sql` and ${where}` : sql``;
-  const result = await db.execute(sql`
-    select ${claimants.id} as id, ${claimants.lookup_names} as names, claimledger_fold(${q}) as q
-      from ${claimants}
-     where ${claimants.lookup_key} %> claimledger_name_key(${q})${filters}`);
-  const rows = ((result as { rows?: unknown[] }).rows ?? result) as { id: string; names: string[]; q: string }[];
+  // The query's key is computed once, in its own step: in a prepared statement's generic
+  // plan, `lookup_key %> claimledger_name_key($1)` would fold and transliterate the query
+  // again for every candidate the index returns.
+  const query = sql`
+    with k as materialized (select claimledger_name_key(${q}) as key, claimledger_fold(${q}) as q)
+    select ${claimants.id} as id, ${claimants.lookup_names} as names, k.q
+      from k join ${claimants} on ${claimants.lookup_key} %> k.key${where ? sql` where ${where}` : sql``}`;
+  // Without filters the statement text is always the same: prepared once per connection.
+  const rows = await executeNamed<CandidateRow>(db, where ? undefined : 'claimledger_claimant_candidates', query);
   if (rows.length === 0) return [];
-  const query = prepareNameQuery(rows[0].q);
+  const prepared = prepareNameQuery(rows[0].q);
   return rows
-    .map((r) => ({ id: r.id, ...bestName(query, r.names) }))
+    .map((r) => ({ id: r.id, ...bestName(prepared, r.names) }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
 }
 
@@ -99,7 +109,13 @@ async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], 
   const candidates = await claimantCandidates(db, q, and(...filters));
   const after = at ? candidates.filter((c) => c.score < at.v || (c.score === at.v && c.id < at.id)) : candidates;
   const pageHits = after.slice(0, limit);
-  const rows = pageHits.length ? await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, pageHits.map((h) => h.id))) : [];
+  const rows = pageHits.length
+    ? await executeNamed<ClaimantRow>(
+        db,
+        'claimledger_claimants_by_ids',
+        sql`select ${sql.join(Object.values(claimantColumns), sql`, `)} from ${claimants} where ${claimants.id} = any(${sql.param(pageHits.map((h) => h.id))}::uuid[])`,
+      )
+    : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const data: ClaimantHit[] = pageHits.flatMap((h) => {
     const row = byId.get(h.id);
