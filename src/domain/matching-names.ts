@@ -35,40 +35,61 @@ const TRANSLIT: [string, string][] = [
 /** The spelling-variant key of a folded name; the same as SQL's claimledger_translit. */
 export function nameKey(folded: string): string {
   let out = folded;
-  for (const [from, to] of TRANSLIT) out = out.split(from).join(to);
+  for (const [from, to] of TRANSLIT) if (out.includes(from)) out = out.replaceAll(from, to);
   return out;
 }
 
 const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
+function wordTrigrams(w: string, into: Set<string>): Set<string> {
+  const padded = `  ${w} `;
+  for (let i = 0; i + 3 <= padded.length; i++) into.add(padded.slice(i, i + 3));
+  return into;
+}
+
 function trigramSet(ws: string[]): Set<string> {
   const out = new Set<string>();
-  for (const w of ws) {
-    const padded = `  ${w} `;
-    for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
-  }
+  for (const w of ws) wordTrigrams(w, out);
   return out;
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
+/** |a ∩ b| / |a ∪ b|, where b is the union of `parts` (each a word's trigrams), counted without building it. */
+function jaccard(a: Set<string>, parts: Set<string>[]): number {
+  let size = 0;
   let shared = 0;
-  for (const t of a) if (b.has(t)) shared++;
-  return shared / (a.size + b.size - shared);
+  for (let k = 0; k < parts.length; k++) {
+    for (const t of parts[k]) {
+      let counted = false;
+      for (let m = 0; m < k && !counted; m++) counted = parts[m].has(t);
+      if (counted) continue;
+      size++;
+      if (a.has(t)) shared++;
+    }
+  }
+  if (a.size === 0 || size === 0) return 0;
+  return shared / (a.size + size - shared);
 }
 
 interface Prepared {
   trigrams: Set<string>;
+  /** Each word's trigrams, built once per query: the candidates of a common surname all share it. */
+  words: Map<string, Set<string>>;
 }
 
+const prepared = (ws: string[]): Prepared => ({ trigrams: trigramSet(ws), words: new Map() });
+
 function wholeAndPart(q: Prepared, name: string): [number, number] {
-  const ws = words(name);
-  const whole = jaccard(q.trigrams, trigramSet(ws));
+  const sets = words(name).map((w) => {
+    let set = q.words.get(w);
+    if (!set) q.words.set(w, (set = wordTrigrams(w, new Set())));
+    return set;
+  });
+  const whole = jaccard(q.trigrams, sets);
   let part = whole;
-  for (let i = 0; i < ws.length; i++) {
-    for (let j = i + 1; j <= ws.length; j++) {
-      if (i === 0 && j === ws.length) continue;
-      part = Math.max(part, jaccard(q.trigrams, trigramSet(ws.slice(i, j))));
+  for (let i = 0; i < sets.length; i++) {
+    for (let j = i + 1; j <= sets.length; j++) {
+      if (i === 0 && j === sets.length) continue;
+      part = Math.max(part, jaccard(q.trigrams, sets.slice(i, j)));
     }
   }
   return [whole, part];
@@ -83,7 +104,7 @@ export interface NameQuery {
 
 /** Prepares a folded query once for scoring many names. */
 export function prepareNameQuery(folded: string): NameQuery {
-  return { plain: { trigrams: trigramSet(words(folded)) }, key: { trigrams: trigramSet(words(nameKey(folded))) }, seen: new Map() };
+  return { plain: prepared(words(folded)), key: prepared(words(nameKey(folded))), seen: new Map() };
 }
 
 /** The score of one folded name, 0–1, rounded to 4 decimals. */
@@ -99,10 +120,11 @@ export function scoreName(q: NameQuery, folded: string): number {
 
 /** The best of a claimant's folded names: its index (0 = the name, then the aliases) and score. */
 export function bestName(q: NameQuery, folded: readonly string[]): { index: number; score: number } {
-  let best = { index: 0, score: -1 };
-  folded.forEach((name, index) => {
-    const score = scoreName(q, name);
-    if (score > best.score) best = { index, score };
-  });
-  return best;
+  let index = 0;
+  let score = -1;
+  for (let i = 0; i < folded.length; i++) {
+    const s = scoreName(q, folded[i]);
+    if (s > score) [index, score] = [i, s];
+  }
+  return { index, score };
 }

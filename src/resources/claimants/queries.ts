@@ -83,14 +83,18 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{
   // again for every candidate the index returns.
   const query = sql`
     with k as materialized (select claimledger_name_key(${q}) as key, claimledger_fold(${q}) as q)
-    select ${claimants.id} as id, ${claimants.lookup_names} as names, k.q
+    select ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
       from k join ${claimants} on ${claimants.lookup_key} %> k.key${where ? sql` where ${where}` : sql``}`;
+  // Names come as JSON (parsed natively), not as a text[] (parsed character by character).
   // Without filters the statement text is always the same: prepared once per connection.
   const rows = await executeNamed<CandidateRow>(db, where ? undefined : 'claimledger_claimant_candidates', query);
   if (rows.length === 0) return [];
   const prepared = prepareNameQuery(rows[0].q);
   return rows
-    .map((r) => ({ id: r.id, ...bestName(prepared, r.names) }))
+    .map((r) => {
+      const best = bestName(prepared, r.names);
+      return { id: r.id, index: best.index, score: best.score };
+    })
     .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
 }
 
