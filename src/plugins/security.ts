@@ -11,10 +11,12 @@ import helmet from 'helmet';
  * full set: its default Content-Security-Policy lets /docs load its own scripts and
  * styles, and the dashboard replaces it with a stricter one of its own. Every other
  * answer is data (JSON, NDJSON, CSV), for which the OWASP REST Security Cheat Sheet's
- * set is the one that matters: nothing may run or be framed (`default-src 'none';
- * frame-ancestors 'none'`), no content sniffing, HTTPS only, no referrer, no
- * cross-origin embedding. That is half as many header bytes on every answer, and
- * the headers are a constant list rather than helmet's middleware chain.
+ * headers are the ones that matter — nothing may run or be framed (`default-src
+ * 'none'; frame-ancestors 'none'`, X-Frame-Options), no content sniffing, HTTPS only —
+ * with two of helmet's kept: no referrer, no cross-origin embedding (CORP; CORS
+ * requests from listed origins are not affected). Cache-Control is left to each
+ * route (ETags and stats caching rely on it). That is half as many header bytes on
+ * every answer, and the headers are a constant list rather than helmet's middleware.
  *
  * The request id goes on every answer too (it is also in logs and in problem+json).
  */
