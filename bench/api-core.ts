@@ -9,11 +9,11 @@
  */
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SERVER_OPTIONS } from '../src/app.js';
 import { openPostgres } from '../src/db/client.js';
 import dbPlugin from '../src/plugins/db.js';
 import errorsPlugin from '../src/plugins/errors.js';
 import openapiPlugin from '../src/plugins/openapi.js';
-import { schemaController } from '../src/plugins/validation.js';
 import claimsRoutes from '../src/resources/claims/routes.js';
 
 const url = process.env.DATABASE_URL;
@@ -21,13 +21,8 @@ if (!url) throw new Error('set DATABASE_URL');
 
 // The same Fastify options as src/app.ts.
 const app = Fastify({
+  ...SERVER_OPTIONS,
   logger: false,
-  schemaController,
-  bodyLimit: 4 * 1024 * 1024,
-  requestIdHeader: 'x-request-id',
-  genReqId: () => crypto.randomUUID(),
-  ajv: { customOptions: {} },
-  routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
 }).withTypeProvider<TypeBoxTypeProvider>();
 
 const database = openPostgres({ url });

@@ -10,17 +10,11 @@
  * makes words that only a few dozen claims use, so both a common and a rare
  * search can be benchmarked.
  */
+import { mulberry32 } from '../test/support/random.js';
 
-/** mulberry32: tiny, fast, good enough for test data; the same seed gives the same data. */
+/** Seeded randomness for the generator: the same seed gives the same data. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -36,6 +36,17 @@ declare module 'fastify' {
   }
 }
 
+/** The Fastify options every claimledger server is built with (bench/api-core.ts reuses them). */
+export const SERVER_OPTIONS = {
+  schemaController,
+  // 1 MiB of source text plus JSON escaping and the other fields.
+  bodyLimit: 4 * 1024 * 1024,
+  requestIdHeader: 'x-request-id',
+  genReqId: () => crypto.randomUUID(),
+  ajv: { customOptions: {} },
+  routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+} satisfies FastifyServerOptions;
+
 export interface BuildAppOptions {
   config: Config;
   /** An already open database (tests pass one); otherwise one is opened from config. */
@@ -47,14 +58,8 @@ export interface BuildAppOptions {
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...SERVER_OPTIONS,
     logger: options.logger ?? false,
-    schemaController,
-    // 1 MiB of source text plus JSON escaping and the other fields.
-    bodyLimit: 4 * 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    ajv: { customOptions: {} },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // While closing, requests still in flight finish; late ones get our own 503 problem+json.
     return503OnClosing: false,
     // Malformed URLs (bad percent-encoding, over-long parameters) answer problem+json like everything else.

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp } from './helper.js';
 import { makeAttribution, makeClaim, makeClaimant, makeSource, type Json } from './factories.js';
+import { mulberry32 } from './support/random.js';
 
 /*
  * Bad input is answered with RFC 9457 problem+json, never with a 5xx, never
@@ -609,16 +610,6 @@ t.test('the request id a client sends comes back in the problem', async (t) => {
 
 // --- a small generated fuzz -----------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with FUZZ_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELDS: Record<string, string[]> = {
   sources: ['kind', 'url', 'title', 'publisher', 'authors', 'language', 'published_at', 'text', 'metadata'],
@@ -638,7 +629,7 @@ t.test('fuzz: 300 random bad requests never get a 5xx, and every 4xx is problem+
   await api.reset();
   const seed = Number(process.env.FUZZ_SEED ?? 20260303);
   t.comment(`FUZZ_SEED=${seed}`);
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
 
   const source = await makeSource(api);

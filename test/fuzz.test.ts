@@ -4,6 +4,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { TEST_ADMIN_KEY, openTestDatabase } from './helper.js';
 import { PROBLEM_JSON, type Json } from './factories.js';
+import { mulberry32 } from './support/random.js';
 
 /*
  * Thousands of generated bad requests (issue 5, "Proof"): malformed JSON, wrong
@@ -54,15 +55,6 @@ const api = { request };
 
 // ---------------------------------------------------------------- randomness
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)];
 const chance = (p: number) => rand() < p;

@@ -96,6 +96,15 @@ async function attributeClaims(story: Json, people: Awaited<ReturnType<typeof ad
   return { payback, checked, jobs, financing };
 }
 
+/** The whole story filed, its people added and its claims attributed, with the counts and the log at that point. */
+async function reportedStory() {
+  await api.reset();
+  const story = await fileStory();
+  const people = await addPeople();
+  const claims = await attributeClaims(story, people);
+  return { story, people, claims, counts: await countAll(api), log: await eventLog(api) };
+}
+
 t.test('a story with typographic quotes anchors every straight-quoted quote at its exact offsets', async (t) => {
   await api.reset();
   const story = await fileStory();
@@ -135,12 +144,7 @@ t.test('a story with typographic quotes anchors every straight-quoted quote at i
 });
 
 t.test('a quote the story does not contain is refused and changes nothing', async (t) => {
-  await api.reset();
-  const story = await fileStory();
-  const people = await addPeople();
-  const claims = await attributeClaims(story, people);
-  const counts = await countAll(api);
-  const log = await eventLog(api);
+  const { story, people, claims, counts, log } = await reportedStory();
 
   // Misremembered: the story says 600 million, not 800.
   const res = await api.post('/v1/claims', {
@@ -210,12 +214,7 @@ t.test('one request embeds a claim’s attributions, claimants and sources', asy
 });
 
 t.test('provenance is never silently lost: in-use sources and claimants, and anchored text, are 409', async (t) => {
-  await api.reset();
-  const story = await fileStory();
-  const people = await addPeople();
-  const claims = await attributeClaims(story, people);
-  const counts = await countAll(api);
-  const log = await eventLog(api);
+  const { story, people, claims, counts, log } = await reportedStory();
 
   expectProblem(t, await api.del(`/v1/sources/${story.id}`), 409, 'in_use');
   expectProblem(t, await api.del(`/v1/claimants/${people.mayor.id}`), 409, 'in_use');

@@ -35,7 +35,7 @@ interface CursorPayload {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Exactly what encodeCursor writes (Date#toISOString): nothing else is a cursor of ours.
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -71,8 +71,13 @@ export function encodeCursor(sort: ResolvedSort, row: Record<string, unknown>, i
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, sort: ResolvedSort): CursorPayload {
-  let payload: CursorPayload;
+/**
+ * Decodes a cursor and checks what every cursor carries — the id of the row it
+ * follows, the list and the sort it was made for — and returns its payload for the
+ * caller to check the rest. Plain and ranked lists share it.
+ */
+export function openCursor<P extends { l?: unknown; s?: unknown; id?: unknown }>(cursor: string, list: string, sort: string): P & { id: string } {
+  let payload: P;
   try {
     payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
@@ -81,8 +86,13 @@ export function decodeCursor(cursor: string, sort: ResolvedSort): CursorPayload 
   if (!payload || typeof payload !== 'object' || typeof payload.id !== 'string' || !UUID.test(payload.id)) {
     throw invalidCursor('cannot be decoded');
   }
-  if (payload.l !== listOf(sort)) throw invalidCursor('belongs to another list');
-  if (payload.s !== sort.name) throw invalidCursor(`was made for sort=${String(payload.s)}; pass the same sort or start again`);
+  if (payload.l !== list) throw invalidCursor('belongs to another list');
+  if (payload.s !== sort) throw invalidCursor(`was made for sort=${String(payload.s)}; pass the same sort or start again`);
+  return payload as P & { id: string };
+}
+
+export function decodeCursor(cursor: string, sort: ResolvedSort): CursorPayload {
+  const payload = openCursor<CursorPayload>(cursor, listOf(sort), sort.name);
   const v = payload.v;
   const okValue =
     v === null ||
@@ -93,7 +103,7 @@ export function decodeCursor(cursor: string, sort: ResolvedSort): CursorPayload 
   return payload;
 }
 
-const invalidCursor = (why: string) =>
+export const invalidCursor = (why: string) =>
   new ApiError('invalid_cursor', `The cursor ${why}.`, { errors: [{ path: 'query.cursor', message: why }] });
 
 function sortKey(sort: ResolvedSort): string {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { ApiError } from './errors.js';
-import { MAX_LIMIT, DEFAULT_LIMIT } from './pagination.js';
+import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from './pagination.js';
 
 /**
  * Relevance-ordered lists (`q` on claims, sources, attributions, claimants) and
@@ -52,7 +52,6 @@ interface RankCursorPayload {
 export type RankCursor = Omit<RankCursorPayload, 'l' | 's' | 'q'>;
 
 const fingerprint = (q: string) => createHash('sha256').update(q).digest('base64url').slice(0, 12);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeRankCursor(list: string, q: string, at: RankCursor, sort = RANK_SORT): string {
   const payload: RankCursorPayload = { l: list, s: sort, q: fingerprint(q), ...at };
@@ -60,17 +59,7 @@ export function encodeRankCursor(list: string, q: string, at: RankCursor, sort =
 }
 
 export function decodeRankCursor(list: string, cursor: string, q: string, sort = RANK_SORT): RankCursor {
-  let payload: RankCursorPayload;
-  try {
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor('cannot be decoded');
-  }
-  if (!payload || typeof payload !== 'object' || typeof payload.id !== 'string' || !UUID.test(payload.id)) {
-    throw invalidCursor('cannot be decoded');
-  }
-  if (payload.l !== list) throw invalidCursor('belongs to another list');
-  if (payload.s !== sort) throw invalidCursor(`was made for sort=${String(payload.s)}; pass the same sort or start again`);
+  const payload = openCursor<RankCursorPayload>(cursor, list, sort);
   if (payload.q !== fingerprint(q)) throw invalidCursor('was made for another q; pass the same q or start again');
   const okWindow = payload.w === null || (typeof payload.w === 'string' && UUID.test(payload.w));
   if ((payload.t !== 1 && payload.t !== 2) || !okWindow || typeof payload.v !== 'number' || !Number.isFinite(payload.v)) {
@@ -80,8 +69,6 @@ export function decodeRankCursor(list: string, cursor: string, q: string, sort =
   return { t: payload.t, w: payload.w, v: payload.v, id: payload.id };
 }
 
-const invalidCursor = (why: string) =>
-  new ApiError('invalid_cursor', `The cursor ${why}.`, { errors: [{ path: 'query.cursor', message: why }] });
 
 export const SCORE_SORT = '-score';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { anchorQuote, normaliseForMatching, type TextQuoteSelector } from '../../src/domain/anchor.js';
+import { mulberry32 } from '../support/random.js';
 
 // Only the assertions the helper needs, so it accepts the root and any subtest.
 type Test = Pick<typeof t, 'equal' | 'ok' | 'fail'>;
@@ -276,17 +277,6 @@ t.test('a 1 MB source text with the quote at the end is anchored', async (tt) =>
   tt.equal(sel.prefix, source.slice(sel.start - 32, sel.start));
 });
 
-// Deterministic PRNG so that a failing case can be reproduced from the seed.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SWAPS: Record<string, string[]> = {
   '“': ['"', '„'],
