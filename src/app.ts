@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import type { Config } from './config.js';
+import { workerPlan } from './cluster.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin, { sendProblem, toApiError } from './plugins/errors.js';
 import { assertSaneJson } from './lib/json-checks.js';
@@ -21,6 +22,7 @@ import operationsRoutes from './resources/operations/routes.js';
 import sourcesRoutes from './resources/sources/routes.js';
 import claimantsRoutes from './resources/claimants/routes.js';
 import claimsRoutes from './resources/claims/routes.js';
+import matchRoutes from './resources/claims/match-routes.js';
 import attributionsRoutes from './resources/attributions/routes.js';
 import eventsRoutes from './resources/events/routes.js';
 import reviewsRoutes from './resources/reviews/routes.js';
@@ -62,7 +64,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger ?? false,
     // While closing, requests still in flight finish; late ones get our own 503 problem+json.
     return503OnClosing: false,
-    // Malformed URLs (bad percent-encoding, over-long parameters) answer problem+json like everything else.
+    // Malformed URLs (bad percent-encoding) answer problem+json like everything else;
+    // an over-long parameter matches no route and gets the 404 problem.
     frameworkErrors: (error, request, reply) => {
       secureDataReply(request, reply);
       return sendProblem(reply, request, toApiError(error));
@@ -85,8 +88,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const ownsDatabase = !options.database;
   const database =
     options.database ??
-    (await openDatabase(options.config, (err) =>
-      app.log.warn({ code: (err as { code?: string }).code, message: err.message }, 'database connection lost'),
+    (await openDatabase(
+      options.config,
+      (err) => app.log.warn({ code: (err as { code?: string }).code, message: err.message }, 'database connection lost'),
+      // Each process's share of the connections, so that all workers together stay within budget.
+      workerPlan(options.config).poolSize,
     ));
   if (options.migrate !== false) await runMigrations(database);
   app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY));
@@ -106,7 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sourcesRoutes, { prefix: '/v1' });
   await app.register(claimantsRoutes, { prefix: '/v1' });
   await app.register(claimsRoutes, { prefix: '/v1' });
-  await app.register((await import('./resources/claims/match-routes.js')).default, { prefix: '/v1' });
+  await app.register(matchRoutes, { prefix: '/v1' });
   await app.register(attributionsRoutes, { prefix: '/v1' });
   await app.register(reviewsRoutes, { prefix: '/v1' });
   await app.register(eventsRoutes, { prefix: '/v1' });

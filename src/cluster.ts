@@ -18,17 +18,30 @@ import type { Config } from './config.js';
 
 export interface WorkerPlan {
   count: number;
-  /** Why the count differs from what was asked, if it does. */
+  /** Database connections each process may open: all of them together stay within DB_CONNECTION_BUDGET. */
+  poolSize: number;
+  /** What an operator should know about this plan (a count ignored, a limit not shared), if anything. */
   note?: string;
 }
 
-export function workerPlan(config: Pick<Config, 'DATABASE_URL' | 'CLAIMLEDGER_WORKERS'>, cores = availableParallelism()): WorkerPlan {
+/** Connections all processes together open at most (PostgreSQL allows 100 by default), and per process. */
+const DB_CONNECTION_BUDGET = 40;
+const POOL_SIZE = 10;
+const MIN_POOL_SIZE = 2;
+
+export function workerPlan(config: Pick<Config, 'DATABASE_URL' | 'CLAIMLEDGER_WORKERS' | 'REDIS_URL'>, cores = availableParallelism()): WorkerPlan {
   if (!config.DATABASE_URL) {
     return config.CLAIMLEDGER_WORKERS && config.CLAIMLEDGER_WORKERS > 1
-      ? { count: 1, note: 'CLAIMLEDGER_WORKERS is ignored with the embedded database: only one process may open it' }
-      : { count: 1 };
+      ? { count: 1, poolSize: POOL_SIZE, note: 'CLAIMLEDGER_WORKERS is ignored with the embedded database: only one process may open it' }
+      : { count: 1, poolSize: POOL_SIZE };
   }
-  return { count: config.CLAIMLEDGER_WORKERS ?? cores };
+  const count = config.CLAIMLEDGER_WORKERS ?? cores;
+  const poolSize = Math.min(POOL_SIZE, Math.max(MIN_POOL_SIZE, Math.floor(DB_CONNECTION_BUDGET / count)));
+  const note =
+    count > 1 && !config.REDIS_URL
+      ? `without REDIS_URL each of the ${count} workers counts the rate limit on its own: a key may make up to ${count} × CLAIMLEDGER_RATE_LIMIT requests a minute; set REDIS_URL to share one budget`
+      : undefined;
+  return { count, poolSize, note };
 }
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
@@ -45,8 +58,9 @@ const MAX_RESTART_DELAY_MS = 30_000;
 const HEALTHY_AFTER_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 15_000;
 
-export async function runPrimary(options: { workers: number; prepare: () => Promise<void>; log?: Log }): Promise<void> {
+export async function runPrimary(options: { workers: number; note?: string; prepare: () => Promise<void>; log?: Log }): Promise<void> {
   const log = options.log ?? jsonLog;
+  if (options.note) log('warn', options.note);
   await options.prepare();
 
   let stopping = false;
@@ -54,7 +68,7 @@ export async function runPrimary(options: { workers: number; prepare: () => Prom
   const startedAt = new Map<Worker, number>();
 
   const fork = () => {
-    const worker = cluster.fork({ CLAIMLEDGER_CLUSTER_WORKER: '1' });
+    const worker = cluster.fork();
     startedAt.set(worker, Date.now());
     return worker;
   };
@@ -100,4 +114,3 @@ export async function runPrimary(options: { workers: number; prepare: () => Prom
   });
 }
 
-export const isClusterWorker = () => cluster.isWorker;

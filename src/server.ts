@@ -11,9 +11,9 @@ async function main() {
   const config = loadConfig();
   // Several workers (src/cluster.ts): this is the primary, which prepares the database and forks them.
   const plan = workerPlan(config);
-  if (cluster.isPrimary && plan.count > 1) return runPrimary({ workers: plan.count, prepare: () => prepareDatabase(config) });
+  if (cluster.isPrimary && plan.count > 1) return runPrimary({ workers: plan.count, note: plan.note, prepare: () => prepareDatabase(config) });
   const app = await buildApp({ config, logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] }, migrate: !cluster.isWorker });
-  if (plan.note) app.log.warn(plan.note);
+  if (plan.note && !cluster.isWorker) app.log.warn(plan.note); // the primary already said it
   if (app.initialAdminKey) {
     // Printed once, on the terminal rather than in the logs: there is no other copy.
     process.stdout.write(initialKeyNotice(app.initialAdminKey));

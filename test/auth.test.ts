@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../src/db/client.js';
 import t from 'tap';
 import { TEST_ADMIN_KEY, buildTestApp, type TestApp } from './helper.js';
 import { eventsOf, makeClaim } from './factories.js';
@@ -125,7 +126,7 @@ t.test('a key is shown once, stored only as a hash, and lists show prefix and la
   t.notOk('secret' in listed, 'lists never show the secret');
   t.notOk('secret_hash' in listed);
   const rows = await api.database.db.execute(sql`select * from api_keys where id = ${key.id}::uuid`);
-  const row = ((rows as { rows?: Json[] }).rows ?? (rows as unknown as Json[]))[0];
+  const row = rowsOf<Json>(rows)[0];
   t.notOk(JSON.stringify(row).includes(key.secret), 'the secret is not stored');
   t.equal(row.secret_hash.length, 64);
   const write = await api.request({ method: 'POST', url: '/v1/claims', headers: { authorization: `Bearer ${key.secret}` }, payload: { text: 'Keyed claim' } });

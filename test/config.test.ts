@@ -1,4 +1,5 @@
 import t from 'tap';
+import { workerPlan } from '../src/cluster.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 /*
@@ -97,4 +98,21 @@ t.test('variables the service does not know are ignored', async (t) => {
   const config = loadConfig({ PATH: '/usr/bin', SOMETHING_ELSE: 'x' });
   t.notOk('PATH' in config);
   t.notOk('SOMETHING_ELSE' in config);
+});
+
+t.test('the worker plan keeps all processes within one database connection budget and says when the rate limit is not shared', async (t) => {
+  const pg = 'postgres://db.example/claims';
+  const one = workerPlan(loadConfig({ DATABASE_URL: pg, CLAIMLEDGER_WORKERS: '1' }), 2);
+  t.same(one, { count: 1, poolSize: 10, note: undefined });
+  t.equal(workerPlan(loadConfig({ DATABASE_URL: pg }), 2).count, 2, 'one worker per core by default');
+  t.equal(workerPlan(loadConfig({ DATABASE_URL: pg }), 4).poolSize, 10);
+  const many = workerPlan(loadConfig({ DATABASE_URL: pg }), 16);
+  t.equal(many.count, 16);
+  t.equal(many.poolSize, 2);
+  t.ok(many.count * many.poolSize <= 40, '16 workers open at most 40 connections, not 160');
+  t.match(many.note, /without REDIS_URL each of the 16 workers counts the rate limit on its own/);
+  t.equal(workerPlan(loadConfig({ DATABASE_URL: pg, REDIS_URL: 'redis://127.0.0.1:6379' }), 16).note, undefined, 'Redis shares one budget');
+  const embedded = workerPlan(loadConfig({ CLAIMLEDGER_WORKERS: '4' }), 16);
+  t.equal(embedded.count, 1);
+  t.match(embedded.note, /ignored with the embedded database/);
 });

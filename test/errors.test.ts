@@ -1,4 +1,5 @@
 import t from 'tap';
+import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp } from './helper.js';
@@ -61,7 +62,7 @@ async function rowCounts(): Promise<Counts> {
   const out = {} as Counts;
   for (const table of TABLES) {
     const res = await api.database.db.execute(sql.raw(`select count(*)::int as n from ${table}`));
-    const rows = ((res as { rows?: Json[] }).rows ?? (res as unknown as Json[])) as Json[];
+    const rows = rowsOf<Json>(res);
     out[table] = Number(rows[0].n);
   }
   return out;

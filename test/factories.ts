@@ -1,4 +1,5 @@
 import type { TestApp } from './helper.js';
+import { rowsOf } from '../src/db/client.js';
 
 /** Rows made through the API, so every test exercises validation and anchoring as clients do. */
 
@@ -58,7 +59,7 @@ export async function eventsOf(app: TestApp, entityId?: string): Promise<Json[]>
       ? sql`select * from events where entity_id = ${entityId}::uuid order by seq`
       : sql`select * from events order by seq`,
   );
-  return ((res as { rows?: Json[] }).rows ?? (res as unknown as Json[])) as Json[];
+  return rowsOf<Json>(res);
 }
 
 /** The content type every error answer carries (RFC 9457). */

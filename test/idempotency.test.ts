@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { rowsOf } from '../src/resources/claims/derived.js';
+import { rowsOf } from '../src/db/client.js';
 import { TEST_ADMIN_KEY, buildTestApp } from './helper.js';
 import { HARBOUR_TEXT, countOf, eventLog, expectProblem, makeClaim, makeSource, type Json } from './factories.js';
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
 import {
@@ -79,7 +80,7 @@ t.test('the name key in TypeScript is the one in SQL (claimledger_translit)', as
   const names = ['Pyotr Tchaikovsky', 'Tschaikowsky', 'Lindqvist', 'Schmidt', 'Philipp Mueller', 'Jackson', 'Yusuf Şahin', 'Ærø Hoeg', 'Чайковский'];
   for (const name of names) {
     const res = await api.database.db.execute(sql`select claimledger_fold(${name}) as folded, claimledger_name_key(${name}) as key`);
-    const [row] = ((res as { rows?: { folded: string; key: string }[] }).rows ?? (res as unknown as { folded: string; key: string }[]));
+    const [row] = rowsOf<{ folded: string; key: string }>(res);
     t.equal(nameKey(row.folded), row.key, name);
   }
 });

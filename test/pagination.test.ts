@@ -1,4 +1,5 @@
 import t from 'tap';
+import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
 import { makeSource, type Json } from './factories.js';
@@ -26,7 +27,7 @@ interface Row {
 /** Rows straight from the table: the ground truth the lists are compared with. */
 async function tableRows(table: 'claims' | 'sources' | 'attributions', columns: string[]): Promise<Row[]> {
   const res = await api.database.db.execute(sql.raw(`select id::text as id, ${columns.join(', ')} from ${table}`));
-  const rows = ((res as { rows?: Json[] }).rows ?? (res as unknown as Json[])) as Json[];
+  const rows = rowsOf<Json>(res);
   return rows.map((r) => {
     const row: Row = { id: String(r.id) };
     for (const c of columns) {

@@ -169,7 +169,7 @@ async function main() {
 const invokedDirectly = process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url;
 if (invokedDirectly) {
   main().catch((err) => {
-    console.error(`claimledger import: ${err instanceof ImportError ? err.message : (err as Error).message}`);
+    console.error(`claimledger import: ${(err as Error).message}`);
     process.exit(1);
   });
 }

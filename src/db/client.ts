@@ -34,6 +34,11 @@ export interface PostgresOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/** node-postgres and PGlite both answer `execute` with `{rows}`; one accessor for either. */
+export function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}
+
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -144,9 +149,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
 export async function openDatabase(
   config: { DATABASE_URL?: string; CLAIMLEDGER_DATA_DIR: string; CLAIMLEDGER_STATEMENT_TIMEOUT_MS?: number },
   onPoolError?: (err: Error) => void,
+  poolSize?: number,
 ): Promise<Database> {
   if (config.DATABASE_URL) {
-    return openPostgres({ url: config.DATABASE_URL, onPoolError, statementTimeoutMs: config.CLAIMLEDGER_STATEMENT_TIMEOUT_MS });
+    return openPostgres({ url: config.DATABASE_URL, onPoolError, statementTimeoutMs: config.CLAIMLEDGER_STATEMENT_TIMEOUT_MS, max: poolSize });
   }
   return openPglite(config.CLAIMLEDGER_DATA_DIR);
 }

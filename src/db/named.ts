@@ -1,7 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgTransaction, type PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import type { DbOrTx } from './client.js';
+import { rowsOf, type DbOrTx } from './client.js';
 
 /**
  * Runs `query` as a named prepared statement when `db` is the PostgreSQL server's
@@ -17,6 +17,5 @@ export async function executeNamed<R>(db: DbOrTx, name: string | undefined, quer
     const { sql: text, params } = (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
     return (await pool.query<R & pg.QueryResultRow>({ name, text, values: params })).rows;
   }
-  const result = await db.execute(query);
-  return ((result as { rows?: unknown[] }).rows ?? result) as R[];
+  return rowsOf<R>(await db.execute(query));
 }

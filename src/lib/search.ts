@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { rowsOf } from '../db/client.js';
 import { ApiError } from './errors.js';
 import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from './pagination.js';
 
@@ -133,8 +134,6 @@ export interface RankedSearch {
   /** Every other condition (filters), already combined; undefined for none. */
   where?: SQL;
 }
-
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
 type Executor = { execute(query: SQL): Promise<unknown> };
 

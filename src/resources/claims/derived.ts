@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../db/client.js';
 import type { Actor } from '../../lib/actor.js';
 import { recordUpdate } from '../events/queries.js';
 
@@ -109,7 +109,3 @@ export async function refreshClaimsOfSource(tx: DbOrTx, actor: Actor, sourceId: 
   await refreshClaimsDerived(tx, actor, rowsOf<{ claim_id: string }>(rows).map((r) => r.claim_id));
 }
 
-/** node-postgres returns `{rows}`, PGlite returns `{rows}` too; both behind one accessor. */
-export function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
-}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { rowsOf, type Db } from '../../db/client.js';
 import { claimColumns, claims, type ClaimRow } from '../../db/schema.js';
 import {
   DEFAULT_MIN_SCORE,
@@ -43,8 +43,6 @@ interface LexemeStats {
 }
 
 const statsCache = new WeakMap<object, LexemeStats>();
-
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
 async function lexemeStats(db: Db): Promise<LexemeStats> {
   const cached = statsCache.get(db);

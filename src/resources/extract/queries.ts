@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../db/client.js';
 import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { Actor } from '../../lib/actor.js';
@@ -12,8 +12,6 @@ import type { ClaimantMatchOut } from './schemas.js';
 export const SUGGEST_SCORE = 0.45;
 /** A match at least this close is used when committing; below it the speaker's name is matched exactly or created. */
 export const COMMIT_SCORE = 0.8;
-
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
 /** Names compare ignoring case, accents and spacing, as claimant lookup does. */
 const folded = (value: ReturnType<typeof sql>) => sql`lower(unaccent(regexp_replace(btrim(${value}), '\\s+', ' ', 'g')))`;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { migrationsFolder } from '../../db/migrate.js';
-import { rowsOf } from '../claims/derived.js';
+import { rowsOf } from '../../db/client.js';
 import { Type } from 'typebox';
 import { ApiError } from '../../lib/errors.js';
 import { NoQuery, problemResponses, ref } from '../../lib/schemas.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../claims/derived.js';
+import { rowsOf } from '../../db/client.js';
 
 /**
  * Dashboards ask the same few questions over and over; at a million claims some

@@ -4,7 +4,7 @@ import { CLAIM_STATUSES, VERDICTS, claims } from '../../db/schema.js';
 import { VERDICT_LABELS } from '../../domain/claimreview.js';
 import { ApiError } from '../../lib/errors.js';
 import { claimFilters } from '../claims/queries.js';
-import { rowsOf } from '../claims/derived.js';
+import { rowsOf } from '../../db/client.js';
 import { MAX_BUCKETS, TIME_GROUPS, type ClaimStatsBody, type GroupBy, type StatsClaimsParams, type StatsGroupBody, type StatsOverviewBody } from './schemas.js';
 
 /**
