@@ -1,4 +1,4 @@
-import { and, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
@@ -104,6 +104,28 @@ export const RESOLVE_MIN_SCORE = 0.95;
 export interface ClaimantHit extends ClaimantRow {
   matched: string;
   score: number;
+}
+
+/**
+ * The best existing claimant for each of several names, by the same matcher and
+ * score as lookup and `claimant_name` (extraction's speakers). One index lookup per
+ * name, then one query for the rows.
+ */
+export async function bestClaimantsFor(db: DbOrTx, names: string[]): Promise<Map<string, ClaimantHit>> {
+  const best = new Map<string, { id: string; index: number; score: number }>();
+  for (const name of new Set(names.map((n) => n.trim()).filter(Boolean))) {
+    const [hit] = await claimantCandidates(db, name);
+    if (hit) best.set(name, hit);
+  }
+  const out = new Map<string, ClaimantHit>();
+  if (best.size === 0) return out;
+  const rows = await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, [...new Set([...best.values()].map((h) => h.id))]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const [name, hit] of best) {
+    const row = byId.get(hit.id);
+    if (row) out.set(name, { ...row, matched: [row.name, ...row.aliases][hit.index] ?? row.name, score: hit.score });
+  }
+  return out;
 }
 
 /** `GET /v1/claimants?q=`: best first, each hit with `matched` and `score`; keyset on (score, id). */

@@ -1,50 +1,27 @@
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { rowsOf, type DbOrTx } from '../../db/client.js';
+import { and, count, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
 import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { Actor } from '../../lib/actor.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
 import { createClaim } from '../claims/queries.js';
-import { updateClaimant } from '../claimants/queries.js';
+import { RESOLVE_MIN_SCORE, bestClaimantsFor, updateClaimant } from '../claimants/queries.js';
 import type { ClaimantMatchOut } from './schemas.js';
 
 /** A match at least this close is shown on the candidate. */
 export const SUGGEST_SCORE = 0.45;
-/** A match at least this close is used when committing; below it the speaker's name is matched exactly or created. */
-export const COMMIT_SCORE = 0.8;
-
-/** Names compare ignoring case, accents and spacing, as claimant lookup does. */
-const folded = (value: ReturnType<typeof sql>) => sql`lower(unaccent(regexp_replace(btrim(${value}), '\\s+', ' ', 'g')))`;
-
 /**
- * The best existing claimant for each speaker name, with a 0–1 score:
- * pg_trgm similarity against the name and every alias, ignoring case and
- * accents (1 for the same name). One query for all names.
- *
- * Kept behind this one function so the claimant search of the search issue
- * (trigram index, misspellings) can replace it without touching the routes.
+ * A match at least this close is used when committing: the same threshold at which
+ * `claimant_name` reuses a claimant (the same name or alias, or a spelling variant).
+ * Below it the speaker is committed by name, which then creates a claimant.
  */
+export const COMMIT_SCORE = RESOLVE_MIN_SCORE;
+
+/** The best existing claimant for each speaker name, by claimant lookup's matcher and 0–1 score. */
 export async function matchClaimantsByName(db: DbOrTx, names: string[]): Promise<Map<string, ClaimantMatchOut>> {
-  const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
   const out = new Map<string, ClaimantMatchOut>();
-  if (wanted.length === 0) return out;
-  const w = folded(sql`w.name`);
-  const result = await db.execute(sql`
-    select w.name as wanted, m.id, m.name, m.kind, m.score
-    from unnest(${sql.param(wanted)}::text[]) as w(name)
-    cross join lateral (
-      select c.id, c.name, c.kind,
-             greatest(similarity(${folded(sql`c.name`)}, ${w}),
-                      coalesce((select max(similarity(${folded(sql`a`)}, ${w})) from unnest(c.aliases) as a), 0)) as score
-      from claimants c
-      where ${folded(sql`c.name`)} % ${w}
-         or exists (select 1 from unnest(c.aliases) as a where ${folded(sql`a`)} % ${w})
-      order by score desc, c.id
-      limit 1
-    ) m`);
-  for (const row of rowsOf<{ wanted: string; id: string; name: string; kind: ClaimantMatchOut['kind']; score: number | string }>(result)) {
-    const score = Math.round(Number(row.score) * 1000) / 1000;
-    if (score >= SUGGEST_SCORE) out.set(row.wanted, { id: row.id, name: row.name, kind: row.kind, score });
+  for (const [name, hit] of await bestClaimantsFor(db, names)) {
+    if (hit.score >= SUGGEST_SCORE) out.set(name, { id: hit.id, name: hit.name, kind: hit.kind, score: hit.score });
   }
   return out;
 }
