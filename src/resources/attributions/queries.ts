@@ -66,6 +66,16 @@ async function resolveWho(
   return { claimant_id: claimantId, claimant_label: label };
 }
 
+/** How an attribution is said (kind, stance, quote, time), shared by the single endpoints and bulk import. */
+export function attributionValues(body: AttributionInlineBody) {
+  return {
+    kind: body.kind ?? 'direct_quote',
+    stance: body.stance ?? 'asserts',
+    quote: body.quote ?? null,
+    said_at: body.said_at ? new Date(body.said_at) : null,
+  };
+}
+
 /** Creates one attribution of `claimId`; the caller refreshes the claim's derived fields. */
 export async function insertAttribution(
   tx: DbOrTx,
@@ -85,10 +95,7 @@ export async function insertAttribution(
       claim_id: claimId,
       source_id: body.source_id,
       ...who,
-      kind: body.kind ?? 'direct_quote',
-      stance: body.stance ?? 'asserts',
-      quote: body.quote ?? null,
-      said_at: body.said_at ? new Date(body.said_at) : null,
+      ...attributionValues(body),
       ...anchor(text, body.quote, `${base}.quote`),
       created_at: now,
       updated_at: now,

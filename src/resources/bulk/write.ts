@@ -6,11 +6,11 @@ import { anchorQuote } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { problemFromPg } from '../../plugins/errors.js';
-import { createAttribution } from '../attributions/queries.js';
-import { createClaimant } from '../claimants/queries.js';
+import { attributionValues, createAttribution } from '../attributions/queries.js';
+import { claimantValues, createClaimant } from '../claimants/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { rowsOf } from '../../db/client.js';
-import { createClaim } from '../claims/queries.js';
+import { claimValues, createClaim } from '../claims/queries.js';
 import { lockEventLog, takeBufferedEvents, writeTransaction, type NewEvent } from '../events/queries.js';
 import { checkRatings, createReview, reviewValues } from '../reviews/queries.js';
 import { createSource, sourceValues, urlOrRefuse } from '../sources/queries.js';
@@ -551,12 +551,7 @@ const batchClaimants: Batched<'claimant'> = async (tx, ctx, items) => {
     }
     rows.set(item, {
       id: item.id,
-      name: body.name,
-      kind: body.kind ?? 'unknown',
-      aliases: body.aliases ?? [],
-      description: body.description ?? null,
-      wikidata_id: wikidata,
-      url: body.url ?? null,
+      ...claimantValues(body),
       created_at: now,
       updated_at: now,
       version: 1,
@@ -579,10 +574,7 @@ function claimRow(item: Extract<Prepared, { type: 'claim' }>, now: Date): Record
   const body = item.body;
   return {
     id: item.id,
-    text: body.text,
-    language: body.language ?? null,
-    topics: body.topics ?? [],
-    status: body.status ?? 'unreviewed',
+    ...claimValues(body),
     created_at: now,
     updated_at: now,
     version: 1,
@@ -677,10 +669,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
       source_id: body.source_id,
       claimant_id: body.claimant_id ?? null,
       claimant_label: body.claimant_label ?? null,
-      kind: body.kind ?? 'direct_quote',
-      stance: body.stance ?? 'asserts',
-      quote: body.quote ?? null,
-      said_at: body.said_at ? new Date(body.said_at) : null,
+      ...attributionValues(body),
       selector,
       anchored: selector !== null,
       created_at: now,

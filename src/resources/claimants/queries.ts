@@ -45,6 +45,18 @@ async function refuseTakenWikidata(tx: DbOrTx, wikidataId: string | null | undef
 }
 
 /** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
+/** The columns a create body gives a claimant, shared by the single endpoint and bulk import. */
+export function claimantValues(body: ClaimantCreateBody) {
+  return {
+    name: body.name,
+    kind: body.kind ?? 'unknown',
+    aliases: body.aliases ?? [],
+    description: body.description ?? null,
+    wikidata_id: body.wikidata_id ?? null,
+    url: body.url ?? null,
+  };
+}
+
 export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
   await refuseTakenWikidata(tx, body.wikidata_id);
   const now = new Date();
@@ -52,12 +64,7 @@ export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCre
     .insert(claimants)
     .values({
       id: options.id ?? newId(),
-      name: body.name,
-      kind: body.kind ?? 'unknown',
-      aliases: body.aliases ?? [],
-      description: body.description ?? null,
-      wikidata_id: body.wikidata_id ?? null,
-      url: body.url ?? null,
+      ...claimantValues(body),
       created_at: now,
       updated_at: now,
     })

@@ -22,6 +22,16 @@ const sortFields: Record<string, SortField> = {
   attribution_count: { column: claims.attribution_count, cast: 'integer', nullable: false },
 };
 
+/** The columns a create body gives a claim, shared by the single endpoint and bulk import. */
+export function claimValues(body: ClaimCreateBody) {
+  return {
+    text: body.text,
+    language: body.language ?? null,
+    topics: body.topics ?? [],
+    status: body.status ?? 'unreviewed',
+  };
+}
+
 /** A claim with its inline attributions, all or nothing: the caller's transaction covers every row. */
 export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBody, options: { id?: string } = {}): Promise<ClaimRow> {
   const now = new Date();
@@ -29,10 +39,7 @@ export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBod
     .insert(claims)
     .values({
       id: options.id ?? newId(),
-      text: body.text,
-      language: body.language ?? null,
-      topics: body.topics ?? [],
-      status: body.status ?? 'unreviewed',
+      ...claimValues(body),
       created_at: now,
       updated_at: now,
     })
