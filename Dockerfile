@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 
+# Node 22 LTS (20 is past its end of life); the code also runs on Node 20, which
+# package.json's engines allows and CI uses.
+
 # ---- build: compile TypeScript to dist/ ------------------------------------
 # Same base as the runtime so anything npm builds here matches the final libc.
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 
 # Manifests first: the dependency layer is reused until they change,
@@ -15,7 +18,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, migrations ------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 

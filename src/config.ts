@@ -29,6 +29,27 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Which schemes each URL setting takes; the message never repeats the URL, which may hold a password. */
+const URL_SCHEMES: Record<string, string[]> = { DATABASE_URL: ['postgres:', 'postgresql:'], REDIS_URL: ['redis:', 'rediss:'] };
+
+function urlProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [name, schemes] of Object.entries(URL_SCHEMES)) {
+    if (raw[name] === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(String(raw[name]));
+    } catch {
+      problems.push(`${name} is not a URL (expected ${schemes[0]}//user:password@host:port/…)`);
+      continue;
+    }
+    if (!schemes.includes(url.protocol)) {
+      problems.push(`${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}, not ${url.protocol}//`);
+    }
+  }
+  return problems;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(ConfigSchema.properties);
   // Empty variables count as unset, so `DATABASE_URL= npm start` means "embedded".
@@ -49,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Value.Check(ConfigSchema, withDefaults)) {
     for (const e of Value.Errors(ConfigSchema, withDefaults)) problems.push(`${e.instancePath.slice(1) || '(config)'} ${e.message}`);
   }
+  problems.push(...urlProblems(raw));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return withDefaults as Config;
 }

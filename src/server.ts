@@ -5,10 +5,10 @@ import { runPrimary, workerPlan } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/client.js';
 import { initialKeyNotice } from './lib/keys.js';
+import { describeStartupError } from './lib/startup-errors.js';
 
 /** The process: configuration, logging, listening, and a graceful exit. */
-async function main() {
-  const config = loadConfig();
+async function main(config: Config) {
   // Several workers (src/cluster.ts): this is the primary, which prepares the database and forks them.
   const plan = workerPlan(config);
   if (cluster.isPrimary && plan.count > 1) return runPrimary({ workers: plan.count, note: plan.note, prepare: () => prepareDatabase(config) });
@@ -36,11 +36,18 @@ async function prepareDatabase(config: Config) {
   await app.close();
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
-    console.error(`claimledger: ${err.message}`);
-  } else {
-    console.error('claimledger failed to start:', err);
-  }
+/** Known causes are one line; anything else keeps its stack, since nobody has seen it yet. */
+function failedToStart(err: unknown, config?: Config): never {
+  const known = err instanceof ConfigError || err instanceof DataDirLockedError ? err.message : config && describeStartupError(err, config);
+  if (known) console.error(`claimledger: ${known}`);
+  else console.error('claimledger failed to start:', err);
   process.exit(1);
-});
+}
+
+let config: Config | undefined;
+try {
+  config = loadConfig();
+} catch (err) {
+  failedToStart(err);
+}
+main(config).catch((err) => failedToStart(err, config));

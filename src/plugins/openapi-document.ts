@@ -27,6 +27,26 @@ const CORS_HEADER = {
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } };
 
+const REQUEST_ID = { 'X-Request-Id': { description: 'This request’s id (the `x-request-id` sent, or a new UUID); it is also in the logs and in problem+json.', schema: { type: 'string', maxLength: 200 } } };
+
+const ETAG = {
+  ETag: {
+    description: 'Strong entity tag of the resource’s `version` (`"v<version>"`, with a digest of embedded rows when `include=` is used). Send it back in `If-None-Match` (304 when unchanged) or `If-Match` (412 when changed since).',
+    schema: { type: 'string', maxLength: 100 },
+  },
+};
+
+const LOCATION = { Location: { description: 'Path of the created resource.', schema: { type: 'string', format: 'uri-reference', maxLength: 300 } } };
+
+const LINK = { Link: { description: 'The next page, `<…>; rel="next"` (RFC 8288), when there is one: the same URL as `next_cursor` gives.', schema: { type: 'string', maxLength: 4096 } } };
+
+const REPLAYED = {
+  'Idempotent-Replayed': {
+    description: '`true` when this answer is the stored answer to an earlier request with the same `Idempotency-Key` and body, replayed instead of running the write again.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
 const AUTH_RESPONSES: Record<string, string> = {
   '401': 'No key, or an unknown, revoked or expired one (`unauthorized`); see `WWW-Authenticate`.',
   '403': 'The key lacks the scope this operation needs (`forbidden`).',
@@ -57,10 +77,43 @@ function boundScalars(node: unknown): void {
   for (const value of Object.values(schema)) boundScalars(value);
 }
 
+/** The component a `$ref` names, or the schema itself. */
+function resolve(doc: Json, schema: Json | undefined): Json | undefined {
+  const ref = schema?.$ref;
+  if (typeof ref !== 'string') return schema;
+  return doc.components?.schemas?.[ref.replace('#/components/schemas/', '')];
+}
+
+/** The headers a success answer carries, read off its body's shape: what the conditional, pagination and idempotency code sets. */
+function successHeaders(doc: Json, method: string, status: string, response: Json): Json {
+  const body = resolve(doc, response.content?.['application/json']?.schema);
+  const properties = body?.properties ?? {};
+  return {
+    ...(properties.version && properties.id ? ETAG : {}),
+    ...(status === '201' ? LOCATION : {}),
+    ...(properties.next_cursor ? LINK : {}),
+    ...(method === 'post' ? REPLAYED : {}),
+  };
+}
+
+/**
+ * Swagger UI fills a parameter's `example` into its Try-it-out field, and a user who does not
+ * notice sends it: an example filter (`language=en`, `wikidata_id=Q42`) would silently narrow
+ * the answer. Query parameters keep their examples in the description instead.
+ */
+function examplesIntoDescriptions(op: Json): void {
+  for (const parameter of op.parameters ?? []) {
+    if (parameter.in !== 'query' || parameter.example === undefined) continue;
+    parameter.description = `${parameter.description ?? ''} Example: \`${parameter.example}\`.`.trim();
+    delete parameter.example;
+  }
+}
+
 export function completeDocument(doc: Json): Json {
   for (const item of Object.values<Json>(doc.paths ?? {})) {
-    for (const op of Object.values<Json>(item)) {
+    for (const [method, op] of Object.entries<Json>(item)) {
       if (!op || typeof op !== 'object' || !op.responses) continue;
+      examplesIntoDescriptions(op);
       const secured = Array.isArray(op.security) && op.security.length > 0;
       if (secured) {
         for (const [status, description] of Object.entries(AUTH_RESPONSES)) {
@@ -73,7 +126,8 @@ export function completeDocument(doc: Json): Json {
       }
       for (const [status, response] of Object.entries<Json>(op.responses)) {
         if (/^[24]/.test(status)) response.headers = { ...RATE_LIMIT_HEADERS, ...(response.headers ?? {}) };
-        response.headers = { ...CORS_HEADER, ...(response.headers ?? {}) };
+        if (/^2/.test(status)) response.headers = { ...successHeaders(doc, method, status, response), ...(response.headers ?? {}) };
+        response.headers = { ...CORS_HEADER, ...REQUEST_ID, ...(response.headers ?? {}) };
         if (status === '429' || status === '503') response.headers = { ...RETRY_AFTER, ...(response.headers ?? {}) };
       }
     }

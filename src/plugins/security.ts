@@ -43,7 +43,10 @@ export const isPage = (url: string | undefined) => url !== undefined && PAGE_PRE
 export default fp(
   async function securityPlugin(app: FastifyInstance, opts: { corsOrigins?: string }) {
     // Built once: helmet's Fastify wrapper builds the middleware again for every request.
-    const pageHeaders = helmet();
+    // Without `upgrade-insecure-requests`: a deployment served over plain HTTP (compose,
+    // staging without TLS) would otherwise have the browser fetch every asset of /docs over
+    // https and show a blank page. HSTS still upgrades browsers once TLS is in front.
+    const pageHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
       if (!isPage(request.routeOptions.url)) {
@@ -63,7 +66,7 @@ export default fp(
         origin: origins,
         methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
         allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
-        exposedHeaders: ['etag', 'link', 'location', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
+        exposedHeaders: ['etag', 'link', 'location', 'idempotent-replayed', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id'],
         maxAge: 600,
       });
     }
