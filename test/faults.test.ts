@@ -18,7 +18,10 @@ import { requireTool } from './support/requirements.js';
  *      answer 503 within seconds rather than hanging, /healthz stays 200, and
  *      the server recovers when the path comes back;
  *  (d) in multi-process mode, every worker is killed at once: the primary
- *      replaces them and never exits.
+ *      replaces them and never exits;
+ *  (e) every write of (a) carries an Idempotency-Key; those answered 503 (some
+ *      of which committed before their connection died) are retried with it
+ *      once the database is back, and each ends as exactly one claim.
  *
  * Needs the PostgreSQL server binaries (initdb, pg_ctl, postgres; PG_BINDIR to
  * point at them); skipped without them. It makes its own cluster and ignores
@@ -52,14 +55,16 @@ interface Answer {
   contentType?: string;
   body?: Record<string, unknown>;
   error?: string;
+  /** The answer is a stored one, replayed for an Idempotency-Key. */
+  replayed?: boolean;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, timeoutMs = CLIENT_TIMEOUT_MS): Promise<Answer> {
+async function call(base: string, method: string, path: string, body?: unknown, timeoutMs = CLIENT_TIMEOUT_MS, headers: Record<string, string> = {}): Promise<Answer> {
   const started = performance.now();
   try {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -70,7 +75,13 @@ async function call(base: string, method: string, path: string, body?: unknown, 
     } catch {
       parsed = { unparsed: text.slice(0, 200) };
     }
-    return { status: res.status, ms: performance.now() - started, contentType: res.headers.get('content-type') ?? undefined, body: parsed };
+    return {
+      status: res.status,
+      ms: performance.now() - started,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: parsed,
+      replayed: res.headers.get('idempotent-replayed') === 'true',
+    };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     return { status: 0, ms: performance.now() - started, error: `${e.name}: ${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}` };
@@ -339,6 +350,8 @@ async function faults(tools: PgToolchain) {
 
   interface Write extends Answer {
     text: string;
+    key: string;
+    request: Record<string, unknown>;
     id?: string;
     startPhase: string;
     endPhase: string;
@@ -359,8 +372,10 @@ async function faults(tools: PgToolchain) {
             : { source_id: sourceId, claimant_name: 'Ana Lindqvist', quote: QUOTE, kind: 'direct_quote', stance: 'asserts' };
         const startPhase = phase;
         const startedAt = performance.now();
-        const answer = await call(api.base, 'POST', '/v1/claims', { text, language: 'en', attributions: [attribution] });
-        writes.push({ ...answer, text, startPhase, startedAt, endPhase: phase, id: answer.status === 201 ? (answer.body?.id as string) : undefined });
+        const request = { text, language: 'en', attributions: [attribution] };
+        const key = `fault-write-${n}-${serial}`;
+        const answer = await call(api.base, 'POST', '/v1/claims', request, CLIENT_TIMEOUT_MS, { 'idempotency-key': key });
+        writes.push({ ...answer, text, key, request, startPhase, startedAt, endPhase: phase, id: answer.status === 201 ? (answer.body?.id as string) : undefined });
         await sleep(answer.status === 0 ? 100 : 5);
       }
     }
@@ -476,6 +491,40 @@ async function faults(tools: PgToolchain) {
     t.equal(stored[0].n, acked.length, 'and all are in the database itself');
     const total = await cluster!.query<{ n: number }>("select count(*)::int as n from claims where text like 'Fault test claim %'", [], 'claimledger');
     t.comment(`${acked.length} acknowledged, ${total[0].n} stored (${total[0].n - acked.length} committed but unacknowledged, which is allowed)`);
+  });
+
+  await t.test('(e) a write answered 503 and retried with its Idempotency-Key is written exactly once', async (t) => {
+    await api.current.ready(30_000).catch(() => {});
+    const unanswered = writes.filter((w) => w.status !== 201);
+    let replayed = 0;
+    let ranAgain = 0;
+    const failed: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < unanswered.length) {
+          const w = unanswered[next++];
+          const retry = () => call(api.base, 'POST', '/v1/claims', w.request, CLIENT_TIMEOUT_MS, { 'idempotency-key': w.key });
+          let answer = await retry();
+          // 409 only while the first attempt's transaction is still open on the server.
+          for (let i = 0; answer.status === 409 && i < 40; i++) answer = await sleep(250).then(retry);
+          if (answer.status !== 201) failed.push(`${w.key}: ${brief(answer)}`);
+          else if (answer.replayed) replayed++;
+          else ranAgain++;
+        }
+      }),
+    );
+    t.comment(`${unanswered.length} writes were not answered 201; on retry ${replayed} replayed a write that had committed after all, ${ranAgain} ran again`);
+    t.ok(unanswered.length > 0, 'the faults left writes unanswered');
+    t.same(failed.slice(0, 10), [], 'every retry is answered 201');
+    const duplicates = await cluster!.query<{ text: string; n: number }>(
+      "select text, count(*)::int as n from claims where text like 'Fault test claim %' group by text having count(*) > 1",
+      [],
+      'claimledger',
+    );
+    t.same(duplicates.slice(0, 10), [], 'no write exists twice');
+    const total = await cluster!.query<{ n: number }>("select count(*)::int as n from claims where text like 'Fault test claim %'", [], 'claimledger');
+    t.equal(total[0].n, writes.length, `every write of (a) exists exactly once (${writes.length})`);
   });
 
   await t.test('(c) a black-holed connection answers 503 quickly, never hangs', async (t) => {

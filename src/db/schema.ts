@@ -317,7 +317,11 @@ export const apiKeys = pgTable(
   ],
 );
 
-/** Remembered POSTs, so a retried request replays its first answer instead of writing twice. */
+/**
+ * Remembered POSTs, so a retried request replays its first answer instead of
+ * writing twice. A row is written in the same transaction as the write it
+ * answers, so it exists exactly when that write committed.
+ */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
@@ -327,18 +331,14 @@ export const idempotencyKeys = pgTable(
     method: text('method').notNull(),
     path: text('path').notNull(),
     request_hash: text('request_hash').notNull(),
-    state: text('state').notNull().default('running'),
-    response_status: integer('response_status'),
-    response_headers: jsonb('response_headers').$type<Record<string, string>>(),
-    response_body: text('response_body'),
+    response_status: integer('response_status').notNull(),
+    response_headers: jsonb('response_headers').$type<Record<string, string>>().notNull(),
+    // The body as serialised by the route's response schema: what the client saw.
+    response_body: text('response_body').notNull(),
     created_at: ts('created_at').notNull().defaultNow(),
     expires_at: ts('expires_at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.scope, t.key] }),
-    check('idempotency_keys_state_check', inList('state', ['running', 'done'])),
-    index('idempotency_keys_expires_at_idx').on(t.expires_at),
-  ],
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_expires_at_idx').on(t.expires_at)],
 );
 
 export type SourceRow = typeof sources.$inferSelect;

@@ -144,7 +144,9 @@ export const IdempotencyHeaders = Type.Object(
         maxLength: 255,
         pattern: '^[\\x21-\\x7E]+$',
         description:
-          'Any unique string (e.g. a UUID) to make a retry safe: the same key with the same body replays the first response without writing again; with another body it is 422 `idempotency_key_reused`; while the first is still running, 409. Remembered for 24 hours.',
+          'Any unique string (e.g. a UUID) to make a retry safe: the same key with the same body replays the first response without writing again; with another body it is 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. ' +
+          'The response is stored in the same transaction as the write, so a retry after a lost answer (a timeout, a 503) replays it if the write committed and runs the request again if it did not. ' +
+          'A request that wrote nothing (any 4xx or 5xx) keeps no key: its retry runs again. Remembered for 24 hours.',
       }),
     ),
   },

@@ -1,28 +1,52 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { idempotencyKeys } from '../db/schema.js';
+import type { Tx } from '../db/client.js';
+import { AnsweredBefore, storedAnswer, sweepExpiredAnswers, type KeyedRequest, type StoredAnswer } from '../db/idempotency.js';
 import { ApiError } from '../lib/errors.js';
+import { writeTransaction } from '../resources/events/queries.js';
 
 /**
- * `Idempotency-Key` on POST (the IETF httpapi draft, as Stripe does it): the first
- * request with a key runs and its response is stored in the database (so it holds
- * across restarts and several API processes); a retry with the same key and body
- * replays that response without writing again. Keys live 24 hours.
+ * `Idempotency-Key` on POST (the IETF httpapi draft, as Stripe does it): a retry
+ * with the same key and body replays the first answer without writing again.
  *
- * The stored response is written after the request's own transaction commits. A
- * process that dies between the two leaves the key `running`; after
- * RUNNING_TIMEOUT_MS a retry may take it over and run again.
+ * A route that writes sends its answer with `reply.sendAfterWrite`: the answer is
+ * stored by the write's own transaction, before COMMIT (src/db/idempotency.ts).
+ * So a write that committed always has its answer, even when the connection died
+ * before the client heard it, and a write that rolled back (an error, a lost
+ * connection before COMMIT) leaves no trace of the key: the retry runs again.
+ * Answers are kept 24 hours, in the database, so they hold across restarts and
+ * several API processes.
  */
 
-export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
-const RUNNING_TIMEOUT_MS = 60_000;
-const REPLAYED_HEADERS = ['content-type', 'location', 'etag'];
+/** A route's answer to a write: sent once the write has committed. */
+export interface WriteAnswer<T = unknown> {
+  status: number;
+  headers?: Record<string, string>;
+  body: T;
+}
+
+export interface SendAfterWriteOptions<T> {
+  /**
+   * What is stored for a retry to be answered with, when it must differ from the
+   * answer itself (say, without a secret that is shown once).
+   */
+  stored?: (answer: WriteAnswer<T>) => WriteAnswer;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { scope: string; key: string };
+    /** Set when the request carries an Idempotency-Key that has no stored answer yet. */
+    idempotency?: KeyedRequest;
+  }
+  interface FastifyReply {
+    /**
+     * Runs `write` in a write transaction and sends the answer it returns once the
+     * transaction has committed. With an Idempotency-Key, the answer is stored by
+     * that same transaction; a request with the key that committed meanwhile is
+     * replayed instead.
+     */
+    sendAfterWrite<T>(write: (tx: Tx) => Promise<WriteAnswer<T>>, options?: SendAfterWriteOptions<T>): Promise<FastifyReply>;
   }
 }
 
@@ -41,24 +65,39 @@ function canonical(value: unknown): string {
 const fingerprint = (request: FastifyRequest) =>
   createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
 
+/**
+ * Sends a stored answer. The body goes through the route's serialiser and hooks
+ * again (so the ETag is made as the first time); the stored text came from that
+ * serialiser, so the bytes are the same.
+ */
+function replay(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  reply.code(answer.status).headers(answer.headers).header('idempotent-replayed', 'true');
+  return reply.send(answer.body === '' ? null : JSON.parse(answer.body));
+}
+
+/** The answer as the client is sent it: serialised by the route's schema for its status, so undeclared fields never reach storage. */
+function toStored(reply: FastifyReply, answer: WriteAnswer): StoredAnswer {
+  reply.code(answer.status);
+  return { status: answer.status, headers: answer.headers ?? {}, body: answer.body === undefined || answer.body === null ? '' : String(reply.serialize(answer.body)) };
+}
+
 export default fp(
   async function idempotencyPlugin(app: FastifyInstance) {
     const db = app.db;
 
-    const sweep = () => db.delete(idempotencyKeys).where(lt(idempotencyKeys.expires_at, new Date())).catch(() => {});
+    const sweep = () => sweepExpiredAnswers(db).catch(() => {});
     const timer = setInterval(sweep, 60 * 60 * 1000);
     timer.unref();
     app.addHook('onReady', async () => void (await sweep()));
     app.addHook('onClose', async () => clearInterval(timer));
 
-    // Only POST routes carry the two hooks: other requests do not pay for them.
+    // Only POST routes look the key up: other requests do not pay for it.
     app.addHook('onRoute', (route) => {
       if (![route.method].flat().includes('POST')) return;
-      route.preHandler = [...[route.preHandler ?? []].flat(), claimKey];
-      route.onSend = [...[route.onSend ?? []].flat(), storeResponse];
+      route.preHandler = [...[route.preHandler ?? []].flat(), replayStoredAnswer];
     });
 
-    async function claimKey(request: FastifyRequest, reply: FastifyReply) {
+    async function replayStoredAnswer(request: FastifyRequest, reply: FastifyReply) {
       const header = request.headers['idempotency-key'];
       if (request.method !== 'POST' || typeof header !== 'string') return;
       const body = request.body;
@@ -69,80 +108,40 @@ export default fp(
           errors: [{ path: 'headers.idempotency-key', message: 'is not supported on this endpoint' }],
         });
       }
-      const scope = (request as { apiKeyId?: string }).apiKeyId ?? 'anonymous';
-      const hash = fingerprint(request);
-      const where = and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, header));
-
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const now = new Date();
-        const [claimed] = await db
-          .insert(idempotencyKeys)
-          .values({ scope, key: header, method: request.method, path: request.url, request_hash: hash, created_at: now, expires_at: new Date(now.getTime() + KEY_TTL_MS) })
-          .onConflictDoNothing()
-          .returning({ key: idempotencyKeys.key });
-        if (claimed) {
-          request.idempotency = { scope, key: header };
-          return;
-        }
-        const [stored] = await db.select().from(idempotencyKeys).where(where);
-        if (!stored) continue; // expired and swept meanwhile: claim it again
-        if (stored.expires_at < now) {
-          await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.created_at, stored.created_at)));
-          continue;
-        }
-        if (stored.request_hash !== hash) {
-          throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.');
-        }
-        if (stored.state === 'running') {
-          if (now.getTime() - stored.created_at.getTime() < RUNNING_TIMEOUT_MS) {
-            throw new ApiError('idempotency_key_in_progress', 'The first request with this Idempotency-Key has not finished; retry shortly.');
-          }
-          // Its process died before storing a response: take the key over.
-          const [taken] = await db
-            .update(idempotencyKeys)
-            .set({ created_at: now })
-            .where(and(where, eq(idempotencyKeys.state, 'running'), eq(idempotencyKeys.created_at, stored.created_at)))
-            .returning({ key: idempotencyKeys.key });
-          if (taken) {
-            request.idempotency = { scope, key: header };
-            return;
-          }
-          continue;
-        }
-        for (const [name, value] of Object.entries(stored.response_headers ?? {})) reply.header(name, value);
-        reply.header('idempotent-replayed', 'true');
-        return reply.code(stored.response_status!).send(stored.response_body ?? '');
-      }
-      throw new ApiError('idempotency_key_in_progress', 'The Idempotency-Key is being used concurrently; retry shortly.');
+      const keyed: KeyedRequest = {
+        scope: (request as { apiKeyId?: string }).apiKeyId ?? 'anonymous',
+        key: header,
+        method: request.method,
+        path: request.url,
+        requestHash: fingerprint(request),
+      };
+      // Most retries find the answer here, without opening a transaction.
+      const stored = await storedAnswer(db, keyed);
+      if (stored) return replay(reply, stored);
+      request.idempotency = keyed;
     }
 
-    async function storeResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
-      const held = request.idempotency;
-      if (!held) return payload;
-      request.idempotency = undefined;
-      const where = and(eq(idempotencyKeys.scope, held.scope), eq(idempotencyKeys.key, held.key));
-      if (reply.statusCode >= 500) {
-        // Nothing was written (the transaction rolled back): let a retry run afresh.
-        await db.delete(idempotencyKeys).where(where).catch(() => {});
-        return payload;
+    app.decorateReply('sendAfterWrite', async function sendAfterWrite<T>(
+      this: FastifyReply,
+      write: (tx: Tx) => Promise<WriteAnswer<T>>,
+      options: SendAfterWriteOptions<T> = {},
+    ): Promise<FastifyReply> {
+      const keyed = this.request.idempotency;
+      let answer: WriteAnswer<T>;
+      try {
+        answer = await writeTransaction(
+          db,
+          write,
+          keyed && { request: keyed, answer: (result) => toStored(this, options.stored ? options.stored(result) : result) },
+        );
+      } catch (err) {
+        if (err instanceof AnsweredBefore) return replay(this, err.answer);
+        throw err;
       }
-      const headers: Record<string, string> = {};
-      for (const name of REPLAYED_HEADERS) {
-        const value = reply.getHeader(name);
-        if (value !== undefined) headers[name] = String(value);
-      }
-      await db
-        .update(idempotencyKeys)
-        .set({
-          state: 'done',
-          response_status: reply.statusCode,
-          response_headers: headers,
-          response_body: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
-        })
-        .where(where);
-      return payload;
-    }
+      this.code(answer.status);
+      if (answer.headers) this.headers(answer.headers);
+      return this.send(answer.body);
+    });
   },
   { name: 'idempotency', dependencies: ['db'] },
 );
-

@@ -6,6 +6,9 @@
  *   nothing more is delivered either way (no FIN, no RST: the kernel still ACKs, so
  *   TCP cannot tell); new connections are accepted and never answered.
  *
+ * `cutAfterNextCommit()` loses the answer to one COMMIT: the server commits, the
+ * client never hears it (the connection closes as the answer comes back).
+ *
  * `restore()` brings the path back: black-holed connections are closed (as a
  * firewall state timeout or a failover would) and new ones forward again.
  * (Closed with destroy(), not resetAndDestroy(): with resetAndDestroy() the test
@@ -15,6 +18,9 @@
 import net from 'node:net';
 
 export type ProxyMode = 'forward' | 'blackhole';
+
+/** COMMIT as node-postgres sends it: a simple-protocol Query message, 'Q', its int32 length, the NUL-ended text. */
+const COMMIT_MESSAGE = Buffer.concat([Buffer.from('Q'), Buffer.from([0, 0, 0, 4 + 'commit'.length + 1]), Buffer.from('commit\0')]);
 
 interface Pair {
   client: net.Socket;
@@ -30,6 +36,7 @@ export class TcpProxy {
   /** Connections accepted so far, and how many of those arrived while black-holed. */
   accepted = 0;
   acceptedWhileBlackholed = 0;
+  private armedCut?: () => void;
 
   constructor(
     readonly targetPort: number,
@@ -68,6 +75,31 @@ export class TcpProxy {
     upstream.on('close', drop);
     client.pipe(upstream);
     upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => this.cutIfCommit(pair, upstream, chunk));
+  }
+
+  /**
+   * Arms a cut on the next COMMIT any connection sends: it reaches the server, and
+   * the server's answer closes the connection both ways instead of being delivered.
+   * So the transaction commits while its client sees only a lost connection.
+   * Resolves once the cut is made.
+   */
+  cutAfterNextCommit(): Promise<void> {
+    return new Promise((resolve) => (this.armedCut = resolve));
+  }
+
+  private cutIfCommit(pair: Pair, upstream: net.Socket, chunk: Buffer) {
+    if (!this.armedCut || pair.stalled || !chunk.includes(COMMIT_MESSAGE)) return;
+    const cut = this.armedCut;
+    this.armedCut = undefined;
+    // The COMMIT was already written upstream (the pipe's listener runs first); its answer is yet to come.
+    upstream.unpipe(pair.client);
+    upstream.once('data', () => {
+      pair.client.destroy();
+      upstream.destroy();
+      cut();
+    });
+    upstream.resume();
   }
 
   /** Stops delivering on this pair; incoming bytes are read and thrown away so the sender's writes still "succeed". */

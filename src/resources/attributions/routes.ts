@@ -31,10 +31,11 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Attribution), ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const row = await writeTransaction(app.db, (tx) => createAttribution(tx, actorOf(request), request.body));
-      return reply.code(201).header('location', `/v1/attributions/${row.id}`).send(row);
-    },
+    async (request, reply) =>
+      reply.sendAfterWrite(async (tx) => {
+        const row = await createAttribution(tx, actorOf(request), request.body);
+        return { status: 201, headers: { location: `/v1/attributions/${row.id}` }, body: row };
+      }),
   );
 
   app.get(

@@ -24,14 +24,12 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Claim), ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const claim = await writeTransaction(app.db, async (tx) => {
+    async (request, reply) =>
+      reply.sendAfterWrite(async (tx) => {
         const row = await createClaim(tx, actorOf(request), request.body);
-        const [embedded] = await embedInClaims(tx, [row], ['attributions']);
-        return embedded;
-      });
-      return reply.code(201).header('location', `/v1/claims/${claim.id}`).send(claim);
-    },
+        const [claim] = await embedInClaims(tx, [row], ['attributions']);
+        return { status: 201, headers: { location: `/v1/claims/${claim.id}` }, body: claim };
+      }),
   );
 
   app.get(

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
+import { holdKey, storeAnswer, type KeyedRequest, type StoredAnswer } from '../../db/idempotency.js';
 import { events } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
 import { newId } from '../../lib/ids.js';
@@ -16,6 +17,13 @@ const pending = new WeakMap<object, NewEvent[]>();
 // Any constant shared by every claimledger process.
 const EVENT_LOG_LOCK = 4_242_002;
 
+/** A write made for a request with an Idempotency-Key. */
+export interface KeyedWrite<T> {
+  request: KeyedRequest;
+  /** The answer to the request, from what the write returned; stored before COMMIT. */
+  answer(result: T): StoredAnswer;
+}
+
 /**
  * Runs `fn` in a transaction whose change-log events are appended at its end,
  * under a transaction-scoped lock held until commit. So events get their `seq`
@@ -23,12 +31,19 @@ const EVENT_LOG_LOCK = 4_242_002;
  * smaller seq committed by a slower transaction (gaps from concurrent
  * transactions that commit out of order cannot exist). Only the short tail —
  * the insert and the commit — is serialised, not the work before it.
+ *
+ * With `keyed`, the transaction first holds the request's Idempotency-Key (409
+ * while another request holds it; AnsweredBefore if one already committed) and
+ * stores the request's answer before COMMIT: the answer exists exactly when the
+ * write does, whatever happens to the connection afterwards.
  */
-export function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, keyed?: KeyedWrite<T>): Promise<T> {
   return db.transaction(async (tx) => {
     const buffered: NewEvent[] = [];
     pending.set(tx, buffered);
+    if (keyed) await holdKey(tx, keyed.request);
     const result = await fn(tx);
+    if (keyed) await storeAnswer(tx, keyed.request, keyed.answer(result));
     if (buffered.length > 0) {
       await lockEventLog(tx);
       // One statement may carry at most 65535 parameters: insert in slices.

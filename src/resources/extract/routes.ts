@@ -8,7 +8,6 @@ import { actorOf } from '../../lib/actor.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { IdParams, IdempotencyHeaders, problemResponses, ref } from '../../lib/schemas.js';
 import { embedInClaims } from '../claims/queries.js';
-import { writeTransaction } from '../events/queries.js';
 import { attributionsByQuote, commitCandidates, matchClaimantsByName, type CommitChoice } from './queries.js';
 import {
   DEFAULT_MAX_EXTRACT_LENGTH,
@@ -196,7 +195,7 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
         const { source, language, shown, stats } = await prepare(app.db);
         return { source_id: source.id, language, committed: false, candidates: shown, claims: [], skipped: [], stats };
       }
-      const outcome = await writeTransaction(app.db, async (tx) => {
+      return reply.sendAfterWrite(async (tx) => {
         const prepared = await prepare(tx);
         const toWrite = prepared.choices.filter((c) => !(c.candidate as Candidate).existing_attribution_id);
         const skipped = prepared.choices
@@ -207,16 +206,18 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
           topics: body.topics,
         });
         const claims = await embedInClaims(tx, rows, ['attributions', 'claimants']);
-        return { ...prepared, claims, skipped };
-      });
-      return reply.code(outcome.claims.length > 0 ? 201 : 200).send({
-        source_id: outcome.source.id,
-        language: outcome.language,
-        committed: outcome.claims.length > 0,
-        candidates: outcome.shown,
-        claims: outcome.claims,
-        skipped: outcome.skipped,
-        stats: outcome.stats,
+        return {
+          status: claims.length > 0 ? 201 : 200,
+          body: {
+            source_id: prepared.source.id,
+            language: prepared.language,
+            committed: claims.length > 0,
+            candidates: prepared.shown,
+            claims,
+            skipped,
+            stats: prepared.stats,
+          },
+        };
       });
     },
   );

@@ -24,10 +24,11 @@ const keysRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(ApiKeyWithSecret), ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const key = await writeTransaction(app.db, (tx) => createKey(tx, actorOf(request), request.body));
-      return reply.code(201).header('location', `/v1/keys/${key.id}`).header('cache-control', 'no-store').send(key);
-    },
+    async (request, reply) =>
+      reply.sendAfterWrite(async (tx) => {
+        const key = await createKey(tx, actorOf(request), request.body);
+        return { status: 201, headers: { location: `/v1/keys/${key.id}`, 'cache-control': 'no-store' }, body: key };
+      }),
   );
 
   app.get(

@@ -28,10 +28,11 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Review), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const review = await writeTransaction(app.db, (tx) => createReview(tx, actorOf(request), request.params.id, request.body));
-      return reply.code(201).header('location', `/v1/reviews/${review.id}`).send(review);
-    },
+    async (request, reply) =>
+      reply.sendAfterWrite(async (tx) => {
+        const review = await createReview(tx, actorOf(request), request.params.id, request.body);
+        return { status: 201, headers: { location: `/v1/reviews/${review.id}` }, body: review };
+      }),
   );
 
   app.get(

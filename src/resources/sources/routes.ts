@@ -22,10 +22,11 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: ref(Source), ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const row = await writeTransaction(app.db, (tx) => createSource(tx, actorOf(request), request.body));
-      return reply.code(201).header('location', `/v1/sources/${row.id}`).send(row);
-    },
+    async (request, reply) =>
+      reply.sendAfterWrite(async (tx) => {
+        const row = await createSource(tx, actorOf(request), request.body);
+        return { status: 201, headers: { location: `/v1/sources/${row.id}` }, body: row };
+      }),
   );
 
   app.get(
