@@ -8,7 +8,7 @@
 -- sum of them.
 CREATE OR REPLACE FUNCTION public.claimledger_term_weights(document tsvector, reference_length float8)
   RETURNS TABLE (term text, weight smallint)
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$
   SELECT u.lexeme,
          round(10000 * u.tf * 2.2 / (u.tf + 1.2 * (0.25 + 0.75 * u.dl / reference_length)))::smallint
@@ -65,62 +65,65 @@ CREATE OR REPLACE FUNCTION public.claimledger_term_df(searched text, terms text[
    GROUP BY d.term
 $$;
 --> statement-breakpoint
--- Statement trigger (transition tables `added` and `removed`) of a searchable list;
--- TG_ARGV[0] names the list. An update only touches the documents whose search document
--- changed, and of those only the (term, weight) pairs that changed.
-CREATE OR REPLACE FUNCTION public.claimledger_sync_search_terms() RETURNS trigger
-  LANGUAGE plpgsql
-  AS $fn$
+-- The statement triggers of each searchable list (transition tables `added` and
+-- `removed`), written out per list from claimledger_search_list() so that their SQL is
+-- static and PL/pgSQL plans it once per session rather than on every statement. An
+-- update only touches the documents whose search document changed, and of those only
+-- the (term, weight) pairs that changed.
+DO $do$
 DECLARE
   cfg record;
-  none text := 'SELECT NULL::uuid AS id, NULL::text AS term, NULL::smallint AS weight WHERE false';
-  changed text;
-  gone text;
-  came text;
-  docs text;
+  searched text;
 BEGIN
-  SELECT * INTO cfg FROM public.claimledger_search_list(TG_ARGV[0]);
-  IF TG_OP = 'INSERT' THEN
-    changed := 'SELECT NULL::uuid AS id, NULL::tsvector AS before, NULL::tsvector AS after WHERE false';
-    gone := none;
-    came := format('SELECT r.id, w.term, w.weight FROM added r, public.claimledger_term_weights(%s, %s) w',
-                   format(cfg.document, 'r'), cfg.reference_length);
-    docs := 'SELECT count(*) FROM added';
-  ELSIF TG_OP = 'DELETE' THEN
-    changed := 'SELECT NULL::uuid AS id, NULL::tsvector AS before, NULL::tsvector AS after WHERE false';
-    gone := format('SELECT r.id, w.term, w.weight FROM removed r, public.claimledger_term_weights(%s, %s) w',
-                   format(cfg.document, 'r'), cfg.reference_length);
-    came := none;
-    docs := 'SELECT -count(*) FROM removed';
-  ELSE
-    changed := format('SELECT r.id, %1$s AS before, %2$s AS after FROM removed r JOIN added n ON n.id = r.id WHERE %1$s IS DISTINCT FROM %2$s',
-                      format(cfg.document, 'r'), format(cfg.document, 'n'));
-    gone := format('SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.before, %1$s) w
-                    EXCEPT ALL SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.after, %1$s) w',
-                   cfg.reference_length);
-    came := format('SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.after, %1$s) w
-                    EXCEPT ALL SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.before, %1$s) w',
-                   cfg.reference_length);
-    docs := 'SELECT 0::bigint';
-  END IF;
-  EXECUTE format($q$
-    WITH changed AS MATERIALIZED (%1$s),
-         gone AS MATERIALIZED (%2$s),
-         came AS MATERIALIZED (%3$s),
-         deleted AS (DELETE FROM public.%4$I t USING gone g
-                      WHERE t.term = g.term AND t.weight = g.weight AND t.%5$I = g.id RETURNING t.term),
-         inserted AS (INSERT INTO public.%4$I (term, weight, %5$I) SELECT c.term, c.weight, c.id FROM came c RETURNING term)
-    INSERT INTO public.search_term_deltas (list, term, delta)
-    SELECT %6$L, d.term, sum(d.delta)
-      FROM (SELECT term, -1 AS delta FROM deleted
-            UNION ALL SELECT term, 1 FROM inserted
-            UNION ALL SELECT '', (%7$s)::int) d
-     GROUP BY d.term HAVING sum(d.delta) <> 0
-  $q$, changed, gone, came, cfg.terms_table, cfg.doc_id, TG_ARGV[0], docs);
-  PERFORM public.claimledger_fold_term_stats();
-  RETURN NULL;
+  FOREACH searched IN ARRAY array['claims', 'sources', 'attributions'] LOOP
+    SELECT * INTO cfg FROM public.claimledger_search_list(searched);
+    EXECUTE format($f$
+      CREATE OR REPLACE FUNCTION public.claimledger_sync_%1$s_terms() RETURNS trigger
+        LANGUAGE plpgsql
+        AS $fn$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          WITH came AS (
+            INSERT INTO public.%2$I (term, weight, %3$I)
+            SELECT w.term, w.weight, r.id FROM added r, public.claimledger_term_weights(%4$s, %6$s) w
+            RETURNING term)
+          INSERT INTO public.search_term_deltas (list, term, delta)
+          SELECT %1$L, c.term, count(*) FROM came c GROUP BY c.term
+          UNION ALL SELECT %1$L, '', count(*) FROM added HAVING count(*) > 0;
+        ELSIF TG_OP = 'DELETE' THEN
+          WITH gone AS (
+            DELETE FROM public.%2$I t USING removed r, public.claimledger_term_weights(%4$s, %6$s) w
+             WHERE t.term = w.term AND t.weight = w.weight AND t.%3$I = r.id
+            RETURNING t.term)
+          INSERT INTO public.search_term_deltas (list, term, delta)
+          SELECT %1$L, g.term, -count(*) FROM gone g GROUP BY g.term
+          UNION ALL SELECT %1$L, '', -count(*) FROM removed HAVING count(*) > 0;
+        ELSE
+          IF NOT EXISTS (SELECT 1 FROM removed r JOIN added n ON n.id = r.id WHERE %4$s IS DISTINCT FROM %5$s) THEN
+            RETURN NULL;
+          END IF;
+          WITH changed AS MATERIALIZED (
+                 SELECT r.id, %4$s AS before, %5$s AS after FROM removed r JOIN added n ON n.id = r.id WHERE %4$s IS DISTINCT FROM %5$s),
+               before AS MATERIALIZED (SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.before, %6$s) w),
+               after AS MATERIALIZED (SELECT c.id, w.term, w.weight FROM changed c, public.claimledger_term_weights(c.after, %6$s) w),
+               gone AS (SELECT * FROM before EXCEPT ALL SELECT * FROM after),
+               came AS (SELECT * FROM after EXCEPT ALL SELECT * FROM before),
+               deleted AS (DELETE FROM public.%2$I t USING gone g
+                            WHERE t.term = g.term AND t.weight = g.weight AND t.%3$I = g.id RETURNING t.term),
+               inserted AS (INSERT INTO public.%2$I (term, weight, %3$I) SELECT c.term, c.weight, c.id FROM came c RETURNING term)
+          INSERT INTO public.search_term_deltas (list, term, delta)
+          SELECT %1$L, d.term, sum(d.delta)
+            FROM (SELECT term, -1 AS delta FROM deleted UNION ALL SELECT term, 1 FROM inserted) d
+           GROUP BY d.term HAVING sum(d.delta) <> 0;
+        END IF;
+        PERFORM public.claimledger_fold_term_stats();
+        RETURN NULL;
+      END
+      $fn$
+    $f$, searched, cfg.terms_table, cfg.doc_id, format(cfg.document, 'r'), format(cfg.document, 'n'), cfg.reference_length);
+  END LOOP;
 END
-$fn$;
+$do$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION public.claimledger_clear_search_terms() RETURNS trigger
   LANGUAGE plpgsql
@@ -163,37 +166,37 @@ END
 $$;
 --> statement-breakpoint
 CREATE TRIGGER claims_terms_insert AFTER INSERT ON public.claims REFERENCING NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('claims');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_claims_terms();
 --> statement-breakpoint
 CREATE TRIGGER claims_terms_update AFTER UPDATE ON public.claims REFERENCING OLD TABLE AS removed NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('claims');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_claims_terms();
 --> statement-breakpoint
 CREATE TRIGGER claims_terms_delete AFTER DELETE ON public.claims REFERENCING OLD TABLE AS removed
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('claims');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_claims_terms();
 --> statement-breakpoint
 CREATE TRIGGER claims_terms_truncate AFTER TRUNCATE ON public.claims
   FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_clear_search_terms('claims');
 --> statement-breakpoint
 CREATE TRIGGER sources_terms_insert AFTER INSERT ON public.sources REFERENCING NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('sources');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_sources_terms();
 --> statement-breakpoint
 CREATE TRIGGER sources_terms_update AFTER UPDATE ON public.sources REFERENCING OLD TABLE AS removed NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('sources');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_sources_terms();
 --> statement-breakpoint
 CREATE TRIGGER sources_terms_delete AFTER DELETE ON public.sources REFERENCING OLD TABLE AS removed
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('sources');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_sources_terms();
 --> statement-breakpoint
 CREATE TRIGGER sources_terms_truncate AFTER TRUNCATE ON public.sources
   FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_clear_search_terms('sources');
 --> statement-breakpoint
 CREATE TRIGGER attributions_terms_insert AFTER INSERT ON public.attributions REFERENCING NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('attributions');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_attributions_terms();
 --> statement-breakpoint
 CREATE TRIGGER attributions_terms_update AFTER UPDATE ON public.attributions REFERENCING OLD TABLE AS removed NEW TABLE AS added
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('attributions');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_attributions_terms();
 --> statement-breakpoint
 CREATE TRIGGER attributions_terms_delete AFTER DELETE ON public.attributions REFERENCING OLD TABLE AS removed
-  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_search_terms('attributions');
+  FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_sync_attributions_terms();
 --> statement-breakpoint
 CREATE TRIGGER attributions_terms_truncate AFTER TRUNCATE ON public.attributions
   FOR EACH STATEMENT EXECUTE FUNCTION public.claimledger_clear_search_terms('attributions');

@@ -221,6 +221,12 @@ t.test('the terms follow every change of the text: update, delete, bulk', async 
   t.same(Object.fromEntries(stats.filter((r) => r.df !== 0).map((r) => [r.term, r.df])), { '': 1, tunnel: 1 }, 'the collection statistics follow');
   const terms = rowsOf<{ n: number }>(await api.database.db.execute(sql`select count(*)::int as n from claim_terms`));
   t.equal(terms[0].n, 2, 'only the remaining claim\'s terms are kept');
+
+  const lines = ['The ferry will cost 9 million euros.', 'The ferry is late.', 'Ferry ferry ferry.'].map((text) => JSON.stringify({ type: 'claim', data: { text } }));
+  const imported = await api.request({ method: 'POST', url: '/v1/bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') + '\n' });
+  t.equal(imported.statusCode, 200, imported.body);
+  const ferries = await search({ q: 'ferry' });
+  t.same(ferries.data.map((c) => c.text), ['Ferry ferry ferry.', 'The ferry is late.', 'The ferry will cost 9 million euros.'], 'bulk import keeps them too');
 });
 
 t.test('more than 1,000 sources and quotes: ranked across all pages, every hit once', async (t) => {

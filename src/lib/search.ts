@@ -234,7 +234,8 @@ export async function rankedSearchPage(
   let hits: { id: string; score: number }[];
   if (terms.length === 1 && required) {
     const weightOf = idf[0];
-    if (at && at.v % weightOf !== 0) throw invalidCursor('cannot be decoded');
+    // A cursor of this walk holds idf × a weight (a smallint).
+    if (at && (at.v % weightOf !== 0 || at.v / weightOf > 32_767)) throw invalidCursor('cannot be decoded');
     const rest = [SINGLE_LEXEME.test(shape.text) ? undefined : sql`${document} @@ ${query}`, where].filter((c): c is SQL => c !== undefined);
     const conditions = [
       sql`${t.term} = ${terms[0]}`,
