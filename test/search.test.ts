@@ -1,8 +1,8 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
 import { expectProblem, makeClaim, makeSource, qs, type Json } from './factories.js';
-import { RANK_WINDOW, WALK_MIN_MATCHES } from '../src/lib/search.js';
+import { rowsOf } from '../src/db/client.js';
 
 process.env.TZ = 'UTC';
 
@@ -123,52 +123,138 @@ t.test('ranked pagination walks every hit exactly once, in rank order', async (t
   t.ok(made.every((id) => seen.includes(id)), 'no losses');
 });
 
-t.test(`more than ${RANK_WINDOW} hits: the newest are ranked, the older follow newest first, every hit once`, async (t) => {
-  await api.reset();
-  // Rows straight into the table: a thousand POSTs would only slow the suite down.
-  const total = RANK_WINDOW + 30;
-  await api.database.db.execute(sql`
-    insert into claims (id, text, created_at, updated_at)
+/** Rank never rises from one row to the next, and equal ranks come in descending id. */
+function inRankOrder(t: Test, rows: Json[], what: string) {
+  const broken = rows.findIndex((r, i) => i > 0 && !(rows[i - 1].rank > r.rank || (rows[i - 1].rank === r.rank && rows[i - 1].id > r.id)));
+  t.equal(broken, -1, `${what}: (rank desc, id desc) on every row${broken === -1 ? '' : ` (broken at row ${broken})`}`);
+}
+
+/** Rows straight into the table, oldest first: a thousand POSTs would only slow the suite down. */
+const insertClaims = (total: number, text: ReturnType<typeof sql>) =>
+  api.database.db.execute(sql`
+    insert into claims (id, text, status, created_at, updated_at)
     select (lpad(to_hex(1700000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid,
-           'the tunnel' || repeat(' tunnel', i % 3) || ' claim ' || i, now(), now()
+           ${text}, case when i % 4 = 0 then 'in_review' else 'unreviewed' end, now(), now()
       from generate_series(1, ${total}) i`);
-  const rows = await walk({ q: 'tunnel', limit: 200 });
-  t.equal(rows.length, total, 'every hit');
-  t.equal(new Set(rows.map((r) => r.id)).size, total, 'once');
-  const ids = rows.map((r) => r.id as string);
-  const windowRows = rows.slice(0, RANK_WINDOW);
-  const older = rows.slice(RANK_WINDOW);
-  const newest = [...ids].sort().reverse().slice(0, RANK_WINDOW);
-  t.same(windowRows.map((r) => r.id).sort(), [...newest].sort(), 'the first pages hold the newest matches');
-  t.ok(
-    windowRows.every((r, i) => i === 0 || windowRows[i - 1].rank > r.rank || (windowRows[i - 1].rank === r.rank && windowRows[i - 1].id > r.id)),
-    'ranked',
+
+t.test('more than 1,000 matches: rank never rises across all pages and every hit appears exactly once', async (t) => {
+  await api.reset();
+  // The oldest claims are the most relevant (the word three times in a short text), so an
+  // order that favoured recent matches would show them late.
+  const total = 1_300;
+  await insertClaims(
+    total,
+    sql`case when i <= 5 then 'tunnel tunnel tunnel'
+             else 'the tunnel tunnel' || repeat(' tunnel', i % 3) || ' claim ' || i || case when i % 10 = 0 then ' and the harbour bridge' else '' end end`,
   );
-  t.same(older.map((r) => r.id), [...older.map((r) => r.id)].sort().reverse(), 'then the older ones, newest first');
+  await makeClaim(api, { text: 'A claim about the harbour bridge.' });
+  const ids = (await api.database.db.execute(sql`select id from claims where text like '%tunnel%' order by id`)) as unknown;
+  const matching = rowsOf<{ id: string }>(ids).map((r) => r.id);
+  const oldest = matching.slice(0, 5).sort().reverse();
+
+  for (const [q, what] of [
+    ['tunnel', 'one word'],
+    ['tunnel claim', 'two words'],
+    ['tunnel OR bridge', 'OR'],
+    ['tunnel -"harbour bridge"', 'a word without a phrase'],
+    ['"tunnel tunnel"', 'a phrase of one word'],
+  ] as const) {
+    const rows = await walk({ q, limit: 200 });
+    const expected = (await search({ q, count: true, limit: 1 })).total!;
+    t.ok(expected > 1_000, `${what}: ${expected} matches`);
+    t.equal(rows.length, expected, `${what}: every match`);
+    t.equal(new Set(rows.map((r) => r.id)).size, rows.length, `${what}: each once`);
+    inRankOrder(t, rows, what);
+  }
+  const rows = await walk({ q: 'tunnel', limit: 200 });
+  t.same(rows.slice(0, 5).map((r) => r.id), oldest, 'the oldest, most relevant claims come first');
+  t.same(rows.map((r) => r.id).sort(), [...matching].sort(), 'exactly the matching claims');
+  t.ok(rows[0].rank > rows[rows.length - 1].rank);
+
+  const filtered = await walk({ q: 'tunnel', status: 'in_review', limit: 100 });
+  t.equal(filtered.length, (await search({ q: 'tunnel', status: 'in_review', count: true, limit: 1 })).total, 'with a filter: every match');
+  t.ok(filtered.every((r) => r.status === 'in_review'));
+  inRankOrder(t, filtered, 'with a filter');
+  const wholeFiltered = new Map(rows.map((r) => [r.id, r.rank]));
+  t.ok(filtered.every((r) => wholeFiltered.get(r.id) === r.rank), 'a filter does not change a rank');
 });
 
-t.test(`with ${WALK_MIN_MATCHES} matches or more, the newest are found by walking the primary key, with the same order`, async (t) => {
+t.test('rank is BM25: idf from the collection times the tf-weight of the word, exact', async (t) => {
   await api.reset();
-  const total = WALK_MIN_MATCHES + 500;
+  const short = await makeClaim(api, { text: 'Tunnel tunnel tunnel.' });
+  const long = await makeClaim(api, { text: 'The harbour tunnel will cost far more than the council promised the voters.' });
+  for (let i = 0; i < 8; i++) await makeClaim(api, { text: `The bridge number ${i} is closed.` });
+  const page = await search({ q: 'tunnel' });
+  // N = 10 claims, df = 2: idf = ln(1 + 8.5 / 2.5); L = 10.
+  const idf = Math.round(10_000 * Math.log(1 + 8.5 / 2.5));
+  const weight = (tf: number, length: number) => Math.round((10_000 * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * length) / 10)));
+  // "harbour tunnel cost far council promised voters": 7 words after stop words.
+  t.same(
+    page.data.map((c) => [c.id, c.rank]),
+    [
+      [short.id, (idf * weight(3, 3)) / 1e8],
+      [long.id, (idf * weight(1, 7)) / 1e8],
+    ],
+  );
+  const two = await search({ q: 'tunnel cost' });
+  const idfCost = Math.round(10_000 * Math.log(1 + 9.5 / 1.5));
+  t.same(two.data.map((c) => [c.id, c.rank]), [[long.id, (idf * weight(1, 7) + idfCost * weight(1, 7)) / 1e8]], 'a sum over the words');
+});
+
+t.test('the terms follow every change of the text: update, delete, bulk', async (t) => {
+  await api.reset();
+  const claim = await makeClaim(api, { text: 'The tunnel will cost 2.4 billion euros.' });
+  await makeClaim(api, { text: 'The tunnel is late.' });
+  t.same((await search({ q: 'euros' })).data.map((c) => c.id), [claim.id]);
+  const patched = await api.patch(`/v1/claims/${claim.id}`, { text: 'The bridge will cost 3 billion dollars.' });
+  t.equal(patched.statusCode, 200);
+  t.same((await search({ q: 'euros' })).data, [], 'the old words are gone');
+  t.same((await search({ q: 'dollars' })).data.map((c) => c.id), [claim.id], 'the new ones are found');
+  t.equal((await search({ q: 'tunnel' })).data.length, 1);
+  t.equal((await api.patch(`/v1/claims/${claim.id}`, { status: 'in_review' })).statusCode, 200);
+  t.same((await search({ q: 'dollars' })).data.map((c) => c.id), [claim.id], 'other changes leave them');
+  t.equal((await api.del(`/v1/claims/${claim.id}`)).statusCode, 204);
+  t.same((await search({ q: 'dollars' })).data, [], 'a deleted claim is not found');
+  const stats = rowsOf<{ term: string; df: number }>(
+    await api.database.db.execute(sql`select term, df::int from claimledger_term_df('claims', array['', 'tunnel', 'dollar', 'euro', 'cost'])`),
+  );
+  t.same(Object.fromEntries(stats.filter((r) => r.df !== 0).map((r) => [r.term, r.df])), { '': 1, tunnel: 1 }, 'the collection statistics follow');
+  const terms = rowsOf<{ n: number }>(await api.database.db.execute(sql`select count(*)::int as n from claim_terms`));
+  t.equal(terms[0].n, 2, 'only the remaining claim\'s terms are kept');
+
+  const lines = ['The ferry will cost 9 million euros.', 'The ferry is late.', 'Ferry ferry ferry.'].map((text) => JSON.stringify({ type: 'claim', data: { text } }));
+  const imported = await api.request({ method: 'POST', url: '/v1/bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') + '\n' });
+  t.equal(imported.statusCode, 200, imported.body);
+  const ferries = await search({ q: 'ferry' });
+  t.same(ferries.data.map((c) => c.text), ['Ferry ferry ferry.', 'The ferry is late.', 'The ferry will cost 9 million euros.'], 'bulk import keeps them too');
+});
+
+t.test('more than 1,000 sources and quotes: ranked across all pages, every hit once', async (t) => {
+  await api.reset();
+  const total = 1_100;
   await api.database.db.execute(sql`
-    insert into claims (id, text, created_at, updated_at)
-    select (lpad(to_hex(1700000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid,
-           'the bridge' || repeat(' bridge', i % 3) || ' claim ' || i, now(), now()
+    insert into sources (id, kind, title, publisher, created_at, updated_at)
+    select (lpad(to_hex(1700000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid, 'article',
+           'Tunnel report ' || i || repeat(' tunnel', i % 3) || repeat(' about the harbour', i % 4), 'The Gazette', now(), now()
       from generate_series(1, ${total}) i`);
-  await api.database.db.execute(sql`analyze claims`);
-  const ids = ((await api.database.db.execute(sql`select id from claims order by id desc`)) as unknown as { rows: { id: string }[] }).rows.map((r) => r.id);
-  const newest = new Set(ids.slice(0, RANK_WINDOW));
-  const rows: Json[] = [];
-  let cursor: string | null = null;
-  while (rows.length < RANK_WINDOW + 300) {
-    const page = await search(cursor ? { q: 'bridge', limit: 200, cursor } : { q: 'bridge', limit: 200 });
-    rows.push(...page.data);
-    cursor = page.next_cursor;
-    if (!cursor) break;
+  const claim = await makeClaim(api, { text: 'The tunnel will cost 2.4 billion euros.' });
+  await api.database.db.execute(sql`
+    insert into attributions (id, claim_id, source_id, claimant_label, quote, created_at, updated_at)
+    select (lpad(to_hex(1800000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid, ${claim.id}::uuid,
+           (lpad(to_hex(1700000000000 + i), 12, '0') || '7000800000000000' || lpad(to_hex(i), 4, '0'))::uuid, 'an official',
+           'the tunnel' || repeat(' tunnel', i % 3) || ' will cost ' || i || repeat(' euros more', i % 5), now(), now()
+      from generate_series(1, ${total}) i`);
+  for (const [path, q] of [
+    ['/v1/sources', 'tunnel'],
+    ['/v1/sources', 'tunnel harbour'],
+    ['/v1/attributions', 'tunnel'],
+    ['/v1/attributions', 'cost OR euros'],
+  ] as const) {
+    const rows = await walk({ q, limit: 200 }, path);
+    t.equal(rows.length, (await search({ q, count: true, limit: 1 }, path)).total, `${path}?q=${q}: every match`);
+    t.equal(new Set(rows.map((r) => r.id)).size, rows.length, `${path}?q=${q}: each once`);
+    inRankOrder(t, rows, `${path}?q=${q}`);
   }
-  t.ok(rows.slice(0, RANK_WINDOW).every((r) => newest.has(r.id)), 'the first pages hold the newest matches, ranked');
-  t.same(rows.slice(RANK_WINDOW).map((r) => r.id), ids.slice(RANK_WINDOW, rows.length), 'then the older ones, newest first');
-  t.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no repeats');
 });
 
 t.test('sources: q over title and publisher; attributions: q over quotes', async (t) => {

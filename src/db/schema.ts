@@ -341,6 +341,68 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_expires_at_idx').on(t.expires_at)],
 );
 
+/**
+ * Search term weights: one row per (term, document) of each searchable list, kept by
+ * the database itself (migrations: statement triggers on every INSERT, COPY, UPDATE,
+ * DELETE and TRUNCATE), so ranked search can read the best documents for a term
+ * straight off the primary key, in weight order, instead of ranking every match.
+ *
+ * `weight` is BM25's term-frequency part, `10000 · tf·(k1+1) / (tf + k1·(1 − b + b·dl/L))`
+ * with k1 = 1.2, b = 0.75, tf the term's occurrences in the document, dl the document's
+ * length in terms and L a fixed reference length per list (claimledger_search_list()):
+ * a fixed L rather than the live average, so a document's weights never change when
+ * other documents do. An integer, so sums of weights are exact whatever their order.
+ */
+const termColumns = () => ({
+  term: text('term').notNull(),
+  weight: smallint('weight').notNull(),
+});
+
+export const claimTerms = pgTable(
+  'claim_terms',
+  { ...termColumns(), claim_id: uuid('claim_id').notNull() },
+  (t) => [primaryKey({ columns: [t.term, t.weight, t.claim_id] })],
+);
+
+export const sourceTerms = pgTable(
+  'source_terms',
+  { ...termColumns(), source_id: uuid('source_id').notNull() },
+  (t) => [primaryKey({ columns: [t.term, t.weight, t.source_id] })],
+);
+
+export const attributionTerms = pgTable(
+  'attribution_terms',
+  { ...termColumns(), attribution_id: uuid('attribution_id').notNull() },
+  (t) => [primaryKey({ columns: [t.term, t.weight, t.attribution_id] })],
+);
+
+/**
+ * Collection statistics of each list: `df`, the number of documents holding `term`; the
+ * row with the empty term (never a lexeme) holds the number of documents. Writers only
+ * append to `search_term_deltas` (no hot rows, no lock waits between writers); whoever
+ * holds the fold lock moves the deltas into this table. Read both, summed:
+ * claimledger_term_df(list, terms).
+ */
+export const searchTermStats = pgTable(
+  'search_term_stats',
+  {
+    list: text('list').notNull(),
+    term: text('term').notNull(),
+    df: integer('df').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.list, t.term] })],
+);
+
+export const searchTermDeltas = pgTable(
+  'search_term_deltas',
+  {
+    list: text('list').notNull(),
+    term: text('term').notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [index('search_term_deltas_term_idx').on(t.list, t.term)],
+);
+
 export type SourceRow = typeof sources.$inferSelect;
 /** A claimant as the API sees it: without the internal lookup columns. */
 export type ClaimantRow = Omit<typeof claimants.$inferSelect, 'lookup_names' | 'lookup_key'>;

@@ -7,15 +7,12 @@ import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from './pag
 
 /**
  * Relevance-ordered lists (`q` on claims, sources, attributions, claimants) and
- * their keyset cursor.
+ * their keyset cursors.
  *
- * A ranked page is ordered by `(rank desc, id desc)`. The rank is a `real`
- * (float4) computed by the database the same way on every page, and a float4 is
- * exactly representable in JSON, so the cursor can carry the last row's rank and
- * id and the next page asks for rows strictly after that pair:
- * `(rank, id) < (:rank, :id)`. Walking the pages returns every hit exactly once;
- * ties in rank are broken by id. The cursor also carries a fingerprint of `q`, so a
- * cursor cannot silently be reused for another query.
+ * A ranked page is ordered by `(rank desc, id desc)`, and the cursor carries the last
+ * row's rank and id, so the next page asks for rows strictly after that pair: walking
+ * the pages returns every hit exactly once. The cursor also carries a fingerprint of
+ * `q`, so a cursor cannot silently be reused for another query.
  */
 
 export const RANK_SORT = '-rank';
@@ -35,10 +32,9 @@ export function sortWithRank(sortNames: string[], defaultSort: string, rankName 
 }
 
 /**
- * Where a ranked walk is. `t` 1: inside the ranked window, after `(v, id)`;
- * `t` 2: past the window, after `id` (newest first). `w` is the window's oldest id,
- * fixed by the first page (null when the window held every hit); `q` a fingerprint
- * of the query.
+ * Where a score-ordered walk (claimant lookup) is: after `(v, id)`; `q` a fingerprint of
+ * the query. `t` is always 1 and `w` null: they date from ranked windows, which full-text
+ * search no longer has (its cursor is SearchCursorPayload below).
  */
 interface RankCursorPayload {
   /** The list (table) it belongs to. */
@@ -92,30 +88,95 @@ export function headline(text: SQL | unknown, query: SQL): SQL {
 }
 
 /**
- * How many of the newest matches a full-text search ranks. Ranking reads every
- * ranked row from the heap: at a million claims a word in 10 % of them costs about
- * 0.5 s to rank in full (bench/README.md), while the newest thousand matches are
- * found by walking the primary key backwards and cost a few milliseconds. So a
- * query with more matches than this ranks its newest RANK_WINDOW matches, and the
- * older matches follow them newest first; a query with fewer matches (any rare
- * term) is ranked in full. Every match is still reachable by paging.
+ * How `rank` is computed, for the OpenAPI descriptions of every ranked list. The
+ * database keeps each document's term weights (`tf-weight` below, in the terms tables of
+ * src/db/schema.ts), and a rank is a sum of them, so the best documents for a word are
+ * read in order straight off an index however many documents match.
  */
-export const RANK_WINDOW = 1000;
+export const RANK_DESCRIPTION =
+  'BM25 relevance to `q` (higher is better; comparable within one query only): the sum, over the words of `q` the item contains ' +
+  '(words after `-` do not count), of idf × tf-weight. idf = ln(1 + (N − df + 0.5) / (df + 0.5)), N the items of the list and df those ' +
+  'containing the word, as of the first page of the walk (every later page uses the same idf, so the order holds while others write); ' +
+  'tf-weight = tf · 2.2 / (tf + 1.2 · (0.25 + 0.75 · length / L)), tf the occurrences of the word, length the item\'s length in words ' +
+  '(stop words left out), L a fixed typical length (10 for claims and quotes, 8 for source title and publisher). Both factors are ' +
+  'rounded to four decimals, so `rank` is exact: ties are broken by id.';
+
+/** The order of a ranked walk, for the `q` descriptions. */
+export const RANKED_WALK =
+  'The order holds across all pages: paging with `next_cursor` returns every match exactly once, and `rank` never rises from one row to the next.';
+
+/** idf and tf-weight are integers scaled by this much; `rank` is their product scaled back. */
+const SCALE = 10_000;
+
+/** Where a ranked walk is: after the hit `(v, id)`, with the idf of every word fixed by the first page. */
+interface SearchCursorPayload {
+  l: string;
+  s: string;
+  q: string;
+  /** The last hit's score: Σ idf × weight, both scaled by SCALE. */
+  v: number;
+  id: string;
+  /** The idf of each positive term of q (sorted), scaled by SCALE. */
+  i: number[];
+}
+
+function encodeSearchCursor(list: string, q: string, at: { v: number; id: string; i: number[] }): string {
+  const payload: SearchCursorPayload = { l: list, s: RANK_SORT, q: fingerprint(q), ...at };
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+function decodeSearchCursor(list: string, cursor: string, q: string, terms: number): { v: number; id: string; i: number[] } {
+  const payload = openCursor<SearchCursorPayload>(cursor, list, RANK_SORT);
+  if (payload.q !== fingerprint(q)) throw invalidCursor('was made for another q; pass the same q or start again');
+  const okIdf = Array.isArray(payload.i) && payload.i.length === terms && payload.i.every((x) => Number.isSafeInteger(x) && x > 0);
+  if (!Number.isSafeInteger(payload.v) || payload.v < 0 || !okIdf) throw invalidCursor('cannot be decoded');
+  return { v: payload.v, id: payload.id, i: payload.i };
+}
 
 /**
- * From this many estimated matches on, the newest RANK_WINDOW are found by walking the
- * primary key backwards; below it, by collecting every match through the GIN index. At a
- * million claims both cost about the same here (≈ 40 ms) at about 12,000 matches: the walk
- * reads RANK_WINDOW / share-of-matching-rows rows, the collection one heap row per match.
+ * The lexemes of a tsquery's text (`'harbour' & !( 'tunnel' <-> 'cost' )`) that count
+ * towards rank: those not under a negation. Sorted, each once.
  */
-export const WALK_MIN_MATCHES = 12_000;
+export function positiveLexemes(tsquery: string): string[] {
+  const found = new Set<string>();
+  const negated: boolean[] = [false];
+  let negateNext = false;
+  for (let i = 0; i < tsquery.length; i++) {
+    const c = tsquery[i];
+    if (c === "'") {
+      let lexeme = '';
+      for (i++; i < tsquery.length; i++) {
+        if (tsquery[i] === '\\') lexeme += tsquery[++i] ?? '';
+        else if (tsquery[i] === "'" && tsquery[i + 1] === "'") lexeme += tsquery[++i];
+        else if (tsquery[i] === "'") break;
+        else lexeme += tsquery[i];
+      }
+      if (!negated[negated.length - 1] && !negateNext) found.add(lexeme);
+      negateNext = false;
+    } else if (c === '!') negateNext = true;
+    else if (c === '(') {
+      negated.push(negated[negated.length - 1] || negateNext);
+      negateNext = false;
+    } else if (c === ')') negated.pop();
+  }
+  return [...found].sort();
+}
 
-/** The planner's estimate of the rows a query returns (EXPLAIN, without running it). */
-async function estimatedRows(db: Executor, query: SQL): Promise<number> {
-  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`explain (format json) ${query}`));
-  const plan = row?.['QUERY PLAN'];
-  const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan?: { 'Plan Rows'?: number } }[] | undefined;
-  return Number(parsed?.[0]?.Plan?.['Plan Rows'] ?? 0);
+/** `'word'` alone: a query that is one lexeme and nothing else. */
+const SINGLE_LEXEME = /^'(?:[^'\\]|''|\\.)*'$/;
+
+/** idf of each term (scaled, at least 1) from the list's collection statistics as of now. */
+async function inverseDocumentFrequencies(db: Executor, list: string, terms: string[]): Promise<number[]> {
+  if (terms.length === 0) return [];
+  const rows = rowsOf<{ term: string; df: string | number }>(
+    await db.execute(sql`select term, df from claimledger_term_df(${list}, array(select jsonb_array_elements_text(${JSON.stringify(['', ...terms])}::jsonb)))`),
+  );
+  const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
+  return terms.map((term) => {
+    const n = df.get(term) ?? 0;
+    const documents = Math.max(df.get('') ?? 0, n);
+    return Math.max(1, Math.round(SCALE * Math.log(1 + (documents - n + 0.5) / (n + 0.5))));
+  });
 }
 
 export interface RankedHit {
@@ -124,13 +185,14 @@ export interface RankedHit {
 }
 
 export interface RankedSearch {
-  /** The list's name (its table's), written into cursors. */
-  list: string;
-  /** The table, its id column and the tsvector to rank (a stored column or the indexed expression). */
+  /** The list's name (its table's), written into cursors and naming its collection statistics. */
+  list: 'claims' | 'sources' | 'attributions';
+  /** The table, its id column and its search document (the GIN-indexed tsvector). */
   table: SQL;
   id: SQL;
   document: SQL;
-  query: SQL;
+  /** The list's terms table (src/db/schema.ts) and its columns. */
+  terms: { table: SQL; term: SQL; weight: SQL; doc: SQL };
   /** Every other condition (filters), already combined; undefined for none. */
   where?: SQL;
 }
@@ -138,8 +200,16 @@ export interface RankedSearch {
 type Executor = { execute(query: SQL): Promise<unknown> };
 
 /**
- * One page of a relevance-ordered search: the hits' ids and ranks, best first, and
- * the cursor of the next page. See RANK_WINDOW for the order of large result sets.
+ * One page of a relevance-ordered search: the hits' ids and ranks, best first
+ * (`rank desc, id desc`), and the cursor of the next page. Exact on every page:
+ *
+ * - A query whose only counted word is one lexeme that every match must contain (`cost`,
+ *   `cost -tunnel`, `"cost cost"`) is ranked by that word's weight alone, so its pages are
+ *   read in order off the terms table's primary key `(term, weight, doc)`, the rows joined
+ *   to the list only to check filters or the rest of the query. A frequent word costs
+ *   what a rare one does.
+ * - Any other query sums the weights of its words for every document holding one of them
+ *   and keeps those that match, best first: it reads every weight of its words.
  */
 export async function rankedSearchPage(
   db: Executor,
@@ -148,66 +218,66 @@ export async function rankedSearchPage(
 ): Promise<{ hits: RankedHit[]; next_cursor: string | null }> {
   const limit = args.limit ?? DEFAULT_LIMIT;
   if (limit > MAX_LIMIT) throw new ApiError('validation_failed', `limit is at most ${MAX_LIMIT}.`);
-  const at = args.cursor ? decodeRankCursor(search.list, args.cursor, args.q) : undefined;
-  const { table, id, document, query } = search;
-  const rank = sql`ts_rank(${document}, ${query}, 1)`;
-  const matches = search.where ? sql`${document} @@ ${query} and ${search.where}` : sql`${document} @@ ${query}`;
+  const query = webSearch(args.q);
+  const [shape] = rowsOf<{ text: string; tree: string }>(await db.execute(sql`select ${query}::text as text, querytree(${query})::text as tree`));
+  // Only stop words (or no words at all): the query matches nothing.
+  if (!shape.text) return { hits: [], next_cursor: null };
+  const terms = positiveLexemes(shape.text);
+  const at = args.cursor ? decodeSearchCursor(search.list, args.cursor, args.q, terms.length) : undefined;
+  const idf = at?.i ?? (await inverseDocumentFrequencies(db, search.list, terms));
   const want = limit + 1;
+  const { table, id, document, where } = search;
+  const t = search.terms;
+  // querytree() is the part of the query every match must satisfy ('T': none, as in `-tunnel`).
+  const required = shape.tree !== 'T' && shape.tree !== '';
 
-  let window: string | null;
-  let hits: (RankedHit & { tier: 1 | 2 })[];
-  if (!at) {
-    // The newest RANK_WINDOW matches, ranked. Which plan finds them cheaper depends on how
-    // many rows match: walking the primary key newest first stops after RANK_WINDOW matches,
-    // so it is cheap for frequent terms and ruinous for mid-frequency ones (at 0.6 % of a
-    // million claims it reads 165,000 rows); collecting every match through the GIN index
-    // costs a heap visit per match. The planner misjudges the middle, so it is asked for
-    // its estimate and the plan is chosen here (see WALK_MIN_MATCHES).
-    const estimate = await estimatedRows(db, sql`select 1 from ${table} where ${matches}`);
-    const candidates =
-      estimate >= WALK_MIN_MATCHES
-        ? sql`select ${id} as id, ${rank}::real as rank from ${table} where ${matches} order by ${id} desc limit ${RANK_WINDOW}`
-        : sql`select h.id, h.rank from (select ${id} as id, ${rank}::real as rank from ${table} where ${matches} offset 0) h order by h.id desc limit ${RANK_WINDOW}`;
-    const rows = rowsOf<{ id: string; rank: number; n: number; floor: string }>(
+  let hits: { id: string; score: number }[];
+  if (terms.length === 1 && required) {
+    const weightOf = idf[0];
+    // A cursor of this walk holds idf × a weight (a smallint).
+    if (at && (at.v % weightOf !== 0 || at.v / weightOf > 32_767)) throw invalidCursor('cannot be decoded');
+    const rest = [SINGLE_LEXEME.test(shape.text) ? undefined : sql`${document} @@ ${query}`, where].filter((c): c is SQL => c !== undefined);
+    const conditions = [
+      sql`${t.term} = ${terms[0]}`,
+      ...rest,
+      at ? sql`(${t.weight}, ${t.doc}) < (${at.v / weightOf}::smallint, ${at.id}::uuid)` : undefined,
+    ].filter((c): c is SQL => c !== undefined);
+    // The list's rows are only read to check the rest of the query or the filters.
+    const joined = rest.length ? sql` join ${table} on ${id} = ${t.doc}` : sql``;
+    const rows = rowsOf<{ id: string; weight: number }>(
       await db.execute(sql`
-        with w as materialized (${candidates})
-        select w.id, w.rank, (select count(*) from w)::int as n, (select id from w order by id limit 1) as floor
-          from w order by w.rank desc, w.id desc limit ${want}`),
+        select ${t.doc} as id, ${t.weight} as weight from ${t.table}${joined}
+         where ${sql.join(conditions, sql` and `)}
+         order by ${t.weight} desc, ${t.doc} desc limit ${want}`),
     );
-    window = rows.length > 0 && Number(rows[0].n) >= RANK_WINDOW ? rows[0].floor : null;
-    hits = rows.map((r) => ({ id: r.id, rank: Number(r.rank), tier: 1 as const }));
+    hits = rows.map((r) => ({ id: r.id, score: Number(r.weight) * weightOf }));
   } else {
-    window = at.w;
-    if (at.t === 1) {
-      const inWindow = window ? sql` and ${id} >= ${window}::uuid` : sql``;
-      const rows = rowsOf<{ id: string; rank: number }>(
-        await db.execute(sql`
-          select ${id} as id, ${rank}::real as rank from ${table}
-           where ${matches}${inWindow} and (${rank}::real, ${id}) < (${at.v}::real, ${at.id}::uuid)
-           order by 2 desc, 1 desc limit ${want}`),
-      );
-      hits = rows.map((r) => ({ id: r.id, rank: Number(r.rank), tier: 1 as const }));
-    } else {
-      hits = [];
-    }
-  }
-  // Past the window: the older matches, newest first.
-  if (window && hits.length < want) {
-    const after = at?.t === 2 ? at.id : window;
-    const rows = rowsOf<{ id: string; rank: number }>(
-      await db.execute(sql`
-        select ${id} as id, ${rank}::real as rank from ${table}
-         where ${matches} and ${id} < ${after}::uuid
-         order by 1 desc limit ${want - hits.length}`),
+    const weights = JSON.stringify(terms.map((term, k) => ({ term, idf: idf[k] })));
+    const score = sql`coalesce(s.score, 0)`;
+    const conditions = [sql`${document} @@ ${query}`, where, at ? sql`(${score}, ${id}) < (${at.v}::bigint, ${at.id}::uuid)` : undefined].filter(
+      (c): c is SQL => c !== undefined,
     );
-    hits.push(...rows.map((r) => ({ id: r.id, rank: Number(r.rank), tier: 2 as const })));
+    // Every match holds a counted word unless the query can match without one (`-tunnel`).
+    const join = required ? sql`join` : sql`left join`;
+    const rows = rowsOf<{ id: string; score: string | number }>(
+      await db.execute(sql`
+        with s as (
+          select ${t.doc} as doc, sum(i.idf::bigint * ${t.weight}) as score
+            from jsonb_to_recordset(${weights}::jsonb) as i(term text, idf integer)
+            join ${t.table} on ${t.term} = i.term
+           group by ${t.doc})
+        select ${id} as id, ${score} as score from ${table} ${join} s on s.doc = ${id}
+         where ${sql.join(conditions, sql` and `)}
+         order by 2 desc, 1 desc limit ${want}`),
+    );
+    hits = rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }
   const more = hits.length > limit;
   const page = hits.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    hits: page.map(({ id: hitId, rank: hitRank }) => ({ id: hitId, rank: hitRank })),
-    next_cursor: more ? encodeRankCursor(search.list, args.q, { t: last.tier, w: window, v: last.rank, id: last.id }) : null,
+    hits: page.map((h) => ({ id: h.id, rank: h.score / (SCALE * SCALE) })),
+    next_cursor: more ? encodeSearchCursor(search.list, args.q, { v: last.score, id: last.id, i: idf }) : null,
   };
 }
 

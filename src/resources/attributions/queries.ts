@@ -1,6 +1,7 @@
 import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
+import { attributionTerms } from '../../db/schema.js';
 import { anchorQuote } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
@@ -160,7 +161,14 @@ async function searchAttributions(db: Db, q: string, filters: (SQL | undefined)[
   const where = and(...filters);
   const { hits, next_cursor } = await rankedSearchPage(
     db,
-    { list: 'attributions', table: sql`${attributions}`, id: sql`${attributions.id}`, document: quoteDocument, query, where },
+    {
+      list: 'attributions',
+      table: sql`${attributions}`,
+      id: sql`${attributions.id}`,
+      document: quoteDocument,
+      terms: { table: sql`${attributionTerms}`, term: sql`${attributionTerms.term}`, weight: sql`${attributionTerms.weight}`, doc: sql`${attributionTerms.attribution_id}` },
+      where,
+    },
     { q, cursor: params.cursor, limit: params.limit },
   );
   const rows = hits.length

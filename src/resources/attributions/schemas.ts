@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { ATTRIBUTION_KINDS, STANCES } from '../../db/schema.js';
 import { Id, ShortText, Timestamp, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANK_WINDOW, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
 
 export const attributionSchemas = () => [Selector, AttributionInline, AttributionCreate, AttributionPatch, Attribution];
 
@@ -78,7 +78,7 @@ export const Attribution = Type.Object(
     claim: Type.Optional(Type.Unsafe<Record<string, unknown>>({ $ref: 'Claim', description: 'With `include=claim`.' })),
     source: Type.Optional(Type.Unsafe<Record<string, unknown>>({ $ref: 'SourceSummary', description: 'With `include=source`.' })),
     claimant: Type.Optional(nullable(Type.Unsafe<Record<string, unknown>>({ $ref: 'Claimant', description: 'With `include=claimant`.' }))),
-    rank: Type.Optional(Type.Number({ description: 'With `q`: relevance (`ts_rank`; comparable within one query only).' })),
+    rank: Type.Optional(Type.Number({ description: `With \`q\`: ${RANK_DESCRIPTION}` })),
     highlight: Type.Optional(Type.String({ description: 'With `q`: the quote, HTML-escaped, matching words in `<mark>…</mark>`.' })),
   },
   { $id: 'Attribution', description: 'Who asserted a claim, in which source, with which words.' },
@@ -98,8 +98,8 @@ export const AttributionListQuery = Type.Object(
     q: Type.Optional(
       searchParam(
         'Full-text search in quotes, English stemming, web-search syntax (`"phrase"`, `OR`, `-word`). ' +
-          'Best first (`sort=-rank`, the default with `q`), each with `rank` and a `highlight` of the quote; ' +
-          `more than ${RANK_WINDOW} matches rank their ${RANK_WINDOW} newest, then the older ones follow newest first.`,
+          'Best first (`sort=-rank`, the default with `q`), each with `rank` and a `highlight` of the quote. ' +
+          RANKED_WALK,
       ),
     ),
     ...listQueryProperties(ATTRIBUTION_SORTS, '-created_at'),

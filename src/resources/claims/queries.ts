@@ -1,7 +1,7 @@
 import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { getTableColumns } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { attributions, claimColumns, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
+import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
@@ -121,17 +121,23 @@ export async function listClaims(db: Db, params: ClaimListParams) {
 
 /**
  * Full-text search, best first: `search @@ websearch_to_tsquery('english', q)` on the
- * GIN index, ranked by `ts_rank(search, query, 1)` (term frequency, divided by
- * 1 + log(length) so long texts do not win by size), ties broken by id; a query with
- * more than RANK_WINDOW matches ranks its newest ones (lib/search.ts). Only the page's
- * rows get a `highlight`: ts_headline re-parses the text, so it runs after the limit.
+ * GIN index, ranked by the weights of claim_terms (lib/search.ts: exact on every page).
+ * Only the page's rows get a `highlight`: ts_headline re-parses the text, so it runs
+ * after the limit.
  */
 async function searchClaims(db: Db, q: string, filters: (SQL | undefined)[], params: ClaimListParams) {
   const query = webSearch(q);
   const where = and(...filters);
   const { hits, next_cursor } = await rankedSearchPage(
     db,
-    { list: 'claims', table: sql`${claims}`, id: sql`${claims.id}`, document: sql`${claims.search}`, query, where },
+    {
+      list: 'claims',
+      table: sql`${claims}`,
+      id: sql`${claims.id}`,
+      document: sql`${claims.search}`,
+      terms: { table: sql`${claimTerms}`, term: sql`${claimTerms.term}`, weight: sql`${claimTerms.weight}`, doc: sql`${claimTerms.claim_id}` },
+      where,
+    },
     { q, cursor: params.cursor, limit: params.limit },
   );
   const rows = hits.length

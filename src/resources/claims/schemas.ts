@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Language, StringList, Timestamp, Id, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANK_WINDOW, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
 import { Attribution, AttributionInline } from '../attributions/schemas.js';
 import { Claimant } from '../claimants/schemas.js';
 import { SourceSummary } from '../sources/schemas.js';
@@ -32,7 +32,7 @@ export const Claim = Type.Object(
     attributions: Type.Optional(Type.Array(ref(Attribution), { description: 'With `include=attributions`.' })),
     reviews: Type.Optional(Type.Array(ref(Review), { description: 'With `include=reviews`, oldest first.' })),
     claimants: Type.Optional(Type.Array(ref(Claimant), { description: 'With `include=claimants`: the claimants of its attributions.' })),
-    rank: Type.Optional(Type.Number({ description: 'With `q`: relevance, `ts_rank` of the claim for the query (higher is better; comparable within one query only).' })),
+    rank: Type.Optional(Type.Number({ description: `With \`q\`: ${RANK_DESCRIPTION}` })),
     highlight: Type.Optional(
       Type.String({ description: 'With `q`: the claim text, HTML-escaped, with the matching words in `<mark>…</mark>` (long texts cut to the best fragments, joined by ` … `).' }),
     ),
@@ -86,7 +86,7 @@ export const ClaimListQuery = Type.Object(
       searchParam(
         'Full-text search in the claim text, English stemming, web-search syntax: `"exact phrase"`, `OR`, `-word` to exclude. ' +
           'Results come best first (`sort=-rank`, the default with `q`) and carry `rank` and `highlight`. ' +
-          `A query matching more than ${RANK_WINDOW} claims ranks its ${RANK_WINDOW} newest matches and then lists the older ones newest first; paging still reaches every match. ` +
+          `${RANKED_WALK} ` +
           'Combines with every other filter; with an explicit `sort` the matches come in that order instead.',
       ),
     ),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { searchExpressions, sources, type SourceRow } from '../../db/schema.js';
+import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
@@ -143,7 +143,14 @@ async function searchSources(db: Db, q: string, filters: (SQL | undefined)[], pa
   const where = and(...filters);
   const { hits, next_cursor } = await rankedSearchPage(
     db,
-    { list: 'sources', table: sql`${sources}`, id: sql`${sources.id}`, document: sourceDocument, query, where },
+    {
+      list: 'sources',
+      table: sql`${sources}`,
+      id: sql`${sources.id}`,
+      document: sourceDocument,
+      terms: { table: sql`${sourceTerms}`, term: sql`${sourceTerms.term}`, weight: sql`${sourceTerms.weight}`, doc: sql`${sourceTerms.source_id}` },
+      where,
+    },
     { q, cursor: params.cursor, limit: params.limit },
   );
   const rows = hits.length

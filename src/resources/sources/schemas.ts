@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { SOURCE_KINDS } from '../../db/schema.js';
 import { Id, Language, ShortText, StringList, Timestamp, WebUrl, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANK_WINDOW, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
 
 export const MAX_SOURCE_TEXT = 1_048_576;
 
@@ -42,7 +42,7 @@ export const SourceSummary = Type.Object(
     ...lifecycle,
     ...sourceFields,
     ...derived,
-    rank: Type.Optional(Type.Number({ description: 'With `q`: relevance (`ts_rank`; comparable within one query only).' })),
+    rank: Type.Optional(Type.Number({ description: `With \`q\`: ${RANK_DESCRIPTION}` })),
     highlight: Type.Optional(Type.String({ description: 'With `q`: the title, HTML-escaped, matching words in `<mark>…</mark>`.' })),
   },
   { $id: 'SourceSummary', description: 'A source as lists show it: without `text`.', additionalProperties: false },
@@ -97,8 +97,8 @@ export const SourceListQuery = Type.Object(
     q: Type.Optional(
       searchParam(
         'Full-text search in title and publisher, English stemming, web-search syntax (`"phrase"`, `OR`, `-word`). ' +
-          'Best first (`sort=-rank`, the default with `q`), each with `rank` and a `highlight` of the title; ' +
-          `more than ${RANK_WINDOW} matches rank their ${RANK_WINDOW} newest, then the older ones follow newest first.`,
+          'Best first (`sort=-rank`, the default with `q`), each with `rank` and a `highlight` of the title. ' +
+          RANKED_WALK,
       ),
     ),
     ...listQueryProperties(SOURCE_SORTS, '-created_at'),
