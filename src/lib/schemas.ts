@@ -77,8 +77,10 @@ export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 export const Language = Type.String({
   pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$',
+  format: 'bcp47',
   maxLength: 35,
-  description: 'BCP 47 language tag, e.g. `en`, `en-GB`, `sv`.',
+  description:
+    'BCP 47 language tag, e.g. `en`, `en-GB`, `sv`. Stored in canonical form (`EN-gb` → `en-GB`, `zh-hant-tw` → `zh-Hant-TW`, deprecated codes replaced: `iw` → `he`).',
   examples: ['en'],
 });
 
