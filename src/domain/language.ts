@@ -9,19 +9,45 @@
  * (`iw` → `he`, `eng` → `en`).
  */
 
-/** Whether `tag` is a well-formed language tag Intl can canonicalise. */
-export function isLanguageTag(tag: string): boolean {
+/**
+ * A well-formed tag (RFC 5646 §2.1, without the grandfathered irregular ones):
+ * language with up to three extlangs, script, region, variants, extensions,
+ * private use.
+ */
+export const LANGUAGE_TAG =
+  /^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-[0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+)*(-[Xx](-[A-Za-z0-9]{1,8})+)?$/;
+
+/** The canonical form of a well-formed tag. */
+export function canonicalLanguage(tag: string): string {
   try {
-    Intl.getCanonicalLocales(tag);
-    return true;
+    return Intl.getCanonicalLocales(tag)[0] as string;
   } catch {
-    return false;
+    // Well-formed but outside what Unicode locale identifiers allow (extlangs such
+    // as `zh-yue`, a repeated variant): the case conventions alone.
+    return caseConventions(tag);
   }
 }
 
-/** The canonical form of a tag that passed isLanguageTag (validation checks every language field first). */
-export function canonicalLanguage(tag: string): string {
-  return Intl.getCanonicalLocales(tag)[0] as string;
+/**
+ * RFC 5646 §2.1.1: lower case, but a four-letter script in title case and a
+ * two-letter region in upper case; everything after a singleton lower case.
+ */
+function caseConventions(tag: string): string {
+  let afterSingleton = false;
+  return tag
+    .split('-')
+    .map((subtag, i) => {
+      const lower = subtag.toLowerCase();
+      if (i === 0 || afterSingleton) return lower;
+      if (subtag.length === 1) {
+        afterSingleton = true;
+        return lower;
+      }
+      if (/^[a-z]{4}$/.test(lower)) return lower[0]!.toUpperCase() + lower.slice(1);
+      if (/^[a-z]{2}$/.test(lower)) return lower.toUpperCase();
+      return lower;
+    })
+    .join('-');
 }
 
 /** canonicalLanguage, keeping null and undefined (a field left out, or cleared). */

@@ -1,6 +1,5 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { FastifyServerOptions } from 'fastify';
-import { isLanguageTag } from '../domain/language.js';
 
 /**
  * Fastify's default Ajv coerces types and strips unknown properties, so
@@ -24,7 +23,6 @@ export function isInstant(value: string): boolean {
 
 const onCreate = (ajv: { addFormat(name: string, format: (value: string) => boolean): unknown }) => {
   ajv.addFormat('date-time', isInstant);
-  ajv.addFormat('bcp47', isLanguageTag);
 };
 
 export const schemaController: FastifyServerOptions['schemaController'] = {
