@@ -313,8 +313,9 @@ t.test('giving text to a source without text anchors the quotes of its attributi
 
   const attributionEvents = await eventsOf(api, quoted.id);
   t.same(attributionEvents.map((e) => e.type), ['attribution.created', 'attribution.updated']);
-  t.same(Object.keys(attributionEvents[1].after).sort(), ['anchored', 'selector']);
-  t.same(attributionEvents[1].before, { anchored: false, selector: null });
+  t.same(Object.keys(attributionEvents[1].after).sort(), ['anchored', 'parts', 'selector']);
+  t.same(attributionEvents[1].before, { anchored: false, selector: null, parts: null });
+  t.same(attributionEvents[1].after.parts, [{ exact: anchored.selector.exact, start: anchored.selector.start, end: anchored.selector.end }]);
   const sourceEvents = await eventsOf(api, source.id);
   t.same(sourceEvents.map((e) => e.type), ['source.created', 'source.updated']);
   t.same(sourceEvents[1].after, { text_length: HARBOUR_TEXT.length, content_sha256: createHash('sha256').update(HARBOUR_TEXT, 'utf8').digest('hex') });
