@@ -310,3 +310,50 @@ t.test('bulk needs a write key', async (t) => {
   const res = await bulk('{"type":"claim","data":{"text":"x"}}', '', { authorization: null as unknown as string });
   t.equal(res.statusCode, 401);
 });
+
+t.test('bulk anchors quotes with elisions as the single endpoint does, on both paths, and names the part not found', async (t) => {
+  await api.reset();
+  const elided = 'The harbour tunnel will cost 2.4 billion euros … Mayor Ana Lindqvist said';
+  const source = await makeSource(api);
+  const claim = await makeClaim(api);
+  const single = (await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote: elided })).json();
+  t.same(single.parts.map((p: Json) => p.exact), ['The harbour tunnel will cost 2.4 billion euros', 'Mayor Ana Lindqvist said']);
+
+  const lines: Line[] = [
+    // Batched: a claimant by label.
+    { type: 'attribution', ref: 'batched', data: { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote: elided } },
+    // One by one: a claim with its attributions inline.
+    { type: 'claim', ref: 'inline', data: { text: 'The tunnel costs 2.4 billion', attributions: [{ source_id: source.id, claimant_label: 'the mayor', quote: elided }] } },
+  ];
+  const res = await bulk(toNdjson(lines));
+  t.equal(res.statusCode, 200, res.body);
+  const id = (ref: string) => res.json().results.find((r: Json) => r.ref === ref).id;
+  const batched = (await api.get(`/v1/attributions/${id('batched')}`)).json();
+  t.same(batched.parts, single.parts, 'batched path');
+  t.same(batched.selector, single.selector);
+  const inline = (await api.get(`/v1/claims/${id('inline')}?include=attributions`)).json().attributions[0];
+  t.same(inline.parts, single.parts, 'single path');
+  const [event] = await eventsOf(api, id('batched'));
+  t.same(event.after.parts, single.parts, 'the event of a batched line carries the parts');
+
+  const bad = 'The harbour tunnel will cost … not a penny more';
+  const problem = expectProblem(
+    t,
+    await bulk(
+      toNdjson([
+        { type: 'attribution', data: { claim_id: claim.id, source_id: source.id, claimant_label: 'x', quote: bad } },
+        { type: 'claim', data: { text: 'x', attributions: [{ source_id: source.id, claimant_label: 'y', quote: bad }] } },
+      ]),
+    ),
+    422,
+    'unprocessable',
+  );
+  const message = 'part 2 of 2 ("not a penny more") is not in the source text';
+  t.same(
+    problem.errors.map((e: Json) => [e.line, e.path, e.message, e.code]),
+    [
+      [1, 'data.quote', message, 'quote_not_in_source'],
+      [2, 'data.attributions[0].quote', message, 'quote_not_in_source'],
+    ],
+  );
+});

@@ -48,6 +48,13 @@ export interface Selector {
   end: number;
 }
 
+/** One stretch of an attribution's quote in its source text (a quote with elisions has several). */
+export interface QuotePart {
+  exact: string;
+  start: number;
+  end: number;
+}
+
 const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
 
@@ -200,6 +207,7 @@ export const attributions = pgTable(
     quote: text('quote'),
     said_at: ts('said_at'),
     selector: jsonb('selector').$type<Selector>(),
+    parts: jsonb('parts').$type<QuotePart[]>(),
     anchored: boolean('anchored').notNull().default(false),
     ...lifecycle(),
   },
@@ -208,6 +216,7 @@ export const attributions = pgTable(
     check('attributions_stance_check', inList('stance', STANCES)),
     check('attributions_who_check', sql`${t.claimant_id} is not null or ${t.claimant_label} is not null`),
     check('attributions_anchored_check', sql`${t.anchored} = (${t.selector} is not null)`),
+    check('attributions_parts_check', sql`(${t.parts} is null) = (${t.selector} is null)`),
     index('attributions_claim_idx').on(t.claim_id, t.id),
     index('attributions_source_idx').on(t.source_id, t.id),
     index('attributions_claimant_idx').on(t.claimant_id, t.id),

@@ -167,25 +167,30 @@ export function anchorQuote(
 
   // Whitespace collapses to at most one space at each end, so trimming the
   // normalised quote is equivalent to trimming the raw one.
-  let needle = normaliseForMatching(quote).normalised;
-  if (needle.startsWith(' ')) needle = needle.slice(1);
-  if (needle.endsWith(' ')) needle = needle.slice(0, -1);
+  const needle = trimmedNeedle(quote);
   if (needle.length === 0) return null;
 
   const { normalised, map } = normaliseForMatching(sourceText);
   const at = normalised.indexOf(needle);
   if (at === -1) return null;
 
-  const start = map[at] as number;
+  const { start, end } = originalSpan(map, at, needle.length);
+  return selectorOf(sourceText, start, end, contextLength);
+}
+
+/** The offsets in the original text of `length` normalised units from `at`. */
+function originalSpan(map: number[], at: number, length: number): { start: number; end: number } {
   // The end is where the code point after the last matched unit begins. Scan
   // past units that share an origin so that a match ending inside a multi-unit
   // fold (e.g. the first half of a surrogate pair) still covers the whole
   // source character and never yields a half emoji.
-  const lastOrigin = map[at + needle.length - 1] as number;
-  let k = at + needle.length;
+  const lastOrigin = map[at + length - 1] as number;
+  let k = at + length;
   while ((map[k] as number) === lastOrigin) k++;
-  const end = map[k] as number;
+  return { start: map[at] as number, end: map[k] as number };
+}
 
+function selectorOf(sourceText: string, start: number, end: number, contextLength: number): TextQuoteSelector {
   const contextUnits = Math.floor(Math.min(contextLength, sourceText.length));
   return {
     exact: sourceText.slice(start, end),
@@ -194,4 +199,194 @@ export function anchorQuote(
     start,
     end,
   };
+}
+
+/** One stretch of a quotation's words in the source: `exact === sourceText.slice(start, end)`. */
+export interface QuotePart {
+  exact: string;
+  start: number;
+  end: number;
+}
+
+/** Where a quotation sits: the whole span (first part's start to last part's end) and each part. */
+export interface QuotationAnchor {
+  selector: TextQuoteSelector;
+  parts: QuotePart[];
+}
+
+/**
+ * Why a quotation could not be anchored: `part` (1-based) is the first part
+ * that could not be placed, `text` its words as the quote gives them.
+ */
+export interface QuotationMiss {
+  reason: 'no_words' | 'not_in_source' | 'too_far';
+  part: number;
+  parts: number;
+  text: string;
+  /** For `too_far`: the most source text allowed between this part and the one before. */
+  maxGap?: number;
+}
+
+/**
+ * Most source text an elision may stand for between two parts, in UTF-16 code
+ * units of the source with each whitespace run counted as one. About 300
+ * English words: a few sentences or a short paragraph, which is what an
+ * ellipsis in a news quotation leaves out; passages further apart are two
+ * quotations, and letting them join would let common words anchor anywhere.
+ */
+export const MAX_ELISION_GAP = 2000;
+
+/**
+ * Most source text a bracketed insertion may stand for ("[The mayor] added"
+ * replaces "She added"; "it [the tunnel] will" adds words and replaces none):
+ * a name, a title or a short phrase.
+ */
+export const MAX_INSERTION_GAP = 100;
+
+const DOTS = String.raw`(?:\u2026|\.(?:\s*\.){2,})`;
+// Elisions: "...", ". . .", "…", and the same in square or round brackets.
+// Any other bracketed text is an editorial insertion. Longer alternatives first.
+const SEPARATOR = new RegExp(String.raw`\[\s*${DOTS}\s*\]|\(\s*${DOTS}\s*\)|${DOTS}|(?<insertion>\[[^\[\]]*\])`, 'g');
+// Punctuation next to an elision or insertion is the quoting writer's ("euros, ... and"),
+// not necessarily the source's, so it is not searched for.
+const EDGE_BEFORE_SEPARATOR = /[\s,;:]+$/;
+const EDGE_AFTER_SEPARATOR = /^[\s,;:]+/;
+
+interface QuotationPiece {
+  text: string;
+  /** Most source text allowed between this part and the previous one (Infinity for the first). */
+  maxGap: number;
+}
+
+/** Splits a quotation at its elisions and bracketed insertions; parts keep their order. */
+export function splitQuotation(quote: string): QuotationPiece[] {
+  const pieces: QuotationPiece[] = [];
+  let gap = 0;
+  let from = 0;
+  const push = (raw: string, afterSeparator: boolean, beforeSeparator: boolean) => {
+    let text = raw;
+    if (afterSeparator) text = text.replace(EDGE_AFTER_SEPARATOR, '');
+    if (beforeSeparator) text = text.replace(EDGE_BEFORE_SEPARATOR, '');
+    text = text.trim();
+    if (text === '') return;
+    pieces.push({ text, maxGap: pieces.length === 0 ? Infinity : gap });
+    gap = 0;
+  };
+  for (const match of quote.matchAll(SEPARATOR)) {
+    push(quote.slice(from, match.index), from > 0, true);
+    // Consecutive marks ("... [the mayor] ...") may stand for all their text together.
+    gap += match.groups?.insertion === undefined ? MAX_ELISION_GAP : MAX_INSERTION_GAP;
+    from = match.index + match[0].length;
+  }
+  push(quote.slice(from), from > 0, false);
+  return pieces;
+}
+
+/**
+ * Anchors a quotation as journalists write them: elisions ("...", "…", "[…]",
+ * "[...]", "(…)") split it into parts that must appear in the source in order,
+ * each at most MAX_ELISION_GAP after the previous one; bracketed insertions
+ * ("[The mayor]") are editorial, are not searched for, and separate parts at
+ * most MAX_INSERTION_GAP apart. Each part is matched as anchorQuote matches a
+ * quote (forgiving whitespace, quotation marks, dashes and case). Among the
+ * placements that fit, the tightest is chosen (earliest on a tie).
+ *
+ * A quotation found word for word, with or without such marks, is one part,
+ * exactly as anchorQuote anchors it, so a quote whose source has literal
+ * brackets or dots anchors as it always did.
+ */
+export function anchorQuotation(sourceText: string, quote: string): { anchor: QuotationAnchor } | { miss: QuotationMiss } {
+  const literal = anchorQuote(sourceText, quote);
+  if (literal) return { anchor: { selector: literal, parts: [{ exact: literal.exact, start: literal.start, end: literal.end }] } };
+
+  const pieces = splitQuotation(quote);
+  const needles = pieces.map((p) => trimmedNeedle(p.text));
+  const miss = (reason: QuotationMiss['reason'], i: number, maxGap?: number): { miss: QuotationMiss } => ({
+    miss: { reason, part: i + 1, parts: Math.max(1, pieces.length), text: pieces[i]?.text ?? quote.trim(), ...(maxGap === undefined ? {} : { maxGap }) },
+  });
+  const empty = needles.findIndex((n) => n === '');
+  if (pieces.length === 0 || empty !== -1) return miss('no_words', Math.max(0, empty));
+  // Without marks the literal search above was the whole search.
+  if (pieces.length === 1 && pieces[0]?.text === quote.trim()) return miss('not_in_source', 0);
+  const { normalised, map } = normaliseForMatching(sourceText);
+
+  // For each part, every place its words occur (overlapping ones too), and for
+  // each such place the latest start of a first part from which a chain of
+  // in-order, close-enough parts reaches it. Both lists grow in text order,
+  // so the window of predecessors that fit slides forward, and a monotonic
+  // deque gives its best entry: linear in the number of occurrences.
+  const occurrences: number[][] = [];
+  const chainStart: number[][] = [];
+  const previous: number[][] = [];
+  for (const [i, needle] of needles.entries()) {
+    const found: number[] = [];
+    for (let at = normalised.indexOf(needle); at !== -1; at = normalised.indexOf(needle, at + 1)) found.push(at);
+    if (found.length === 0) return miss('not_in_source', i);
+    const starts: number[] = [];
+    const links: number[] = [];
+    if (i === 0) {
+      for (const at of found) {
+        starts.push(at);
+        links.push(-1);
+      }
+    } else {
+      const before = occurrences[i - 1] as number[];
+      const beforeStarts = chainStart[i - 1] as number[];
+      const beforeLength = (needles[i - 1] as string).length;
+      const maxGap = (pieces[i] as QuotationPiece).maxGap;
+      const window: number[] = [];
+      let head = 0;
+      let next = 0;
+      for (const at of found) {
+        // Admit predecessors that end before this occurrence starts...
+        while (next < before.length && (before[next] as number) + beforeLength <= at) {
+          if ((beforeStarts[next] as number) >= 0) {
+            while (window.length > head && (beforeStarts[window[window.length - 1] as number] as number) <= (beforeStarts[next] as number)) window.pop();
+            window.push(next);
+          }
+          next++;
+        }
+        // ...and drop those that end too far before it.
+        while (window.length > head && at - ((before[window[head] as number] as number) + beforeLength) > maxGap) head++;
+        const best = window.length > head ? (window[head] as number) : -1;
+        starts.push(best === -1 ? -1 : (beforeStarts[best] as number));
+        links.push(best);
+      }
+      if (starts.every((s) => s < 0)) return miss('too_far', i, maxGap);
+    }
+    occurrences.push(found);
+    chainStart.push(starts);
+    previous.push(links);
+  }
+
+  const last = needles.length - 1;
+  const lastLength = (needles[last] as string).length;
+  let chosen = -1;
+  for (const [j, at] of (occurrences[last] as number[]).entries()) {
+    const start = (chainStart[last] as number[])[j] as number;
+    if (start < 0) continue;
+    const span = at + lastLength - start;
+    if (chosen === -1) chosen = j;
+    else {
+      const bestStart = (chainStart[last] as number[])[chosen] as number;
+      const bestSpan = ((occurrences[last] as number[])[chosen] as number) + lastLength - bestStart;
+      if (span < bestSpan || (span === bestSpan && start < bestStart)) chosen = j;
+    }
+  }
+
+  const parts: QuotePart[] = new Array(needles.length);
+  for (let i = last, j = chosen; i >= 0; j = (previous[i] as number[])[j] as number, i--) {
+    const { start, end } = originalSpan(map, (occurrences[i] as number[])[j] as number, (needles[i] as string).length);
+    parts[i] = { exact: sourceText.slice(start, end), start, end };
+  }
+  const whole = selectorOf(sourceText, (parts[0] as QuotePart).start, (parts[last] as QuotePart).end, DEFAULT_CONTEXT_LENGTH);
+  return { anchor: { selector: whole, parts } };
+}
+
+/** A quote's normalised words, without the single space a leading or trailing whitespace run leaves. */
+function trimmedNeedle(quote: string): string {
+  let needle = normaliseForMatching(quote).normalised;
+  if (needle.startsWith(' ')) needle = needle.slice(1);
+  if (needle.endsWith(' ')) needle = needle.slice(0, -1);
+  return needle;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { LANGUAGE_TAG } from '../domain/language.js';
 
 /**
  * Shapes shared by every resource. Each has an `$id`, is registered once
@@ -76,9 +77,11 @@ export function problemResponses(...statuses: number[]) {
 export const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Language = Type.String({
-  pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$',
+  // RFC 5646 §2.1 well-formed: language (2–3 letters, extlangs), script, region, variants, extensions, private use.
+  pattern: LANGUAGE_TAG.source,
   maxLength: 35,
-  description: 'BCP 47 language tag, e.g. `en`, `en-GB`, `sv`.',
+  description:
+    'BCP 47 language tag, e.g. `en`, `en-GB`, `sv`. Stored in canonical form (`EN-gb` → `en-GB`, `zh-hant-tw` → `zh-Hant-TW`, deprecated codes replaced: `iw` → `he`).',
   examples: ['en'],
 });
 

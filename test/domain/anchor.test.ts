@@ -1,5 +1,14 @@
 import t from 'tap';
-import { anchorQuote, normaliseForMatching, type TextQuoteSelector } from '../../src/domain/anchor.js';
+import {
+  MAX_ELISION_GAP,
+  MAX_INSERTION_GAP,
+  anchorQuotation,
+  anchorQuote,
+  normaliseForMatching,
+  type QuotationAnchor,
+  type QuotationMiss,
+  type TextQuoteSelector,
+} from '../../src/domain/anchor.js';
 import { mulberry32 } from '../support/random.js';
 
 // Only the assertions the helper needs, so it accepts the root and any subtest.
@@ -344,4 +353,153 @@ t.test('property: mangled random slices of a paragraph anchor to the same (or an
     checked++;
   }
   tt.ok(checked > 400, `checked ${checked} random slices`);
+});
+
+// Quotations as journalists write them: elisions and bracketed insertions.
+
+const TUNNEL =
+  'The mayor spoke on Monday. “The tunnel will cost 2.4 billion euros. We have checked the figures twice — and not a cent more,” ' +
+  'she said. Hidalgo added that it would open in 2031.';
+
+/** Anchors a quotation that must be found, checking every invariant of its parts. */
+function quotation(tt: Test, source: string, quote: string): QuotationAnchor {
+  const result = anchorQuotation(source, quote);
+  if (!('anchor' in result)) {
+    tt.fail(`expected to anchor ${JSON.stringify(quote)}: ${JSON.stringify(result.miss)}`);
+    throw new Error('not found');
+  }
+  const { selector, parts } = result.anchor;
+  tt.ok(parts.length >= 1, 'at least one part');
+  for (const [i, part] of parts.entries()) {
+    tt.equal(source.slice(part.start, part.end), part.exact, `part ${i + 1}: exact is the source slice`);
+    if (i > 0) tt.ok(part.start >= (parts[i - 1] as { end: number }).end, `part ${i + 1} starts after part ${i} ends`);
+  }
+  tt.equal(selector.start, parts[0]?.start, 'the selector starts where the first part does');
+  tt.equal(selector.end, parts[parts.length - 1]?.end, 'the selector ends where the last part does');
+  tt.equal(source.slice(selector.start, selector.end), selector.exact, 'the selector exact is the source slice');
+  tt.equal(source.slice(selector.start - selector.prefix.length, selector.start), selector.prefix);
+  tt.equal(source.slice(selector.end, selector.end + selector.suffix.length), selector.suffix);
+  return result.anchor;
+}
+
+function missOf(tt: Test, source: string, quote: string): QuotationMiss {
+  const result = anchorQuotation(source, quote);
+  if (!('miss' in result)) {
+    tt.fail(`expected ${JSON.stringify(quote)} not to anchor, got ${JSON.stringify(result.anchor.parts)}`);
+    throw new Error('anchored');
+  }
+  return result.miss;
+}
+
+const exacts = (a: QuotationAnchor) => a.parts.map((p) => p.exact);
+
+t.test('an ellipsis in the middle splits the quotation into two parts found in order', async (tt) => {
+  const a = quotation(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros ... and not a cent more');
+  tt.same(exacts(a), ['The tunnel will cost 2.4 billion euros', 'and not a cent more']);
+  tt.equal(a.selector.exact, 'The tunnel will cost 2.4 billion euros. We have checked the figures twice — and not a cent more');
+  tt.same(exacts(quotation(tt, TUNNEL, 'The tunnel will cost … not a cent more')), ['The tunnel will cost', 'not a cent more'], 'the ellipsis character');
+  tt.same(exacts(quotation(tt, TUNNEL, 'The tunnel will cost . . . not a cent more')), ['The tunnel will cost', 'not a cent more'], 'spaced dots');
+  tt.same(exacts(quotation(tt, TUNNEL, 'will cost 2.4 billion euros.... We have checked')), ['will cost 2.4 billion euros', 'We have checked'], 'a full stop then an ellipsis');
+});
+
+t.test('an ellipsis at the start or the end leaves one part', async (tt) => {
+  const start = quotation(tt, TUNNEL, '… not a cent more');
+  tt.same(exacts(start), ['not a cent more']);
+  tt.equal(start.selector.start, TUNNEL.indexOf('not a cent more'));
+  tt.same(exacts(quotation(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros...')), ['The tunnel will cost 2.4 billion euros']);
+  tt.same(exacts(quotation(tt, TUNNEL, '...we have checked the figures twice [...]')), ['We have checked the figures twice']);
+});
+
+t.test('[…], [...] and (…) are elisions too, and the punctuation beside them is the writer’s', async (tt) => {
+  tt.same(exacts(quotation(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros […] and not a cent more')), [
+    'The tunnel will cost 2.4 billion euros',
+    'and not a cent more',
+  ]);
+  tt.same(exacts(quotation(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros, [...] and not a cent more')), [
+    'The tunnel will cost 2.4 billion euros',
+    'and not a cent more',
+  ], 'the comma before the mark is not searched for');
+  tt.same(exacts(quotation(tt, TUNNEL, 'We have checked the figures twice (…) not a cent more')), ['We have checked the figures twice', 'not a cent more']);
+});
+
+t.test('a bracketed insertion is editorial: not searched for, and it may stand for a word of the source', async (tt) => {
+  const replaced = quotation(tt, TUNNEL, '[The mayor] added that it would open in 2031');
+  tt.same(exacts(replaced), ['added that it would open in 2031'], 'replaces “Hidalgo”');
+  const source = 'Asked about the cost, she said it will cost 2.4 billion euros and no more.';
+  tt.same(exacts(quotation(tt, source, 'it [the tunnel] will cost 2.4 billion euros')), ['it', 'will cost 2.4 billion euros'], 'adds words, replaces none');
+  tt.same(exacts(quotation(tt, source, '[S]he said it will cost')), ['he said it will cost'], 'a changed capital');
+  tt.same(exacts(quotation(tt, source, 'she said [that] it will cost 2.4 billion euros [sic] and no more')), [
+    'she said',
+    'it will cost 2.4 billion euros',
+    'and no more',
+  ]);
+});
+
+t.test('an insertion stands for at most a short phrase of the source', async (tt) => {
+  const filler = 'x'.repeat(MAX_INSERTION_GAP + 10);
+  const source = `Lindqvist said ${filler} the harbour will close.`;
+  const miss = missOf(tt, source, 'Lindqvist said [that] the harbour will close');
+  tt.equal(miss.reason, 'too_far');
+  tt.equal(miss.part, 2);
+  tt.equal(miss.text, 'the harbour will close');
+  tt.same(exacts(quotation(tt, source, 'Lindqvist said ... the harbour will close')), ['Lindqvist said', 'the harbour will close'], 'an elision may be longer');
+});
+
+t.test('a quotation found word for word, marks and all, is one part as before', async (tt) => {
+  const source = 'The memo read: “Costs rose [...] sharply [sic] in 2025.” Nothing more.';
+  const a = quotation(tt, source, 'costs rose [...] sharply [sic] in 2025.');
+  tt.same(exacts(a), ['Costs rose [...] sharply [sic] in 2025.']);
+  const plain = quotation(tt, TUNNEL, 'we have CHECKED the figures twice');
+  tt.same(plain.parts, [{ exact: plain.selector.exact, start: plain.selector.start, end: plain.selector.end }]);
+  tt.same(plain.selector, anchorQuote(TUNNEL, 'we have CHECKED the figures twice'), 'the same selector anchorQuote gives');
+});
+
+t.test('parts out of order are refused, naming the first part that does not follow', async (tt) => {
+  const miss = missOf(tt, TUNNEL, 'not a cent more ... The tunnel will cost');
+  tt.same(miss, { reason: 'too_far', part: 2, parts: 2, text: 'The tunnel will cost', maxGap: MAX_ELISION_GAP });
+});
+
+t.test('parts further apart than the elision bound are refused', async (tt) => {
+  const between = 'Other business followed. '.repeat(Math.ceil(MAX_ELISION_GAP / 25) + 1);
+  const source = `The tunnel will cost 2.4 billion euros. ${between}And not a cent more.`;
+  const miss = missOf(tt, source, 'The tunnel will cost 2.4 billion euros ... and not a cent more');
+  tt.equal(miss.reason, 'too_far');
+  tt.equal(miss.part, 2);
+  tt.equal(miss.text, 'and not a cent more');
+  const near = `The tunnel will cost 2.4 billion euros. ${'Other business followed. '.repeat(Math.floor(MAX_ELISION_GAP / 25) - 2)}And not a cent more.`;
+  quotation(tt, near, 'The tunnel will cost 2.4 billion euros ... and not a cent more');
+});
+
+t.test('repeated fragments: the tightest in-order placement is chosen, the earliest on a tie', async (tt) => {
+  const source = 'We will build it. Later: we will build it, said the mayor, and we will pay for it. Then: we will build it.';
+  const a = quotation(tt, source, 'we will build it ... we will pay');
+  tt.equal(a.parts[0]?.start, source.indexOf('we will build it, said'), 'the occurrence nearest the next part');
+  tt.equal(a.parts[1]?.start, source.indexOf('we will pay'));
+  const tie = 'a b. X c. a b. X c.';
+  const t2 = quotation(tt, tie, 'a b ... c');
+  tt.equal(t2.parts[0]?.start, 0, 'earliest of equally tight placements');
+  tt.equal(t2.selector.exact, 'a b. X c');
+  // The occurrence of the middle part nearest the last one cannot be reached from the
+  // first part; an earlier one can: the placement is searched, not picked greedily.
+  const far = `alpha beta ${'z'.repeat(MAX_INSERTION_GAP + 50)} beta ${'z'.repeat(500)} gamma`;
+  const b = quotation(tt, far, 'alpha [and] beta ... gamma');
+  tt.same(b.parts.map((p) => p.start), [0, far.indexOf('beta'), far.indexOf('gamma')]);
+});
+
+t.test('a part not in the source is named with its position and words', async (tt) => {
+  const miss = missOf(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros ... and not a penny more … open in 2031');
+  tt.same(miss, { reason: 'not_in_source', part: 2, parts: 3, text: 'and not a penny more' });
+  tt.same(missOf(tt, TUNNEL, 'nothing like this'), { reason: 'not_in_source', part: 1, parts: 1, text: 'nothing like this' });
+  tt.equal(missOf(tt, TUNNEL, '[…]').reason, 'no_words', 'marks alone have no words to find');
+});
+
+t.test('parts keep the forgiving match: quotes, dashes, whitespace and case', async (tt) => {
+  const a = quotation(tt, TUNNEL, '"THE TUNNEL   will cost ... checked the figures twice - and not');
+  tt.same(exacts(a), ['“The tunnel will cost', 'checked the figures twice — and not']);
+});
+
+t.test('offsets of parts count UTF-16 code units after astral characters', async (tt) => {
+  const source = '🚇🚇 The tunnel 🚇 will cost 2.4 billion euros, she said 🙂, and not a cent more.';
+  const a = quotation(tt, source, 'will cost 2.4 billion euros … not a cent more');
+  tt.equal(a.parts[1]?.start, source.indexOf('not a cent more'));
 });

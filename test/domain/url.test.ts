@@ -74,3 +74,36 @@ t.test('rejects non-string input from untyped callers', async (tt) => {
   tt.equal(normaliseSourceUrl(undefined as unknown as string), null);
   tt.equal(normaliseSourceUrl(42 as unknown as string), null);
 });
+
+t.test('removes the common click and campaign tracking parameters, in any case', async (tt) => {
+  tt.equal(
+    normaliseSourceUrl('https://example.com/a?id=7&fbclid=IwAR0&gclid=Cj0&mc_cid=1&mc_eid=2&igshid=3&msclkid=4&_ga=2.1&_gl=1*x&twclid=5&ttclid=6&yclid=7&dclid=8'),
+    'https://example.com/a?id=7',
+  );
+  tt.equal(normaliseSourceUrl('https://example.com/a?FBCLID=x&page=2'), 'https://example.com/a?page=2');
+  tt.equal(normaliseSourceUrl('https://example.com/a?_hsenc=x&_hsmi=y&mkt_tok=z&li_fat_id=w'), 'https://example.com/a');
+});
+
+t.test('keeps parameters that merely resemble tracking ones', async (tt) => {
+  tt.equal(
+    normaliseSourceUrl('https://example.com/a?ref=home&fbclid_note=1&xgclid=2&ga=3&id=fbclid'),
+    'https://example.com/a?ref=home&fbclid_note=1&xgclid=2&ga=3&id=fbclid',
+  );
+});
+
+t.test('drops a trailing slash from the path but not from the root', async (tt) => {
+  tt.equal(normaliseSourceUrl('https://example.com/news/article/'), 'https://example.com/news/article');
+  tt.equal(normaliseSourceUrl('https://example.com/news/article//'), 'https://example.com/news/article');
+  tt.equal(normaliseSourceUrl('https://example.com/news/article/?id=7#x'), 'https://example.com/news/article?id=7');
+  tt.equal(normaliseSourceUrl('https://example.com/'), 'https://example.com/');
+  tt.equal(normaliseSourceUrl('https://example.com'), 'https://example.com/');
+  tt.equal(normaliseSourceUrl('https://example.com//?utm_source=x'), 'https://example.com/');
+  tt.equal(normaliseSourceUrl('https://example.com/a/b/c'), 'https://example.com/a/b/c', 'inner slashes stay');
+});
+
+t.test('www. and the scheme stay distinct', async (tt) => {
+  tt.equal(normaliseSourceUrl('https://www.example.com/a/'), 'https://www.example.com/a');
+  tt.equal(normaliseSourceUrl('http://example.com/a/'), 'http://example.com/a');
+  tt.not(normaliseSourceUrl('https://www.example.com/a'), normaliseSourceUrl('https://example.com/a'));
+  tt.not(normaliseSourceUrl('http://example.com/a'), normaliseSourceUrl('https://example.com/a'));
+});

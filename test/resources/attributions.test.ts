@@ -156,16 +156,17 @@ t.test('PATCH quote anchors the new quote; a quote not in the text is 422 and ch
   t.equal(res.json().quote, null);
   t.equal(res.json().anchored, false);
   t.equal(res.json().selector, null);
+  t.equal(res.json().parts, null);
   t.equal(res.json().kind, 'paraphrase');
   t.equal(res.json().version, 3);
 
   const events = await eventsOf(api, a.id);
   t.same(events.map((e) => e.type), ['attribution.created', 'attribution.updated', 'attribution.updated']);
-  t.same(Object.keys(events[1].after).sort(), ['quote', 'selector'], 'only what changed');
+  t.same(Object.keys(events[1].after).sort(), ['parts', 'quote', 'selector'], 'only what changed');
   t.equal(events[1].before.quote, 'not a cent more');
   t.equal(events[1].after.selector.exact, '“12,000 jobs over ten years”');
-  t.same(Object.keys(events[2].after).sort(), ['anchored', 'kind', 'quote', 'selector']);
-  t.same(events[2].after, { kind: 'paraphrase', quote: null, selector: null, anchored: false });
+  t.same(Object.keys(events[2].after).sort(), ['anchored', 'kind', 'parts', 'quote', 'selector']);
+  t.same(events[2].after, { kind: 'paraphrase', quote: null, selector: null, parts: null, anchored: false });
 });
 
 t.test('PATCH source_id anchors the quote in the new source’s text, or refuses if it is not there', async (t) => {
@@ -348,4 +349,101 @@ t.test('create, update and delete each log exactly their events', async (t) => {
   ]);
   t.equal(logged[0].before.id, a.id);
   t.equal(logged[0].after, null);
+});
+
+// Quotations as journalists write them: elisions and bracketed insertions.
+
+/** Each part is the source's own words at its offsets, and the selector spans them all. */
+async function assertParts(t: Pick<typeof import('tap').default, 'equal' | 'same' | 'ok'>, attribution: Json, wanted: string[]) {
+  const text: string = (await api.get(`/v1/sources/${attribution.source_id}`)).json().text;
+  t.equal(attribution.anchored, true);
+  t.same(attribution.parts.map((p: Json) => p.exact), wanted);
+  for (const part of attribution.parts) t.equal(text.slice(part.start, part.end), part.exact, 'exact === text.slice(start, end)');
+  const { selector, parts } = attribution;
+  t.equal(selector.start, parts[0].start, 'the selector starts with the first part');
+  t.equal(selector.end, parts[parts.length - 1].end, 'and ends with the last');
+  t.equal(text.slice(selector.start, selector.end), selector.exact);
+}
+
+t.test('a quote with an elision anchors as parts in order, returned by GET, lists, claims, the export and events', async (t) => {
+  await api.reset();
+  const { source, claimant, claim } = await setup();
+  const a = await makeAttribution(api, {
+    claim_id: claim.id,
+    source_id: source.id,
+    claimant_id: claimant.id,
+    quote: 'The harbour tunnel will cost 2.4 billion euros ... Mayor Ana Lindqvist said after the vote',
+  });
+  await assertParts(t, a, ['The harbour tunnel will cost 2.4 billion euros', 'Mayor Ana Lindqvist said after the vote']);
+  t.equal(a.selector.exact, 'The harbour tunnel will cost 2.4 billion euros — not a cent more,” Mayor Ana Lindqvist said after the vote');
+
+  const read = (await api.get(`/v1/attributions/${a.id}`)).json();
+  t.same(read.parts, a.parts, 'GET');
+  t.same((await api.get(`/v1/attributions?claim_id=${claim.id}`)).json().data[0].parts, a.parts, 'the list');
+  t.same((await api.get(`/v1/claims/${claim.id}?include=attributions`)).json().attributions[0].parts, a.parts, 'embedded in its claim');
+  t.same((await api.get(`/v1/claims?include=attributions`)).json().data.find((c: Json) => c.id === claim.id).attributions[0].parts, a.parts, 'embedded in the claim list');
+  const exported = (await api.get('/v1/export?type=attributions&format=ndjson')).body
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .find((r: Json) => r.id === a.id);
+  t.same(exported.parts, a.parts, 'the NDJSON export');
+  const [created] = await eventsOf(api, a.id);
+  t.same(created.after.parts, a.parts, 'the created event');
+});
+
+t.test('a quote without elision has one part with the selector’s offsets', async (t) => {
+  await api.reset();
+  const { source, claim } = await setup();
+  const a = await makeAttribution(api, { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote: 'NOT a cent   more' });
+  t.same(a.parts, [{ exact: a.selector.exact, start: a.selector.start, end: a.selector.end }]);
+  await assertSelector(t, a, 'not a cent more');
+});
+
+t.test('ellipses at the start and the end, […] and a bracketed insertion that stands for a word of the source', async (t) => {
+  await api.reset();
+  const { source, claim } = await setup();
+  const make = (quote: string) => makeAttribution(api, { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote });
+  await assertParts(t, await make('… not a cent more'), ['not a cent more']);
+  await assertParts(t, await make('The harbour tunnel will cost...'), ['The harbour tunnel will cost']);
+  await assertParts(t, await make('The harbour tunnel will cost […] not a cent more'), ['The harbour tunnel will cost', 'not a cent more']);
+  await assertParts(t, await make('[The mayor] said after the vote'), ['said after the vote']);
+  await assertParts(t, await make('The Port Authority said [that] the project would create'), ['The Port Authority said', 'the project would create']);
+});
+
+t.test('a quote with a part not in the source is 422 quote_not_in_source naming the part, and writes nothing', async (t) => {
+  await api.reset();
+  const { source, claim } = await setup();
+  const before = await countAll(api);
+  const body = { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor' };
+  let problem = expectProblem(t, await api.post('/v1/attributions', { ...body, quote: 'The harbour tunnel will cost ... not a penny more' }), 422, 'quote_not_in_source');
+  t.same(problem.errors, [{ path: 'body.quote', message: 'part 2 of 2 ("not a penny more") is not in the source text' }]);
+  problem = expectProblem(t, await api.post('/v1/attributions', { ...body, quote: 'not a cent more ... The harbour tunnel will cost' }), 422, 'quote_not_in_source');
+  t.same(problem.errors, [
+    { path: 'body.quote', message: 'part 2 of 2 ("The harbour tunnel will cost") is not in the source text within 2000 characters after part 1 (parts must appear in order)' },
+  ], 'parts out of order');
+  problem = expectProblem(t, await api.post('/v1/claims', { text: 'x', attributions: [{ source_id: source.id, claimant_label: 'y', quote: 'words nobody wrote … not a cent more' }] }), 422, 'quote_not_in_source');
+  t.same(problem.errors, [{ path: 'body.attributions[0].quote', message: 'part 1 of 2 ("words nobody wrote") is not in the source text' }]);
+  t.same(await countAll(api), before, 'nothing was written');
+});
+
+t.test('PATCH re-anchors an elided quote, and a source given text anchors its waiting quotes with their parts', async (t) => {
+  await api.reset();
+  const { source, claim } = await setup();
+  const a = await makeAttribution(api, { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote: 'not a cent more' });
+  const res = await api.patch(`/v1/attributions/${a.id}`, { quote: 'The Port Authority said … “12,000 jobs over ten years”' });
+  t.equal(res.statusCode, 200);
+  await assertParts(t, res.json(), ['The Port Authority said', '“12,000 jobs over ten years”']);
+
+  const bare = await makeSource(api, { text: null });
+  const waiting = await makeAttribution(api, { claim_id: claim.id, source_id: bare.id, claimant_label: 'the mayor', quote: 'The harbour tunnel … not a cent more' });
+  t.equal(waiting.anchored, false);
+  t.equal(waiting.parts, null);
+  const refused = expectProblem(t, await api.patch(`/v1/sources/${bare.id}`, { text: 'The harbour tunnel is late.' }), 422, 'quote_not_in_source');
+  t.match(refused.errors[0].message, /part 2 of 2 \("not a cent more"\) is not in the source text$/);
+  t.equal((await api.patch(`/v1/sources/${bare.id}`, { text: HARBOUR_TEXT })).statusCode, 200);
+  const anchored = (await api.get(`/v1/attributions/${waiting.id}`)).json();
+  await assertParts(t, anchored, ['The harbour tunnel', 'not a cent more']);
+  const events = await eventsOf(api, waiting.id);
+  t.same(events[events.length - 1].after.parts, anchored.parts, 'the update event carries the parts');
 });

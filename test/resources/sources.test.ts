@@ -313,8 +313,9 @@ t.test('giving text to a source without text anchors the quotes of its attributi
 
   const attributionEvents = await eventsOf(api, quoted.id);
   t.same(attributionEvents.map((e) => e.type), ['attribution.created', 'attribution.updated']);
-  t.same(Object.keys(attributionEvents[1].after).sort(), ['anchored', 'selector']);
-  t.same(attributionEvents[1].before, { anchored: false, selector: null });
+  t.same(Object.keys(attributionEvents[1].after).sort(), ['anchored', 'parts', 'selector']);
+  t.same(attributionEvents[1].before, { anchored: false, selector: null, parts: null });
+  t.same(attributionEvents[1].after.parts, [{ exact: anchored.selector.exact, start: anchored.selector.start, end: anchored.selector.end }]);
   const sourceEvents = await eventsOf(api, source.id);
   t.same(sourceEvents.map((e) => e.type), ['source.created', 'source.updated']);
   t.same(sourceEvents[1].after, { text_length: HARBOUR_TEXT.length, content_sha256: createHash('sha256').update(HARBOUR_TEXT, 'utf8').digest('hex') });
@@ -393,4 +394,21 @@ t.test('re-sending the metadata a source already has is no change: same version,
   t.same((await eventsOf(api, source.id)).map((e) => e.type), ['source.created']);
   const changed = await api.patch(`/v1/sources/${source.id}`, { metadata: { wire_id: 'HG-4183', desk: 'city' } });
   t.equal(changed.json().version, res.json().version + 1);
+});
+
+t.test('a url differing only by tracking parameters or a trailing slash is the same source; www. and http are others', async (t) => {
+  await api.reset();
+  const first = await makeSource(api, { url: 'https://news.example/politics/tunnel/?id=4&fbclid=IwAR0x&gclid=Cj0K' });
+  t.equal(first.url, 'https://news.example/politics/tunnel?id=4');
+  for (const url of ['https://news.example/politics/tunnel?id=4&mc_cid=1&mc_eid=2', 'https://news.example/politics/tunnel/?igshid=x&id=4&_ga=2.1']) {
+    const problem = expectProblem(t, await api.post('/v1/sources', { kind: 'article', title: 'again', url }), 409, 'conflict');
+    t.equal(problem.existing_id, first.id, url);
+  }
+  t.same(idsOf(await api.get(`/v1/sources?${qs({ url: 'https://news.example/politics/tunnel/?msclkid=9&id=4' })}`)), [first.id], 'the url filter normalises too');
+  for (const url of ['https://www.news.example/politics/tunnel?id=4', 'http://news.example/politics/tunnel?id=4']) {
+    t.equal((await api.post('/v1/sources', { kind: 'article', title: 'another site', url })).statusCode, 201, url);
+  }
+  const root = await makeSource(api, { url: 'https://news.example/?utm_source=x' });
+  t.equal(root.url, 'https://news.example/', 'the root keeps its slash');
+  t.equal((await api.patch(`/v1/sources/${root.id}`, { url: 'https://news.example/about/?fbclid=1' })).json().url, 'https://news.example/about', 'PATCH normalises too');
 });

@@ -2,7 +2,7 @@ import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } fr
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
-import { anchorQuote } from '../../domain/anchor.js';
+import { anchorQuotation, type QuotationMiss } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
@@ -34,15 +34,32 @@ async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string, path: string
   return row.text;
 }
 
-function anchor(text: string | null, quote: string | null | undefined, path: string) {
-  if (!quote || text === null) return { selector: null, anchored: false };
-  const selector = anchorQuote(text, quote);
-  if (!selector) {
-    throw new ApiError('quote_not_in_source', 'The quote does not appear in the source text (even forgiving whitespace, quote styles, dashes and case).', {
-      errors: [{ path, message: 'is not in the source text' }],
-    });
+/** What the 422 says of a quote that is not in the source: which part, and why. */
+export function quoteMissMessage(miss: QuotationMiss): string {
+  const part = miss.parts > 1 ? `part ${miss.part} of ${miss.parts} (${JSON.stringify(miss.text)}) ` : '';
+  if (miss.reason === 'no_words') return 'has no words to find outside its elisions and bracketed insertions';
+  if (miss.reason === 'too_far') {
+    return `${part}is not in the source text within ${miss.maxGap} characters after part ${miss.part - 1} (parts must appear in order)`;
   }
-  return { selector, anchored: true };
+  return `${part}is not in the source text`;
+}
+
+/**
+ * Anchors a quote in a source text: the selector of its whole span and its
+ * parts, or null when the source has no text. A quote that is not in the text
+ * throws 422 quote_not_in_source naming the part that was not found.
+ */
+export function anchorOrRefuse(text: string | null, quote: string | null | undefined, path: string) {
+  if (!quote || text === null) return { selector: null, parts: null, anchored: false };
+  const found = anchorQuotation(text, quote);
+  if ('miss' in found) {
+    throw new ApiError(
+      'quote_not_in_source',
+      'The quote does not appear in the source text (even forgiving whitespace, quote styles, dashes and case, and reading elisions and bracketed insertions).',
+      { errors: [{ path, message: quoteMissMessage(found.miss) }] },
+    );
+  }
+  return { ...found.anchor, anchored: true };
 }
 
 async function resolveWho(
@@ -97,7 +114,7 @@ export async function insertAttribution(
       source_id: body.source_id,
       ...who,
       ...attributionValues(body),
-      ...anchor(text, body.quote, `${base}.quote`),
+      ...anchorOrRefuse(text, body.quote, `${base}.quote`),
       created_at: now,
       updated_at: now,
     })
@@ -220,8 +237,8 @@ export async function updateAttribution(
   const quote = patch.quote !== undefined ? patch.quote : before.quote;
   const reanchor = sourceId !== before.source_id || quote !== before.quote;
   const anchoring = reanchor
-    ? anchor(await sourceTextForAnchoring(tx, sourceId, 'body.source_id'), quote, 'body.quote')
-    : { selector: before.selector, anchored: before.anchored };
+    ? anchorOrRefuse(await sourceTextForAnchoring(tx, sourceId, 'body.source_id'), quote, 'body.quote')
+    : { selector: before.selector, parts: before.parts, anchored: before.anchored };
   const next = {
     claim_id: patch.claim_id ?? before.claim_id,
     source_id: sourceId,
@@ -304,14 +321,14 @@ export async function reanchorSourceAttributions(tx: DbOrTx, actor: Actor, sourc
     .for('update');
   const missing: FieldError[] = [];
   for (const before of waiting) {
-    const selector = anchorQuote(text, before.quote!);
-    if (!selector) {
-      missing.push({ path: 'body.text', message: `does not contain the quote of attribution ${before.id}` });
+    const found = anchorQuotation(text, before.quote!);
+    if ('miss' in found) {
+      missing.push({ path: 'body.text', message: `does not contain the quote of attribution ${before.id}: ${quoteMissMessage(found.miss)}` });
       continue;
     }
     const [after] = await tx
       .update(attributions)
-      .set({ selector, anchored: true, version: sql`${attributions.version} + 1`, updated_at: new Date() })
+      .set({ ...found.anchor, anchored: true, version: sql`${attributions.version} + 1`, updated_at: new Date() })
       .where(eq(attributions.id, before.id))
       .returning();
     await recordUpdate(tx, actor, 'attribution', before.id, before, after);

@@ -12,7 +12,7 @@ import {
   updateAttribution,
   type AttributionInclude,
 } from './queries.js';
-import { Attribution, AttributionCreate, AttributionGetQuery, AttributionListQuery, AttributionPage, AttributionPatch } from './schemas.js';
+import { QUOTE_READING, Attribution, AttributionCreate, AttributionGetQuery, AttributionListQuery, AttributionPage, AttributionPatch } from './schemas.js';
 
 const tags = ['attributions'];
 
@@ -24,8 +24,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'createAttribution',
         tags,
         summary: 'Attribute a claim to a claimant in a source',
-        description:
-          'The `quote` is anchored in the source text (forgiving whitespace, quote styles, dashes and case); a quote that is not there is 422 `quote_not_in_source` and nothing is written. A source without text gives `anchored: false`.',
+        description: `${QUOTE_READING} Nothing is written when it is refused. A source without text gives \`anchored: false\`.`,
         headers: IdempotencyHeaders,
         body: ref(AttributionCreate),
         response: { 201: ref(Attribution), ...problemResponses(400, 409, 413, 415, 422) },
@@ -84,7 +83,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateAttribution',
         tags,
         summary: 'Change an attribution',
-        description: 'A new `quote` or `source_id` is anchored again (422 `quote_not_in_source` if it is not in the text).',
+        description: `A new \`quote\` or \`source_id\` is anchored again, as on create. ${QUOTE_READING}`,
         params: IdParams,
         headers: IfMatchHeaders,
         querystring: NoQuery,

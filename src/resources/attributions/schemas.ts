@@ -1,20 +1,25 @@
 import { Type, type Static } from 'typebox';
 import { ATTRIBUTION_KINDS, STANCES } from '../../db/schema.js';
+import { MAX_ELISION_GAP, MAX_INSERTION_GAP } from '../../domain/anchor.js';
 import { Id, ShortText, Timestamp, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
 import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
 
-export const attributionSchemas = () => [Selector, AttributionInline, AttributionCreate, AttributionPatch, Attribution];
+export const attributionSchemas = () => [Selector, QuotePart, AttributionInline, AttributionCreate, AttributionPatch, Attribution];
 
 export const MAX_QUOTE = 10_000;
 
+const offsets = {
+  start: Type.Integer({ minimum: 0, description: 'Offset of the first character, in UTF-16 code units of the source text.' }),
+  end: Type.Integer({ minimum: 0, description: 'Offset after the last character; `exact === text.slice(start, end)`.' }),
+};
+
 export const Selector = Type.Object(
   {
-    exact: Type.String({ description: 'The quoted words exactly as the source has them.' }),
+    exact: Type.String({ description: 'The quoted words exactly as the source has them (for a quote with elisions, the elided text included).' }),
     prefix: Type.String({ description: 'Up to 32 UTF-16 code units of source text before the quote.' }),
     suffix: Type.String({ description: 'Up to 32 UTF-16 code units of source text after the quote.' }),
-    start: Type.Integer({ minimum: 0, description: 'Offset of the first character, in UTF-16 code units of the source text.' }),
-    end: Type.Integer({ minimum: 0, description: 'Offset after the last character; `exact === text.slice(start, end)`.' }),
+    ...offsets,
   },
   {
     $id: 'Selector',
@@ -22,6 +27,26 @@ export const Selector = Type.Object(
     description: 'Where the quote sits in its source text: a W3C Web Annotation TextQuoteSelector combined with a TextPositionSelector.',
   },
 );
+
+export const QuotePart = Type.Object(
+  { exact: Type.String({ description: 'These words exactly as the source has them.' }), ...offsets },
+  {
+    $id: 'QuotePart',
+    additionalProperties: false,
+    description: 'One stretch of a quote’s words in the source text, between its elisions and bracketed insertions.',
+  },
+);
+
+/** How quotes are read, for the OpenAPI descriptions of the routes that anchor them. */
+export const QUOTE_READING =
+  'The `quote` is anchored in the source text, forgiving whitespace, quote styles, dashes and case. ' +
+  'Quotations as journalists write them are read: an elision (`...`, `…`, `[…]`, `[...]`, `(…)`) splits the quote into parts that must appear in the source in that order, ' +
+  `each at most ${MAX_ELISION_GAP} characters after the previous one (UTF-16 code units, a whitespace run counting as one); ` +
+  `a bracketed insertion (\`[The mayor] added\`, \`it [the tunnel] will\`) is editorial and is not searched for: it stands for at most ${MAX_INSERTION_GAP} characters of the source, or none. ` +
+  'Commas, semicolons and colons beside these marks are not searched for either. When the same words occur more than once, the tightest placement in order is chosen (the earliest on a tie). ' +
+  'A quote found word for word, marks included, is one part. ' +
+  '`selector` covers the whole span (first part’s start to last part’s end), `parts` each part. ' +
+  'A quote that is not in the text is 422 `quote_not_in_source`, whose `errors[].message` names the part that was not found (`part 2 of 3 ("…")`).';
 
 const AttributionKind = Type.Enum([...ATTRIBUTION_KINDS], { description: 'How the source renders the claim.' });
 const Stance = Type.Enum([...STANCES], { description: 'What the claimant does with the claim.' });
@@ -70,8 +95,15 @@ export const Attribution = Type.Object(
     stance: Stance,
     quote: nullable(Type.String()),
     said_at: nullable(ref(Timestamp)),
-    selector: nullable(ref(Selector)),
-    anchored: Type.Boolean({ description: 'True when `quote` was found in the source text and `selector` says where.' }),
+    selector: nullable(ref(Selector, { description: 'Where the quote sits, its whole span: from the first part’s start to the last part’s end, elided text included.' })),
+    parts: nullable(
+      Type.Array(ref(QuotePart), {
+        minItems: 1,
+        description:
+          'The words of the quote in the source, in order: one part for a quote without elisions or bracketed insertions (the same offsets as `selector`), one per stretch of words otherwise. Null when not anchored.',
+      }),
+    ),
+    anchored: Type.Boolean({ description: 'True when `quote` was found in the source text and `selector` and `parts` say where.' }),
     created_at: ref(Timestamp),
     updated_at: ref(Timestamp),
     version: Type.Integer({ minimum: 1 }),

@@ -2,11 +2,11 @@ import { and, getTableColumns, isNotNull, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client.js';
 import { attributions, claimantColumns, claimColumns, claimants, reviewEvidence, reviews, sources } from '../../db/schema.js';
-import { anchorQuote } from '../../domain/anchor.js';
+import { anchorQuotation, type QuotationAnchor } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { problemFromPg } from '../../plugins/errors.js';
-import { attributionValues, createAttribution } from '../attributions/queries.js';
+import { attributionValues, createAttribution, quoteMissMessage } from '../attributions/queries.js';
 import { claimantValues, createClaimant } from '../claimants/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { rowsOf } from '../../db/client.js';
@@ -629,7 +629,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
   }
 
   // Anchor quotes, reading source texts a few megabytes at a time.
-  const selectors = new Map<Prepared, unknown>();
+  const anchors = new Map<Prepared, QuotationAnchor>();
   const needText = [...new Set(ok.filter((i) => i.body.quote && sourceLengths.get(i.body.source_id) !== null).map((i) => i.body.source_id))];
   for (let start = 0; start < needText.length; ) {
     const chunk: string[] = [];
@@ -646,14 +646,9 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
     for (const item of ok) {
       const text = texts.get(item.body.source_id);
       if (text === undefined || !item.body.quote) continue;
-      const selector = anchorQuote(text, item.body.quote);
-      if (selector) selectors.set(item, selector);
-      else {
-        failed.set(
-          item,
-          fieldFailure(item, 'data.quote', 'is not in the source text', 'quote_not_in_source'),
-        );
-      }
+      const found = anchorQuotation(text, item.body.quote);
+      if ('anchor' in found) anchors.set(item, found.anchor);
+      else failed.set(item, fieldFailure(item, 'data.quote', quoteMissMessage(found.miss), 'quote_not_in_source'));
     }
   }
 
@@ -662,7 +657,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
   for (const item of ok) {
     if (failed.has(item)) continue;
     const body = item.body;
-    const selector = selectors.get(item) ?? null;
+    const anchor = anchors.get(item);
     rows.set(item, {
       id: item.id,
       claim_id: body.claim_id,
@@ -670,8 +665,9 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
       claimant_id: body.claimant_id ?? null,
       claimant_label: body.claimant_label ?? null,
       ...attributionValues(body),
-      selector,
-      anchored: selector !== null,
+      selector: anchor?.selector ?? null,
+      parts: anchor?.parts ?? null,
+      anchored: anchor !== undefined,
       created_at: now,
       updated_at: now,
       version: 1,
@@ -693,6 +689,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
       quote: 'text',
       said_at: 'timestamptz',
       selector: 'jsonb',
+      parts: 'jsonb',
       anchored: 'boolean',
       ...LIFECYCLE,
     },

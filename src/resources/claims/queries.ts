@@ -2,6 +2,7 @@ import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm
 import { getTableColumns } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
+import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
@@ -26,7 +27,7 @@ const sortFields: Record<string, SortField> = {
 export function claimValues(body: ClaimCreateBody) {
   return {
     text: body.text,
-    language: body.language ?? null,
+    language: canonicalLanguageOf(body.language ?? null),
     topics: body.topics ?? [],
     status: body.status ?? 'unreviewed',
   };
@@ -70,6 +71,16 @@ export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: bo
   return row;
 }
 
+/**
+ * `language=en` matches `en`, `en-GB` and `en-US`, `language=en-GB` only `en-GB` and
+ * its subtags (`en-GB-oxendict`): a prefix ending on a subtag boundary, as tags are
+ * stored canonical.
+ */
+function inLanguage(tag: string): SQL {
+  const canonical = canonicalLanguage(tag);
+  return sql`(${claims.language} = ${canonical} or starts_with(${claims.language}, ${`${canonical}-`}))`;
+}
+
 /** The WHERE conditions of the claim filters, shared by the list, the stats and the export. */
 export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
   const attributedWith = (condition: SQL) =>
@@ -80,7 +91,7 @@ export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
     params.claimant_id ? attributedWith(eq(attributions.claimant_id, params.claimant_id)) : undefined,
     params.source_id ? attributedWith(eq(attributions.source_id, params.source_id)) : undefined,
     params.topic ? sql`${claims.topics} @> array[${params.topic}]::text[]` : undefined,
-    params.language ? eq(claims.language, params.language) : undefined,
+    params.language ? inLanguage(params.language) : undefined,
     params.seen_from ? gte(claims.first_seen_at, new Date(params.seen_from)) : undefined,
     params.seen_to ? lt(claims.first_seen_at, new Date(params.seen_to)) : undefined,
     params.has_review === undefined ? undefined : params.has_review ? gt(claims.review_count, 0) : eq(claims.review_count, 0),
@@ -154,7 +165,8 @@ async function searchClaims(db: Db, q: string, filters: (SQL | undefined)[], par
   return page;
 }
 
-export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, patch: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
+export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, body: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
+  const patch = body.language === undefined ? body : { ...body, language: canonicalLanguageOf(body.language) };
   const before = await getClaim(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (patch.status === 'unreviewed' && before.review_count > 0) {

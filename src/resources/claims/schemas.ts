@@ -77,7 +77,11 @@ export const ClaimListQuery = Type.Object(
     claimant_id: Type.Optional(ref(Id, { description: 'Claims with an attribution to this claimant.' })),
     source_id: Type.Optional(ref(Id, { description: 'Claims with an attribution in this source.' })),
     topic: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Claims tagged with this topic.' })),
-    language: Type.Optional(Language),
+    language: Type.Optional({
+      ...Language,
+      description:
+        'Claims in this language, any case (`EN` is `en`), its regional and other variants included: `en` matches `en`, `en-GB` and `en-US`; `en-GB` matches `en-GB` (and `en-GB-…`) but not `en` or `en-US`. Claims without a language are not matched.',
+    }),
     seen_from: Type.Optional(ref(Timestamp, { description: '`first_seen_at` at or after.' })),
     seen_to: Type.Optional(ref(Timestamp, { description: '`first_seen_at` before.' })),
     has_review: Type.Optional(Type.Boolean({ description: 'Only claims with (true) or without (false) a review.' })),

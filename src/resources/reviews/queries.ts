@@ -2,6 +2,7 @@ import { and, asc, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-or
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
+import { canonicalLanguageOf } from '../../domain/language.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
@@ -84,7 +85,7 @@ export function reviewValues(body: ReviewCreateBody) {
     reviewer_url: body.reviewer_url ?? null,
     url: body.url ?? null,
     published_at: body.published_at ? new Date(body.published_at) : null,
-    language: body.language ?? null,
+    language: canonicalLanguageOf(body.language ?? null),
   };
 }
 
@@ -149,6 +150,7 @@ export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: 
   const { evidence, published_at, ...fields } = patch;
   const next = {
     ...fields,
+    ...(fields.language !== undefined ? { language: canonicalLanguageOf(fields.language) } : {}),
     ...(published_at !== undefined ? { published_at: published_at ? new Date(published_at) : null } : {}),
   };
   checkRatings({ ...before, ...next });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
+import { canonicalLanguageOf } from '../../domain/language.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
@@ -68,7 +69,7 @@ export function sourceValues(body: SourceCreateBody, url: string | null) {
     title: body.title,
     publisher: body.publisher ?? null,
     authors: body.authors ?? [],
-    language: body.language ?? null,
+    language: canonicalLanguageOf(body.language ?? null),
     published_at: body.published_at ? new Date(body.published_at) : null,
     metadata: body.metadata ?? {},
     ...textFields(body.text),
@@ -179,7 +180,7 @@ export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: 
   if (patch.title !== undefined) changes.title = patch.title;
   if (patch.publisher !== undefined) changes.publisher = patch.publisher;
   if (patch.authors !== undefined) changes.authors = patch.authors;
-  if (patch.language !== undefined) changes.language = patch.language;
+  if (patch.language !== undefined) changes.language = canonicalLanguageOf(patch.language);
   if (patch.published_at !== undefined) changes.published_at = patch.published_at ? new Date(patch.published_at) : null;
   if (patch.metadata !== undefined) changes.metadata = patch.metadata;
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { SOURCE_KINDS } from '../../db/schema.js';
+import { TRACKING_PARAMS } from '../../domain/url.js';
 import { Id, Language, ShortText, StringList, Timestamp, WebUrl, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
 import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
@@ -16,7 +17,13 @@ const Metadata = Type.Unsafe<Record<string, unknown>>({
 
 const sourceFields = {
   kind: SourceKind,
-  url: nullable({ ...WebUrl, description: 'Where the document lives. Stored normalised (lower-case scheme and host, no fragment, no `utm_*` parameters) and unique among sources.' }),
+  url: nullable({
+    ...WebUrl,
+    description:
+      'Where the document lives. Stored normalised and unique among sources: lower-case scheme and host, no default port, no fragment, ' +
+      `no tracking parameters (\`utm_*\`, ${[...TRACKING_PARAMS].map((p) => `\`${p}\``).join(', ')}; the others keep their order and encoding), ` +
+      'no trailing slash on the path (the root keeps its `/`). `www.` and `http`/`https` are kept: they may be different sites.',
+  }),
   title: ShortText('Headline or title.', 1000),
   publisher: nullable(ShortText('Outlet, organisation or account that published it.')),
   authors: StringList('Bylines.', 50),
