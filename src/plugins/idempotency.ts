@@ -24,6 +24,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: { scope: string; key: string };
   }
+  interface FastifyContextConfig {
+    /** What a route stores for replays, when not its whole answer (one shown once, such as a secret). */
+    idempotentReplay?: (body: string) => string;
+  }
 }
 
 /** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` count as the same body. */
@@ -131,13 +135,15 @@ export default fp(
         const value = reply.getHeader(name);
         if (value !== undefined) headers[name] = String(value);
       }
+      const body = typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload);
+      const replay = reply.statusCode < 300 ? request.routeOptions.config.idempotentReplay : undefined;
       await db
         .update(idempotencyKeys)
         .set({
           state: 'done',
           response_status: reply.statusCode,
           response_headers: headers,
-          response_body: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
+          response_body: replay ? replay(body) : body,
         })
         .where(where);
       return payload;
