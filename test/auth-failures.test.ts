@@ -31,6 +31,9 @@ function inject(app: FastifyInstance, secret: string | undefined, options: Parti
   return app.inject({ method: 'GET', url: '/v1/claims?limit=1', ...options, headers } as InjectOptions);
 }
 
+// Several app builds: slow on a busy machine.
+t.setTimeout(400_000);
+
 const api = await buildTestApp(t, { CLAIMLEDGER_AUTH_FAILURE_LIMIT: String(LIMIT) });
 
 /** A private redis-server, so freezing it disturbs nobody else; undefined where there is none. */
@@ -120,10 +123,16 @@ t.test('with TRUST_PROXY the address before the proxy is counted; without it X-F
 
 t.test('with REDIS_URL every instance adds to one count of failed authentications', { skip: !redis && 'no redis-server to start' }, async (t) => {
   await api.reset();
-  const address = randomAddress();
-  const statuses = [];
-  for (let i = 0; i <= LIMIT; i++) statuses.push((await inject(i % 2 ? twin! : proxied, randomSecret(), { remoteAddress: address })).statusCode);
-  t.same(statuses, [...Array(LIMIT).fill(401), 429], 'the next failure is refused whichever instance gets it');
+  // A Redis command slower than the bound (a loaded test machine) is counted in memory
+  // instead, so a series may miss; one that is shared never misses three times.
+  const expected = [...Array(LIMIT).fill(401), 429];
+  let statuses: number[] = [];
+  for (let series = 0; series < 3 && statuses.join() !== expected.join(); series++) {
+    const address = randomAddress();
+    statuses = [];
+    for (let i = 0; i <= LIMIT; i++) statuses.push((await inject(i % 2 ? twin! : proxied, randomSecret(), { remoteAddress: address })).statusCode);
+  }
+  t.same(statuses, expected, 'the next failure is refused whichever instance gets it');
 });
 
 t.test('a failed key lookup during a database outage logs neither the key nor its hash', async (t) => {

@@ -19,6 +19,9 @@ import { TEST_ADMIN_KEY, backend, buildTestApp } from './helper.js';
  * database) between its tests.
  */
 
+// Several app builds: slow on a busy machine.
+t.setTimeout(400_000);
+
 const api = await buildTestApp(t);
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 

@@ -78,16 +78,18 @@ export default fp(
     // request that carried them.
     const known = new Map<string, { key: KnownKey; at: number }>();
     const unknown = new Map<string, number>();
-    // Bumped by every change: a lookup that started before one must not cache what it read.
-    let generation = 0;
+    // Bumped by changes: a lookup that started before one must not cache what it read.
+    // Revocations make found keys stale, creations make unknown ones stale.
+    const generation = { revoked: 0, created: 0 };
     const forgetAll = () => {
       known.clear();
       unknown.clear();
-      generation++;
+      generation.revoked++;
+      generation.created++;
     };
     const forgetKey = (id: string) => {
       for (const [header, entry] of known) if (entry.key.id === id) known.delete(header);
-      generation++;
+      generation.revoked++;
     };
 
     let wasLost = false;
@@ -96,7 +98,7 @@ export default fp(
         if (change.op === 'revoked') forgetKey(change.key_id);
         else {
           unknown.clear();
-          generation++;
+          generation.created++;
         }
       },
       resumed() {
@@ -162,12 +164,14 @@ export default fp(
       schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Needs an API key with scope \`${scope}\`${scope === 'admin' ? '' : ' (or a broader one)'}.`;
     });
 
-    function remember(header: string, key: KnownKey | undefined, startedAt: number) {
-      if (generation !== startedAt || !listener.live) return;
+    function remember(header: string, key: KnownKey | undefined, startedAt: typeof generation) {
+      if (!listener.live) return;
       if (key) {
+        if (generation.revoked !== startedAt.revoked) return;
         if (known.size >= CACHE_MAX) known.clear();
         known.set(header, { key, at: Date.now() });
       } else {
+        if (generation.created !== startedAt.created) return;
         // Oldest first: a flood of random keys cycles through this map instead of growing it.
         if (unknown.size >= UNKNOWN_MAX) unknown.delete(unknown.keys().next().value!);
         unknown.set(header, Date.now());
@@ -213,7 +217,7 @@ export default fp(
         if (!secret) return finish(new ApiError('unauthorized', 'Send the key as `Authorization: Bearer <key>`.', { token_presented: true }));
         const unknownAt = unknown.get(header);
         if (unknownAt !== undefined && trusted(unknownAt, UNKNOWN_TTL_MS)) return finish(refusal(request, undefined, needed));
-        const startedAt = generation;
+        const startedAt = { ...generation };
         findKeyBySecret(app.db, secret).then(
           (key) => {
             remember(header, key, startedAt);
