@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import type { Config } from './config.js';
+import { trustProxyOption, type Config } from './config.js';
 import { workerPlan } from './cluster.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin, { sendProblem, toApiError } from './plugins/errors.js';
@@ -64,6 +64,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...SERVER_OPTIONS,
     logger: options.logger ?? false,
+    trustProxy: trustProxyOption(options.config.TRUST_PROXY),
     // While closing, requests still in flight finish; late ones get our own 503 problem+json.
     return503OnClosing: false,
     // Malformed URLs (bad percent-encoding) answer problem+json like everything else;
@@ -97,7 +98,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       workerPlan(options.config).poolSize,
     ));
   if (options.migrate !== false) await runMigrations(database);
-  app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY));
+  app.decorate('initialAdminKey', await bootstrapKeys(database.db, options.config.CLAIMLEDGER_ADMIN_KEY, (message) => app.log.warn(message)));
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   await app.register(errorsPlugin);
@@ -108,7 +109,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(dbPlugin, { database });
   await app.register(openapiPlugin);
   await app.register(securityPlugin, { corsOrigins: options.config.CLAIMLEDGER_CORS_ORIGINS });
-  await app.register(authPlugin);
+  await app.register(authPlugin, { failureLimit: options.config.CLAIMLEDGER_AUTH_FAILURE_LIMIT, redisUrl: options.config.REDIS_URL });
   await app.register(rateLimitPlugin, { limit: options.config.CLAIMLEDGER_RATE_LIMIT, redisUrl: options.config.REDIS_URL });
   await app.register(metricsPlugin);
   await app.register(conditionalPlugin);

@@ -14,6 +14,10 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** Requests per minute per API key (per client address without a key). */
   CLAIMLEDGER_RATE_LIMIT: Type.Integer({ default: 1200, minimum: 1 }),
+  /** Failed authentications a minute per client address before it gets 429. */
+  CLAIMLEDGER_AUTH_FAILURE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
+  /** Proxies whose X-Forwarded-For is believed: `true`, a hop count, or comma-separated addresses/CIDRs. */
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   /** Comma-separated origins allowed by CORS; unset means CORS stays off. */
   CLAIMLEDGER_CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
   /** Server-side limit for one SQL statement; the client gives up shortly after. */
@@ -73,4 +77,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   problems.push(...urlProblems(raw));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return withDefaults as Config;
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` takes it: unset or `false` believes no
+ * forwarding header (the client address is the socket's), `true` believes every
+ * hop, a whole number that many hops, anything else a comma-separated list of
+ * proxy addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`).
+ */
+export function trustProxyOption(value: string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
 }

@@ -82,6 +82,8 @@ export async function buildTestApp(t: { teardown(fn: () => unknown): void }, env
       );
       // Keys made by earlier tests go; the suite's admin key stays (restored if a test revoked it).
       await database.db.execute(sql`delete from api_keys where secret_hash <> ${hashSecret(TEST_ADMIN_KEY)}`);
+      // CLAIMLEDGER_ADMIN_KEY never brings back a revoked key, so the reset does it for tests that revoke it.
+      await database.db.execute(sql`update api_keys set revoked_at = null where secret_hash = ${hashSecret(TEST_ADMIN_KEY)}`);
       await bootstrapKeys(database.db, TEST_ADMIN_KEY);
       app.forgetKeys();
     },

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import type { Actor } from '../lib/actor.js';
 import { writeTransaction } from '../resources/events/queries.js';
+import { listenForKeyChanges } from '../resources/keys/changes.js';
 import { createKey, listKeys, revokeKey } from '../resources/keys/queries.js';
 
 /**
@@ -52,8 +53,19 @@ export async function runKeysCommand(argv: string[], out: (line: string) => void
       return 0;
     }
     if (command === 'revoke' && rest.length === 1) {
-      await writeTransaction(database.db, (tx) => revokeKey(tx, actor, rest[0]));
-      out(`revoked ${rest[0]}`);
+      // Listening before the revocation commits, so that every API process's confirmation reaches us.
+      const listener = await listenForKeyChanges(database, { changed() {}, resumed() {}, lost() {} });
+      try {
+        const revocation = await writeTransaction(database.db, (tx) => revokeKey(tx, actor, rest[0]));
+        const unconfirmed = revocation ? await listener.confirmRevocation(revocation) : 0;
+        out(
+          unconfirmed
+            ? `revoked ${rest[0]}; ${unconfirmed} API process(es) did not confirm in time and refuse the key within 5 s`
+            : `revoked ${rest[0]}: every running API process refuses it now`,
+        );
+      } finally {
+        await listener.close();
+      }
       return 0;
     }
     out(USAGE);

@@ -50,7 +50,7 @@ const REPLAYED = {
 const AUTH_RESPONSES: Record<string, string> = {
   '401': 'No key, or an unknown, revoked or expired one (`unauthorized`); see `WWW-Authenticate`.',
   '403': 'The key lacks the scope this operation needs (`forbidden`).',
-  '429': 'Over this key’s rate limit (`rate_limited`); retry after `Retry-After` seconds.',
+  '429': 'Over this key’s rate limit, or too many failed authentications from this client address (`rate_limited`); retry after `Retry-After` seconds.',
   '500': 'An unexpected error (`internal_error`); the `request_id` identifies it in the logs.',
 };
 

@@ -32,7 +32,7 @@ export default fp(
               type: 'http',
               scheme: 'bearer',
               description:
-                'An API key: `Authorization: Bearer clk_…`. Scopes: `read` (GET), `write` (changes), `admin` (keys, metrics); admin ⊇ write ⊇ read. Missing, unknown, revoked or expired keys get 401, a key without the needed scope 403.',
+                'An API key: `Authorization: Bearer clk_…`. Scopes: `read` (GET), `write` (changes), `admin` (keys, metrics); admin ⊇ write ⊇ read. Missing, unknown, revoked or expired keys get 401, a key without the needed scope 403. A client address that presents failing keys more than CLAIMLEDGER_AUTH_FAILURE_LIMIT times a minute gets 429 until the minute ends.',
             },
           },
         },

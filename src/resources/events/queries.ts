@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { holdKey, storeAnswer, type KeyedRequest, type StoredAnswer } from '../../db/idempotency.js';
 import { events } from '../../db/schema.js';
@@ -133,11 +133,12 @@ export async function recordUpdate(tx: DbOrTx, actor: Actor, entityType: EntityT
 
 /**
  * The change feed: events after `after`, ascending. Because events are numbered
- * in commit order (see writeTransaction), `seq > after` never skips one.
+ * in commit order (see writeTransaction), `seq > after` never skips one. API key
+ * events are left out unless `withKeyEvents` (they are for admin keys only).
  */
 export async function listEvents(
   db: Db,
-  params: { after?: number; limit?: number; type?: string; entity_type?: EntityType; entity_id?: string },
+  params: { after?: number; limit?: number; type?: string; entity_type?: EntityType; entity_id?: string; withKeyEvents?: boolean },
 ) {
   const after = params.after ?? 0;
   const rows = await db
@@ -160,6 +161,7 @@ export async function listEvents(
         params.type ? eq(events.type, params.type) : undefined,
         params.entity_type ? eq(events.entity_type, params.entity_type) : undefined,
         params.entity_id ? eq(events.entity_id, params.entity_id) : undefined,
+        params.withKeyEvents ? undefined : ne(events.entity_type, 'api_key'),
       ),
     )
     .orderBy(asc(events.seq))

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound } from '../../lib/errors.js';
+import { ApiError, notFound } from '../../lib/errors.js';
+import { grants } from '../../lib/keys.js';
 import { IdParams, problemResponses } from '../../lib/schemas.js';
 import { hasHistory, listEvents } from './queries.js';
 import { EventListQuery, EventPage, HistoryQuery } from './schemas.js';
@@ -14,12 +15,21 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Read the change feed',
         description:
           'Every change, in ascending `seq`. Poll with `after` = the last `seq` you processed (or `next_after`): ' +
-          '`seq` follows commit order, so a poller never misses an event and never sees one twice, even while writes run concurrently.',
+          '`seq` follows commit order, so a poller never misses an event and never sees one twice, even while writes run concurrently.\n\n' +
+          'Events of API keys (`entity_type=api_key`) are in the feed of admin keys only; for other keys they are left out, and asking ' +
+          'for them by `entity_type` or `type` is 403. Key events never carry any character of a secret.',
         querystring: EventListQuery,
-        response: { 200: EventPage, ...problemResponses(400) },
+        response: { 200: EventPage, ...problemResponses(400, 403) },
       },
     },
-    async (request) => listEvents(app.db, request.query),
+    async (request) => {
+      const withKeyEvents = grants(request.apiKeyScopes ?? [], 'admin');
+      const { entity_type: entityType, type } = request.query;
+      if (!withKeyEvents && (entityType === 'api_key' || type?.startsWith('api_key.'))) {
+        throw new ApiError('forbidden', 'Events of API keys are shown to admin keys only.');
+      }
+      return listEvents(app.db, { ...request.query, withKeyEvents });
+    },
   );
 
   for (const entity of ['claim', 'source'] as const) {

@@ -20,9 +20,16 @@ const keyFields = {
 
 export const ApiKey = Type.Object(keyFields, { $id: 'ApiKey', additionalProperties: false, description: 'An API key, without its secret.' });
 
+export const SECRET_SHOWN_ONCE =
+  'This answer replays the creation of this key (Idempotent-Replayed: true). Its secret was shown only in the first answer and is not stored anywhere; if it was lost, revoke this key and create another.';
+
 export const ApiKeyWithSecret = Type.Object(
-  { ...keyFields, secret: Type.String({ maxLength: 100, description: 'The key itself. Shown only in this response; store it now.' }) },
-  { $id: 'ApiKeyWithSecret', additionalProperties: false },
+  {
+    ...keyFields,
+    secret: Type.Optional(Type.String({ maxLength: 100, description: 'The key itself. Shown only in the first answer; store it now. Absent from a replayed answer.' })),
+    secret_note: Type.Optional(Type.String({ maxLength: 300, description: 'Only in a replayed answer, instead of `secret`: why the secret is not shown.', examples: [SECRET_SHOWN_ONCE] })),
+  },
+  { $id: 'ApiKeyWithSecret', additionalProperties: false, description: 'A new API key: with its secret in the first answer, without it in a replay.' },
 );
 
 export const ApiKeyCreate = Type.Object(

@@ -249,7 +249,7 @@ async function overview(db: DbOrTx): Promise<StatsOverviewBody> {
     db,
     sql`select e.seq::text as seq, e.type, e.entity_type, e.entity_id::text as entity_id,
                to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at
-          from events e order by e.seq desc limit 10`,
+          from events e where e.entity_type <> 'api_key' order by e.seq desc limit 10`,
   );
   const byStatus = new Map<string, number>();
   const byVerdict = new Map<string | null, number>();

@@ -103,7 +103,7 @@ export const StatsOverview = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { description: 'The newest changes, newest first (at most 10).' },
+      { description: 'The newest changes to the data, newest first (at most 10); changes to API keys are not listed here.' },
     ),
   },
   { $id: 'StatsOverview', additionalProperties: false, description: 'Totals and the newest activity, for a dashboard’s front page.' },
