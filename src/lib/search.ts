@@ -288,7 +288,7 @@ const THRESHOLD_BUDGET = 8_000;
  * search document (the weights the terms table holds for it, computed by the same function)
  * and kept if it matches the query and the filters. No document not met yet can score more
  * than the sum of the weights at the lists' current positions (times their idf), so once
- * the page's last hit scores strictly more, the page is exact. Each list starts where its
+ * the page's last hit scores more (or as much, with an id that wins the tie), the page is exact. Each list starts where its
  * word alone would lift a document above the previous page's last hit.
  * Undefined when THRESHOLD_BUDGET entries did not settle it (a word pair where the best
  * documents of each word rarely hold the other, a filter few documents pass).
@@ -349,8 +349,15 @@ async function thresholdTopK(db: Executor, r: Ranking): Promise<Scored[] | undef
     }
     for (const list of active) if ((fetched.get(list.term) ?? 0) < batch) list.done = true;
     const best = [...hits].map(([hitId, score]) => ({ id: hitId, score })).sort(byRank).slice(0, r.want);
-    const threshold = lists.reduce((sum, l) => sum + (l.done ? 0 : l.idf * l.w), 0);
-    if (lists.every((l) => l.done) || (best.length === r.want && best[r.want - 1].score > threshold)) return best;
+    const open = lists.filter((l) => !l.done);
+    if (open.length === 0) return best;
+    // A document not met yet scores at most the threshold, and only one that sits at every
+    // open list's current weight scores exactly that; it then comes after every list's
+    // position, so its id is below the smallest of them.
+    const threshold = open.reduce((sum, l) => sum + l.idf * l.w, 0);
+    const frontier = open.reduce((min, l) => (l.d < min ? l.d : min), open[0].d);
+    const last = best[r.want - 1];
+    if (last && (last.score > threshold || (last.score === threshold && last.id >= frontier))) return best;
   }
   return undefined;
 }
