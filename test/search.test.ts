@@ -158,6 +158,7 @@ t.test('more than 1,000 matches: rank never rises across all pages and every hit
     ['tunnel OR bridge', 'OR'],
     ['tunnel -"harbour bridge"', 'a word without a phrase'],
     ['"tunnel tunnel"', 'a phrase of one word'],
+    ['tunnel OR -bridge', 'a query that can match without its words'],
   ] as const) {
     const rows = await walk({ q, limit: 200 });
     const expected = (await search({ q, count: true, limit: 1 })).total!;
@@ -170,6 +171,13 @@ t.test('more than 1,000 matches: rank never rises across all pages and every hit
   t.same(rows.slice(0, 5).map((r) => r.id), oldest, 'the oldest, most relevant claims come first');
   t.same(rows.map((r) => r.id).sort(), [...matching].sort(), 'exactly the matching claims');
   t.ok(rows[0].rank > rows[rows.length - 1].rank);
+
+  // A rank is a sum over the words: each hit of two words ranks as the sum of its ranks for each.
+  const alone = async (q: string) => new Map((await walk({ q, limit: 200 })).map((r) => [r.id as string, r.rank as number]));
+  const [tunnel, claim] = [await alone('tunnel'), await alone('claim')];
+  const both = await walk({ q: 'tunnel claim', limit: 50 });
+  const off = both.filter((r) => Math.abs(r.rank - (tunnel.get(r.id)! + claim.get(r.id)!)) > 1e-9);
+  t.same(off, [], 'two words: every rank is the sum of the two');
 
   const filtered = await walk({ q: 'tunnel', status: 'in_review', limit: 100 });
   t.equal(filtered.length, (await search({ q: 'tunnel', status: 'in_review', count: true, limit: 1 })).total, 'with a filter: every match');

@@ -252,25 +252,8 @@ export async function rankedSearchPage(
     );
     hits = rows.map((r) => ({ id: r.id, score: Number(r.weight) * weightOf }));
   } else {
-    const weights = JSON.stringify(terms.map((term, k) => ({ term, idf: idf[k] })));
-    const score = sql`coalesce(s.score, 0)`;
-    const conditions = [sql`${document} @@ ${query}`, where, at ? sql`(${score}, ${id}) < (${at.v}::bigint, ${at.id}::uuid)` : undefined].filter(
-      (c): c is SQL => c !== undefined,
-    );
-    // Every match holds a counted word unless the query can match without one (`-tunnel`).
-    const join = required ? sql`join` : sql`left join`;
-    const rows = rowsOf<{ id: string; score: string | number }>(
-      await db.execute(sql`
-        with s as (
-          select ${t.doc} as doc, sum(i.idf::bigint * ${t.weight}) as score
-            from jsonb_to_recordset(${weights}::jsonb) as i(term text, idf integer)
-            join ${t.table} on ${t.term} = i.term
-           group by ${t.doc})
-        select ${id} as id, ${score} as score from ${table} ${join} s on s.doc = ${id}
-         where ${sql.join(conditions, sql` and `)}
-         order by 2 desc, 1 desc limit ${want}`),
-    );
-    hits = rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    const ranking: Ranking = { search, query, terms, idf, at, want };
+    hits = (required ? await thresholdTopK(db, ranking) : undefined) ?? (await rankEveryMatch(db, ranking, required));
   }
   const more = hits.length > limit;
   const page = hits.slice(0, limit);
@@ -279,6 +262,135 @@ export async function rankedSearchPage(
     hits: page.map((h) => ({ id: h.id, rank: h.score / (SCALE * SCALE) })),
     next_cursor: more ? encodeSearchCursor(search.list, args.q, { v: last.score, id: last.id, i: idf }) : null,
   };
+}
+
+interface Ranking {
+  search: RankedSearch;
+  query: SQL;
+  /** The counted words of the query, sorted, and their idf (scaled). */
+  terms: string[];
+  idf: number[];
+  /** The last hit of the previous page. */
+  at?: { v: number; id: string };
+  want: number;
+}
+
+type Scored = { id: string; score: number };
+
+const byRank = (a: Scored, b: Scored) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** How many weights the threshold algorithm reads before it hands over to ranking every match. */
+const THRESHOLD_BUDGET = 8_000;
+
+/**
+ * The page by Fagin's threshold algorithm: the words' weight lists are read in weight
+ * order, a few hundred entries at a time; each document met is scored in full from its own
+ * search document (the weights the terms table holds for it, computed by the same function)
+ * and kept if it matches the query and the filters. No document not met yet can score more
+ * than the sum of the weights at the lists' current positions (times their idf), so once
+ * the page's last hit scores more (or as much, with an id that wins the tie), the page is exact. Each list starts where its
+ * word alone would lift a document above the previous page's last hit.
+ * Undefined when THRESHOLD_BUDGET entries did not settle it (a word pair where the best
+ * documents of each word rarely hold the other, a filter few documents pass).
+ */
+async function thresholdTopK(db: Executor, r: Ranking): Promise<Scored[] | undefined> {
+  const { table, id, document, where } = r.search;
+  const t = r.search.terms;
+  // Positions are exclusive: a list holds the entries below (w, d). Weights stay far below
+  // MAX_WEIGHT, so (MAX_WEIGHT, MIN_UUID) is before every entry.
+  const lists = r.terms.map((term, k) => ({
+    term,
+    idf: r.idf[k],
+    w: Math.min(r.at ? Math.floor(r.at.v / r.idf[k]) + 1 : MAX_WEIGHT, MAX_WEIGHT),
+    d: MIN_UUID,
+    done: false,
+  }));
+  const scoring = JSON.stringify(r.terms.map((term, k) => ({ term, idf: r.idf[k] })));
+  const hits = new Map<string, number>();
+  const after = (h: Scored) => !r.at || h.score < r.at.v || (h.score === r.at.v && h.id < r.at.id);
+  let batch = Math.max(r.want, 100);
+  for (let read = 0; read < THRESHOLD_BUDGET; batch = Math.min(batch * 2, 2_000)) {
+    const active = lists.filter((l) => !l.done);
+    const positions = JSON.stringify(active.map(({ term, w, d }) => ({ term, w, d })));
+    const rows = rowsOf<{ term: string | null; weight: number | null; doc: string; score: string | number | null }>(
+      await db.execute(sql`
+        with fetched as materialized (
+          select i.term, f.weight, f.doc
+            from jsonb_to_recordset(${positions}::jsonb) as i(term text, w smallint, d uuid)
+            cross join lateral (
+              select ${t.weight} as weight, ${t.doc} as doc from ${t.table}
+               where ${t.term} = i.term and (${t.weight}, ${t.doc}) < (i.w, i.d)
+               order by ${t.weight} desc, ${t.doc} desc limit ${batch}) f)
+        select term, weight, doc, null::bigint as score from fetched
+        union all
+        select null, null, ${id}, (
+            select coalesce(sum(i.idf::bigint * w.weight), 0)
+              from jsonb_to_recordset(${scoring}::jsonb) as i(term text, idf integer)
+              join claimledger_term_weights(${document}, (select reference_length from claimledger_search_list(${r.search.list}))) w
+                on w.term = i.term)
+          from ${table}
+         where ${id} in (select doc from fetched) and ${document} @@ ${r.query}${where ? sql` and ${where}` : sql``}`),
+    );
+    const fetched = new Map<string, number>();
+    for (const row of rows) {
+      if (row.term === null) {
+        const hit = { id: row.doc, score: Number(row.score) };
+        if (after(hit)) hits.set(hit.id, hit.score);
+        continue;
+      }
+      const list = active.find((l) => l.term === row.term)!;
+      const weight = Number(row.weight);
+      if (weight < list.w || (weight === list.w && row.doc < list.d)) {
+        list.w = weight;
+        list.d = row.doc;
+      }
+      fetched.set(row.term, (fetched.get(row.term) ?? 0) + 1);
+      read++;
+    }
+    for (const list of active) if ((fetched.get(list.term) ?? 0) < batch) list.done = true;
+    const best = [...hits].map(([hitId, score]) => ({ id: hitId, score })).sort(byRank).slice(0, r.want);
+    const open = lists.filter((l) => !l.done);
+    if (open.length === 0) return best;
+    // A document not met yet scores at most the threshold, and only one that sits at every
+    // open list's current weight scores exactly that; it then comes after every list's
+    // position, so its id is below the smallest of them.
+    const threshold = open.reduce((sum, l) => sum + l.idf * l.w, 0);
+    const frontier = open.reduce((min, l) => (l.d < min ? l.d : min), open[0].d);
+    const last = best[r.want - 1];
+    if (last && (last.score > threshold || (last.score === threshold && last.id >= frontier))) return best;
+  }
+  return undefined;
+}
+
+const MAX_WEIGHT = 32_767;
+const MIN_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The page by scoring every document that holds a counted word (with a left join, every
+ * document, for a query that can match without one) and keeping the matches: reads all
+ * the words' weights and every match.
+ */
+async function rankEveryMatch(db: Executor, r: Ranking, required: boolean): Promise<Scored[]> {
+  const { table, id, document, where } = r.search;
+  const t = r.search.terms;
+  const weights = JSON.stringify(r.terms.map((term, k) => ({ term, idf: r.idf[k] })));
+  const score = sql`coalesce(s.score, 0)`;
+  const conditions = [sql`${document} @@ ${r.query}`, where, r.at ? sql`(${score}, ${id}) < (${r.at.v}::bigint, ${r.at.id}::uuid)` : undefined].filter(
+    (c): c is SQL => c !== undefined,
+  );
+  const join = required ? sql`join` : sql`left join`;
+  const rows = rowsOf<{ id: string; score: string | number }>(
+    await db.execute(sql`
+      with s as (
+        select ${t.doc} as doc, sum(i.idf::bigint * ${t.weight}) as score
+          from jsonb_to_recordset(${weights}::jsonb) as i(term text, idf integer)
+          join ${t.table} on ${t.term} = i.term
+         group by ${t.doc})
+      select ${id} as id, ${score} as score from ${table} ${join} s on s.doc = ${id}
+       where ${sql.join(conditions, sql` and `)}
+       order by 2 desc, 1 desc limit ${r.want}`),
+  );
+  return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
 }
 
 /** Puts rows fetched by id back in the order of the hits, with their rank. */
