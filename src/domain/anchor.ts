@@ -223,6 +223,8 @@ export interface QuotationMiss {
   part: number;
   parts: number;
   text: string;
+  /** Whether the quote has elisions or bracketed insertions (else its one part is the whole quote). */
+  marked: boolean;
   /** For `too_far`: the most source text allowed between this part and the one before. */
   maxGap?: number;
 }
@@ -259,7 +261,7 @@ interface QuotationPiece {
 }
 
 /** Splits a quotation at its elisions and bracketed insertions; parts keep their order. */
-export function splitQuotation(quote: string): QuotationPiece[] {
+function splitQuotation(quote: string): QuotationPiece[] {
   const pieces: QuotationPiece[] = [];
   let gap = 0;
   let from = 0;
@@ -300,14 +302,22 @@ export function anchorQuotation(sourceText: string, quote: string): { anchor: Qu
   if (literal) return { anchor: { selector: literal, parts: [{ exact: literal.exact, start: literal.start, end: literal.end }] } };
 
   const pieces = splitQuotation(quote);
+  const marked = !(pieces.length === 1 && pieces[0]?.text === quote.trim());
   const needles = pieces.map((p) => trimmedNeedle(p.text));
   const miss = (reason: QuotationMiss['reason'], i: number, maxGap?: number): { miss: QuotationMiss } => ({
-    miss: { reason, part: i + 1, parts: Math.max(1, pieces.length), text: pieces[i]?.text ?? quote.trim(), ...(maxGap === undefined ? {} : { maxGap }) },
+    miss: {
+      reason,
+      part: i + 1,
+      parts: Math.max(1, pieces.length),
+      text: pieces[i]?.text ?? quote.trim(),
+      marked,
+      ...(maxGap === undefined ? {} : { maxGap }),
+    },
   });
   const empty = needles.findIndex((n) => n === '');
   if (pieces.length === 0 || empty !== -1) return miss('no_words', Math.max(0, empty));
   // Without marks the literal search above was the whole search.
-  if (pieces.length === 1 && pieces[0]?.text === quote.trim()) return miss('not_in_source', 0);
+  if (!marked) return miss('not_in_source', 0);
   const { normalised, map } = normaliseForMatching(sourceText);
 
   // For each part, every place its words occur (overlapping ones too), and for
