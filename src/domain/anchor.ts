@@ -223,6 +223,8 @@ export interface QuotationMiss {
   part: number;
   parts: number;
   text: string;
+  /** Whether the quote has elisions or bracketed insertions (else its one part is the whole quote). */
+  marked: boolean;
   /** For `too_far`: the most source text allowed between this part and the one before. */
   maxGap?: number;
 }
@@ -259,7 +261,7 @@ interface QuotationPiece {
 }
 
 /** Splits a quotation at its elisions and bracketed insertions; parts keep their order. */
-export function splitQuotation(quote: string): QuotationPiece[] {
+function splitQuotation(quote: string): QuotationPiece[] {
   const pieces: QuotationPiece[] = [];
   let gap = 0;
   let from = 0;
@@ -296,19 +298,37 @@ export function splitQuotation(quote: string): QuotationPiece[] {
  * brackets or dots anchors as it always did.
  */
 export function anchorQuotation(sourceText: string, quote: string): { anchor: QuotationAnchor } | { miss: QuotationMiss } {
-  const literal = anchorQuote(sourceText, quote);
-  if (literal) return { anchor: { selector: literal, parts: [{ exact: literal.exact, start: literal.start, end: literal.end }] } };
+  // Normalising the source dominates on long texts: once, for every search below.
+  const { normalised, map } = normaliseForMatching(sourceText);
+  const spanOf = (at: number, needle: string): QuotePart => {
+    const { start, end } = originalSpan(map, at, needle.length);
+    return { exact: sourceText.slice(start, end), start, end };
+  };
+  const anchorOf = (parts: QuotePart[]): { anchor: QuotationAnchor } => ({
+    anchor: { selector: selectorOf(sourceText, (parts[0] as QuotePart).start, (parts[parts.length - 1] as QuotePart).end, DEFAULT_CONTEXT_LENGTH), parts },
+  });
+
+  const whole = trimmedNeedle(quote);
+  const literal = whole === '' ? -1 : normalised.indexOf(whole);
+  if (literal !== -1) return anchorOf([spanOf(literal, whole)]);
 
   const pieces = splitQuotation(quote);
+  const marked = !(pieces.length === 1 && pieces[0]?.text === quote.trim());
   const needles = pieces.map((p) => trimmedNeedle(p.text));
   const miss = (reason: QuotationMiss['reason'], i: number, maxGap?: number): { miss: QuotationMiss } => ({
-    miss: { reason, part: i + 1, parts: Math.max(1, pieces.length), text: pieces[i]?.text ?? quote.trim(), ...(maxGap === undefined ? {} : { maxGap }) },
+    miss: {
+      reason,
+      part: i + 1,
+      parts: Math.max(1, pieces.length),
+      text: pieces[i]?.text ?? quote.trim(),
+      marked,
+      ...(maxGap === undefined ? {} : { maxGap }),
+    },
   });
   const empty = needles.findIndex((n) => n === '');
   if (pieces.length === 0 || empty !== -1) return miss('no_words', Math.max(0, empty));
   // Without marks the literal search above was the whole search.
-  if (pieces.length === 1 && pieces[0]?.text === quote.trim()) return miss('not_in_source', 0);
-  const { normalised, map } = normaliseForMatching(sourceText);
+  if (!marked) return miss('not_in_source', 0);
 
   // For each part, every place its words occur (overlapping ones too), and for
   // each such place the latest start of a first part from which a chain of
@@ -376,11 +396,9 @@ export function anchorQuotation(sourceText: string, quote: string): { anchor: Qu
 
   const parts: QuotePart[] = new Array(needles.length);
   for (let i = last, j = chosen; i >= 0; j = (previous[i] as number[])[j] as number, i--) {
-    const { start, end } = originalSpan(map, (occurrences[i] as number[])[j] as number, (needles[i] as string).length);
-    parts[i] = { exact: sourceText.slice(start, end), start, end };
+    parts[i] = spanOf((occurrences[i] as number[])[j] as number, needles[i] as string);
   }
-  const whole = selectorOf(sourceText, (parts[0] as QuotePart).start, (parts[last] as QuotePart).end, DEFAULT_CONTEXT_LENGTH);
-  return { anchor: { selector: whole, parts } };
+  return anchorOf(parts);
 }
 
 /** A quote's normalised words, without the single space a leading or trailing whitespace run leaves. */

@@ -456,7 +456,7 @@ t.test('a quotation found word for word, marks and all, is one part as before', 
 
 t.test('parts out of order are refused, naming the first part that does not follow', async (tt) => {
   const miss = missOf(tt, TUNNEL, 'not a cent more ... The tunnel will cost');
-  tt.same(miss, { reason: 'too_far', part: 2, parts: 2, text: 'The tunnel will cost', maxGap: MAX_ELISION_GAP });
+  tt.same(miss, { reason: 'too_far', part: 2, parts: 2, text: 'The tunnel will cost', marked: true, maxGap: MAX_ELISION_GAP });
 });
 
 t.test('parts further apart than the elision bound are refused', async (tt) => {
@@ -488,8 +488,15 @@ t.test('repeated fragments: the tightest in-order placement is chosen, the earli
 
 t.test('a part not in the source is named with its position and words', async (tt) => {
   const miss = missOf(tt, TUNNEL, 'The tunnel will cost 2.4 billion euros ... and not a penny more … open in 2031');
-  tt.same(miss, { reason: 'not_in_source', part: 2, parts: 3, text: 'and not a penny more' });
-  tt.same(missOf(tt, TUNNEL, 'nothing like this'), { reason: 'not_in_source', part: 1, parts: 1, text: 'nothing like this' });
+  tt.same(miss, { reason: 'not_in_source', part: 2, parts: 3, text: 'and not a penny more', marked: true });
+  tt.same(missOf(tt, TUNNEL, 'nothing like this'), { reason: 'not_in_source', part: 1, parts: 1, text: 'nothing like this', marked: false });
+  tt.same(missOf(tt, TUNNEL, '[The mayor] added that it would open in 2032'), {
+    reason: 'not_in_source',
+    part: 1,
+    parts: 1,
+    text: 'added that it would open in 2032',
+    marked: true,
+  }, 'one part left once the insertion is set aside');
   tt.equal(missOf(tt, TUNNEL, '[…]').reason, 'no_words', 'marks alone have no words to find');
 });
 

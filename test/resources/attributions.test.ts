@@ -422,6 +422,10 @@ t.test('a quote with a part not in the source is 422 quote_not_in_source naming 
   t.same(problem.errors, [
     { path: 'body.quote', message: 'part 2 of 2 ("The harbour tunnel will cost") is not in the source text within 2000 characters after part 1 (parts must appear in order)' },
   ], 'parts out of order');
+  problem = expectProblem(t, await api.post('/v1/attributions', { ...body, quote: '[The mayor] said before the vote' }), 422, 'quote_not_in_source');
+  t.same(problem.errors, [{ path: 'body.quote', message: 'part 1 of 1 ("said before the vote") is not in the source text' }], 'the words left once the insertion is set aside');
+  problem = expectProblem(t, await api.post('/v1/attributions', { ...body, quote: '[…]' }), 422, 'quote_not_in_source');
+  t.same(problem.errors, [{ path: 'body.quote', message: 'has no words to find outside its elisions and bracketed insertions' }]);
   problem = expectProblem(t, await api.post('/v1/claims', { text: 'x', attributions: [{ source_id: source.id, claimant_label: 'y', quote: 'words nobody wrote … not a cent more' }] }), 422, 'quote_not_in_source');
   t.same(problem.errors, [{ path: 'body.attributions[0].quote', message: 'part 1 of 2 ("words nobody wrote") is not in the source text' }]);
   t.same(await countAll(api), before, 'nothing was written');

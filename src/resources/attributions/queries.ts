@@ -36,7 +36,7 @@ async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string, path: string
 
 /** What the 422 says of a quote that is not in the source: which part, and why. */
 export function quoteMissMessage(miss: QuotationMiss): string {
-  const part = miss.parts > 1 ? `part ${miss.part} of ${miss.parts} (${JSON.stringify(miss.text)}) ` : '';
+  const part = miss.marked ? `part ${miss.part} of ${miss.parts} (${JSON.stringify(miss.text)}) ` : '';
   if (miss.reason === 'no_words') return 'has no words to find outside its elisions and bracketed insertions';
   if (miss.reason === 'too_far') {
     return `${part}is not in the source text within ${miss.maxGap} characters after part ${miss.part - 1} (parts must appear in order)`;
