@@ -49,6 +49,7 @@ async function privateRedis(): Promise<{ url: string; freeze(): void } | undefin
   for (let i = 0; i < 50; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    probe.on('error', () => {}); // not up yet: connect() says so
     const up = await probe.connect().then(
       () => true,
       () => false,
