@@ -103,7 +103,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiPlugin);
   await app.register(securityPlugin, { corsOrigins: options.config.CLAIMLEDGER_CORS_ORIGINS });
   await app.register(authPlugin);
-  await app.register(rateLimitPlugin, { limit: options.config.CLAIMLEDGER_RATE_LIMIT, redisUrl: options.config.REDIS_URL });
+  await app.register(rateLimitPlugin, {
+    limit: options.config.CLAIMLEDGER_RATE_LIMIT,
+    redisUrl: options.config.REDIS_URL,
+    redisTimeoutMs: options.config.CLAIMLEDGER_REDIS_TIMEOUT_MS,
+  });
   await app.register(metricsPlugin);
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);

@@ -14,6 +14,8 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** Requests per minute per API key (per client address without a key). */
   CLAIMLEDGER_RATE_LIMIT: Type.Integer({ default: 1200, minimum: 1 }),
+  /** How long a rate-limit count may wait for Redis before this process counts on its own. */
+  CLAIMLEDGER_REDIS_TIMEOUT_MS: Type.Integer({ default: 50, minimum: 1 }),
   /** Comma-separated origins allowed by CORS; unset means CORS stays off. */
   CLAIMLEDGER_CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
   /** Server-side limit for one SQL statement; the client gives up shortly after. */
