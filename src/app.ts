@@ -16,6 +16,7 @@ import authPlugin from './plugins/auth.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityPlugin, { secureDataReply } from './plugins/security.js';
+import bodyTimeoutsPlugin from './plugins/body-timeouts.js';
 import keysRoutes from './resources/keys/routes.js';
 import extractRoutes from './resources/extract/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
@@ -110,8 +111,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiPlugin);
   await app.register(securityPlugin, { corsOrigins: options.config.CLAIMLEDGER_CORS_ORIGINS });
   await app.register(authPlugin, { failureLimit: options.config.CLAIMLEDGER_AUTH_FAILURE_LIMIT, redisUrl: options.config.REDIS_URL });
-  await app.register(rateLimitPlugin, { limit: options.config.CLAIMLEDGER_RATE_LIMIT, redisUrl: options.config.REDIS_URL });
+  await app.register(rateLimitPlugin, {
+    limit: options.config.CLAIMLEDGER_RATE_LIMIT,
+    redisUrl: options.config.REDIS_URL,
+    redisTimeoutMs: options.config.CLAIMLEDGER_REDIS_TIMEOUT_MS,
+  });
   await app.register(metricsPlugin);
+  await app.register(bodyTimeoutsPlugin, {
+    bodyMs: options.config.CLAIMLEDGER_BODY_TIMEOUT_MS,
+    longBodyMs: options.config.CLAIMLEDGER_BULK_BODY_TIMEOUT_MS,
+    idleMs: options.config.CLAIMLEDGER_BODY_IDLE_TIMEOUT_MS,
+  });
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);
 
@@ -125,7 +135,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(eventsRoutes, { prefix: '/v1' });
   await app.register(keysRoutes, { prefix: '/v1' });
   await app.register(statsRoutes, { prefix: '/v1' });
-  await app.register(bulkRoutes, { prefix: '/v1' });
+  await app.register(bulkRoutes, {
+    prefix: '/v1',
+    imports: { total: options.config.CLAIMLEDGER_BULK_IMPORTS, perKey: options.config.CLAIMLEDGER_BULK_IMPORTS_PER_KEY },
+  });
   await app.register(exportRoutes, { prefix: '/v1' });
   await app.register(dashboardRoutes);
   await app.register(extractRoutes, { prefix: '/v1' });

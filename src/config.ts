@@ -18,10 +18,22 @@ export const ConfigSchema = Type.Object({
   CLAIMLEDGER_AUTH_FAILURE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
   /** Proxies whose X-Forwarded-For is believed: `true`, a hop count, or comma-separated addresses/CIDRs. */
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long a rate-limit count may wait for Redis before this process counts on its own. */
+  CLAIMLEDGER_REDIS_TIMEOUT_MS: Type.Integer({ default: 50, minimum: 1 }),
   /** Comma-separated origins allowed by CORS; unset means CORS stays off. */
   CLAIMLEDGER_CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
   /** Server-side limit for one SQL statement; the client gives up shortly after. */
   CLAIMLEDGER_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100 }),
+  /** Longest time for a request body to arrive (bulk imports: CLAIMLEDGER_BULK_BODY_TIMEOUT_MS); slower is 408. */
+  CLAIMLEDGER_BODY_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
+  /** Longest pause between two pieces of a request body; longer is 408. */
+  CLAIMLEDGER_BODY_IDLE_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 1 }),
+  /** Longest time for a bulk import's body to arrive. */
+  CLAIMLEDGER_BULK_BODY_TIMEOUT_MS: Type.Integer({ default: 600_000, minimum: 1 }),
+  /** Bulk imports running at once in one process, all keys together. */
+  CLAIMLEDGER_BULK_IMPORTS: Type.Integer({ default: 4, minimum: 1 }),
+  /** Bulk imports one API key may run at once in one process. */
+  CLAIMLEDGER_BULK_IMPORTS_PER_KEY: Type.Integer({ default: 2, minimum: 1 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Processes serving requests (src/cluster.ts); unset: one per core with DATABASE_URL, always 1 with the embedded database. */
   CLAIMLEDGER_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),

@@ -17,6 +17,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: 'The key lacks the scope for this request' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  request_timeout: { status: 408, title: 'The request took too long to arrive' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   in_use: { status: 409, title: 'The resource is still referenced' },
   idempotency_key_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
@@ -29,6 +30,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'The database is unavailable' },
+  busy: { status: 503, title: 'The service is busy' },
   timeout: { status: 504, title: 'The request took too long' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

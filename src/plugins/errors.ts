@@ -131,7 +131,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     ...extra,
     request_id: String(request.id),
   };
-  if (error.status === 503) reply.header('retry-after', '5');
+  if ((error.status === 503 || error.status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+  // A body left unread (refused early, or too slow) must not be taken for the next request,
+  // and a client still trickling it must not keep the socket.
+  if (!request.raw.complete) reply.header('connection', 'close');
   if (error.status === 401) {
     // RFC 6750 §3: say which scheme to use, and whether the token presented was bad.
     reply.header('www-authenticate', tokenPresented ? 'Bearer realm="claimledger", error="invalid_token"' : 'Bearer realm="claimledger"');

@@ -12,6 +12,7 @@ export default fp(
   async function metricsPlugin(app: FastifyInstance) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
+    if (app.hasDecorator('rateLimitMetrics')) for (const metric of app.rateLimitMetrics) registry.registerMetric(metric);
     const labelNames = ['method', 'route', 'status'] as const;
     const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
     const duration = new Histogram({

@@ -1,6 +1,6 @@
 import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
+import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, reviews, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
 import { anchorQuotation, type QuotationMiss } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
@@ -13,6 +13,7 @@ import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { resolveClaimantByName } from '../claimants/queries.js';
 import { dropEvidenceOfSource } from '../reviews/queries.js';
+import { lockAfterParents, lockClaimants, lockClaims, lockSources } from '../lock-order.js';
 import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
 
 const sortFields: Record<string, SortField> = {
@@ -73,9 +74,9 @@ async function resolveWho(
   }
   let claimantId = body.claimant_id ?? null;
   if (body.claimant_name) claimantId = await resolveClaimantByName(tx, actor, body.claimant_name);
-  else if (claimantId) {
-    const [found] = await tx.select({ id: claimants.id }).from(claimants).where(eq(claimants.id, claimantId));
-    if (!found) throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
+  // Held until commit, so the claimant cannot be deleted under the attribution (lock-order.ts).
+  if (claimantId && !(await lockClaimants(tx, [claimantId])).has(claimantId)) {
+    throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
   }
   const label = body.claimant_label ?? null;
   if (!claimantId && !label) {
@@ -125,10 +126,12 @@ export async function insertAttribution(
 
 export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody, options: { id?: string } = {}): Promise<AttributionRow> {
   const { claim_id, ...rest } = body;
-  // Lock the claim: its derived fields are recomputed below, and it must not vanish meanwhile.
-  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claim_id)).for('update');
-  if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
-  const row = await insertAttribution(tx, actor, claim_id, rest, 'body', options);
+  // In the lock order (lock-order.ts): the source and the claimant, then the claim, whose
+  // derived fields are recomputed below and which must not vanish meanwhile.
+  await lockSources(tx, [rest.source_id]);
+  const who = await resolveWho(tx, actor, rest, 'body');
+  if (!(await lockClaims(tx, [claim_id])).has(claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
+  const row = await insertAttribution(tx, actor, claim_id, { ...rest, ...who, claimant_name: undefined }, 'body', options);
   await refreshClaimsDerived(tx, actor, [claim_id]);
   return row;
 }
@@ -211,28 +214,33 @@ export async function updateAttribution(
   patch: AttributionPatchBody,
   ifMatch?: string,
 ): Promise<AttributionRow> {
-  const before = await getAttribution(tx, id, { forUpdate: true });
-  assertIfMatch(ifMatch, before.version);
   if (patch.claimant_id != null && patch.claimant_name !== undefined) {
     throw fieldError('body.claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
   }
-  if (patch.claim_id && patch.claim_id !== before.claim_id) {
-    const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, patch.claim_id)).for('update');
-    if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
-  }
   const whoChanged = patch.claimant_id !== undefined || patch.claimant_name !== undefined || patch.claimant_label !== undefined;
-  const who = whoChanged
-    ? await resolveWho(
-        tx,
-        actor,
-        {
-          claimant_id: patch.claimant_name !== undefined ? undefined : patch.claimant_id !== undefined ? patch.claimant_id : before.claimant_id,
-          claimant_name: patch.claimant_name,
-          claimant_label: patch.claimant_label !== undefined ? patch.claimant_label : before.claimant_label,
-        },
-        'body',
-      )
-    : { claimant_id: before.claimant_id, claimant_label: before.claimant_label };
+  let who = { claimant_id: null as string | null, claimant_label: null as string | null };
+  // Its sources and claimant, then its claims, then the attribution itself (lock-order.ts).
+  const before = await lockAfterParents(
+    (forUpdate) => getAttribution(tx, id, { forUpdate }),
+    async (seen) => {
+      await lockSources(tx, [seen.source_id, patch.source_id]);
+      who = whoChanged
+        ? await resolveWho(
+            tx,
+            actor,
+            {
+              claimant_id: patch.claimant_name !== undefined ? undefined : patch.claimant_id !== undefined ? patch.claimant_id : seen.claimant_id,
+              claimant_name: patch.claimant_name,
+              claimant_label: patch.claimant_label !== undefined ? patch.claimant_label : seen.claimant_label,
+            },
+            'body',
+          )
+        : { claimant_id: seen.claimant_id, claimant_label: seen.claimant_label };
+      const found = await lockClaims(tx, [seen.claim_id, patch.claim_id]);
+      if (patch.claim_id && !found.has(patch.claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
+    },
+  );
+  assertIfMatch(ifMatch, before.version);
   const sourceId = patch.source_id ?? before.source_id;
   const quote = patch.quote !== undefined ? patch.quote : before.quote;
   const reanchor = sourceId !== before.source_id || quote !== before.quote;
@@ -262,7 +270,11 @@ export async function updateAttribution(
 }
 
 export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
-  const before = await getAttribution(tx, id, { forUpdate: true });
+  // Its claim, then the attribution (lock-order.ts).
+  const before = await lockAfterParents(
+    (forUpdate) => getAttribution(tx, id, { forUpdate }),
+    async (seen) => void (await lockClaims(tx, [seen.claim_id])),
+  );
   assertIfMatch(ifMatch, before.version);
   await tx.delete(attributions).where(eq(attributions.id, id));
   await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: id, before });
@@ -287,6 +299,7 @@ export async function isReferenced(tx: DbOrTx, owner: Owner): Promise<boolean> {
 
 /** `?cascade=true`: deletes (with events) every attribution and evidence row using the owner. */
 export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owner): Promise<void> {
+  await lockClaimsOf(tx, owner);
   const gone = await tx.delete(attributions).where(ownedBy(owner)).returning();
   for (const row of gone) {
     await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: row.id, before: row });
@@ -298,6 +311,24 @@ export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owne
       await dropEvidenceOfSource(tx, actor, reviewId, owner.sourceId);
     }
   }
+}
+
+/**
+ * Locks (lock-order.ts) every claim a change of the owner touches: those of its
+ * attributions and, for a source, those of the reviews citing it. The caller
+ * holds the owner's own lock, so no attribution or evidence can join it meanwhile.
+ */
+export async function lockClaimsOf(tx: DbOrTx, owner: Owner): Promise<void> {
+  const ofAttributions = await tx.selectDistinct({ id: attributions.claim_id }).from(attributions).where(ownedBy(owner));
+  const ofReviews =
+    'sourceId' in owner
+      ? await tx
+          .selectDistinct({ id: reviews.claim_id })
+          .from(reviewEvidence)
+          .innerJoin(reviews, eq(reviews.id, reviewEvidence.review_id))
+          .where(eq(reviewEvidence.source_id, owner.sourceId))
+      : [];
+  await lockClaims(tx, [...ofAttributions, ...ofReviews].map((r) => r.id));
 }
 
 export async function hasAnchoredAttributions(tx: DbOrTx, sourceId: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../.
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
+import { awaitTurnToChange } from '../lock-order.js';
 
 interface CandidateRow {
   id: string;
@@ -217,6 +218,7 @@ export async function listClaimants(db: Db, params: ClaimantListParams) {
 }
 
 export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
+  await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (patch.wikidata_id !== undefined) await refuseTakenWikidata(tx, patch.wikidata_id, id);
@@ -232,6 +234,7 @@ export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch
 }
 
 export async function deleteClaimant(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+  await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { claimantId: id })) {

@@ -9,6 +9,7 @@ import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
+import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import type { ReviewCreateBody, ReviewListParams, ReviewPatchBody } from './schemas.js';
 
@@ -96,8 +97,9 @@ export async function createReview(
   body: ReviewCreateBody,
   options: { id?: string } = {},
 ): Promise<ReviewWithEvidence> {
-  const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
-  if (!claim) throw notFound('claim', claimId);
+  // The cited sources, then the claim (lock-order.ts).
+  await lockSources(tx, (body.evidence ?? []).map((e) => e.source_id));
+  if (!(await lockClaims(tx, [claimId])).has(claimId)) throw notFound('claim', claimId);
   const values = reviewValues(body);
   checkRatings(values);
   const now = new Date();
@@ -145,7 +147,14 @@ export async function listReviews(db: Db, params: ReviewListParams) {
 }
 
 export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: ReviewPatchBody, ifMatch?: string): Promise<ReviewWithEvidence> {
-  const before = await getReview(tx, id, { forUpdate: true });
+  // The sources it will cite, its claim, then the review (lock-order.ts).
+  const before = await lockAfterParents(
+    (forUpdate) => getReview(tx, id, { forUpdate }),
+    async (seen) => {
+      await lockSources(tx, (patch.evidence ?? []).map((e) => e.source_id));
+      await lockClaims(tx, [seen.claim_id]);
+    },
+  );
   assertIfMatch(ifMatch, before.version);
   const { evidence, published_at, ...fields } = patch;
   const next = {
@@ -183,7 +192,11 @@ export async function dropEvidenceOfSource(tx: DbOrTx, actor: Actor, reviewId: s
 }
 
 export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
-  const before = await getReview(tx, id, { forUpdate: true });
+  // Its claim, then the review (lock-order.ts).
+  const before = await lockAfterParents(
+    (forUpdate) => getReview(tx, id, { forUpdate }),
+    async (seen) => void (await lockClaims(tx, [seen.claim_id])),
+  );
   assertIfMatch(ifMatch, before.version);
   await tx.delete(reviews).where(and(eq(reviews.id, id)));
   await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: id, before });

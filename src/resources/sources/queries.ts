@@ -11,8 +11,9 @@ import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
-import { deleteAttributionsOf, reanchorSourceAttributions, hasAnchoredAttributions, isReferenced } from '../attributions/queries.js';
+import { deleteAttributionsOf, reanchorSourceAttributions, hasAnchoredAttributions, isReferenced, lockClaimsOf } from '../attributions/queries.js';
 import { refreshClaimsOfSource } from '../claims/derived.js';
+import { awaitTurnToChange } from '../lock-order.js';
 import type { SourceCreateBody, SourceListParams, SourcePatchBody } from './schemas.js';
 
 const { text: _text, ...summaryColumns } = getTableColumns(sources);
@@ -169,8 +170,11 @@ async function searchSources(db: Db, q: string, filters: (SQL | undefined)[], pa
 }
 
 export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
+  await awaitTurnToChange(tx, 'sources', id);
   const before = await getSource(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
+  // Re-anchoring and first_seen_at touch the claims of its attributions: locked now, in the lock order (lock-order.ts).
+  if (patch.text !== undefined || patch.published_at !== undefined) await lockClaimsOf(tx, { sourceId: id });
   const changes: Partial<SourceRow> = {};
   if (patch.kind !== undefined) changes.kind = patch.kind;
   if (patch.url !== undefined) {
@@ -211,7 +215,9 @@ async function applyChanges(tx: DbOrTx, before: SourceRow, changes: Partial<Sour
   return after;
 }
 
+/** The source first, then (deleteAttributionsOf) every claim the cascade touches, then its attributions and reviews: lock-order.ts. */
 export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+  await awaitTurnToChange(tx, 'sources', id);
   const before = await getSource(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { sourceId: id })) {

@@ -1,0 +1,93 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { claimants, claims, sources } from '../db/schema.js';
+import { ApiError } from '../lib/errors.js';
+
+/**
+ * The one lock order of every write. A write that locks rows of several tables
+ * takes them in this order, and rows of one table in id order, so two writes
+ * may wait for each other but never in a circle (a deadlock, which PostgreSQL
+ * breaks by failing one of them):
+ *
+ *   1. sources (FOR UPDATE to change or delete one; FOR SHARE to anchor in its
+ *      text or cite it as evidence), then claimants (FOR UPDATE / FOR KEY SHARE);
+ *   2. claims (FOR UPDATE: their derived fields are recomputed);
+ *   3. attributions and reviews;
+ *   4. the change log's lock, taken by writeTransaction just before commit.
+ *
+ * Row locks alone would let a source or claimant starve: PostgreSQL grants a
+ * share lock on a row that is only share-locked at once, ahead of a writer
+ * already waiting for it, so a steady stream of attribution writers kept a
+ * cascade delete waiting until its statement timed out. Each source and
+ * claimant therefore also has an advisory lock, taken first (shared by the
+ * writes that only need it to stay, exclusive by those that change or delete
+ * it): the lock manager queues those fairly, a shared request waits behind a
+ * waiting exclusive one.
+ *
+ * A write that learns which parents it touches only from the row itself
+ * (changing or deleting an attribution or a review) reads the row unlocked,
+ * locks the parents, then locks the row and starts over if it changed
+ * meanwhile (`lockAfterParents`). A cascade from a source or a claimant locks
+ * every claim it will touch before it deletes anything.
+ */
+
+const present = (ids: readonly (string | null | undefined)[]) => [...new Set(ids.filter((id): id is string => Boolean(id)))].sort();
+
+type Parent = typeof sources | typeof claimants | typeof claims;
+
+/** Advisory-lock key spaces (the two-integer form, apart from the one-bigint locks used elsewhere). */
+const GUARD = { sources: 1, claimants: 2 } as const;
+
+async function guard(tx: DbOrTx, space: keyof typeof GUARD, ids: string[], exclusive: boolean) {
+  if (ids.length === 0) return;
+  const fn = exclusive ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`;
+  // In key order, so that two ids whose keys collide still lock in one order.
+  await tx.execute(
+    sql`select ${fn}(${GUARD[space]}::int, k) from (select distinct hashtext(id) as k from unnest(${sql.param(ids)}::text[]) as id order by k) as keys`,
+  );
+}
+
+async function lockRows(tx: DbOrTx, table: Parent, strength: 'update' | 'share' | 'key share', ids: readonly (string | null | undefined)[]) {
+  const wanted = present(ids);
+  if (wanted.length === 0) return new Set<string>();
+  const rows = await tx.select({ id: table.id }).from(table).where(inArray(table.id, wanted)).orderBy(table.id).for(strength);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Share locks on sources (their text and existence hold until commit); returns the ids that exist. */
+export async function lockSources(tx: DbOrTx, ids: readonly (string | null | undefined)[]) {
+  await guard(tx, 'sources', present(ids), false);
+  return lockRows(tx, sources, 'share', ids);
+}
+
+/** Key-share locks on claimants (they cannot be deleted until commit); returns the ids that exist. */
+export async function lockClaimants(tx: DbOrTx, ids: readonly (string | null | undefined)[]) {
+  await guard(tx, 'claimants', present(ids), false);
+  return lockRows(tx, claimants, 'key share', ids);
+}
+
+/** Before a source or claimant is changed or deleted (then locked FOR UPDATE by the caller): its turn in the fair queue. */
+export const awaitTurnToChange = (tx: DbOrTx, space: 'sources' | 'claimants', id: string) => guard(tx, space, [id], true);
+
+/** Update locks on claims; returns the ids that exist. */
+export const lockClaims = (tx: DbOrTx, ids: readonly (string | null | undefined)[]) => lockRows(tx, claims, 'update', ids);
+
+const ATTEMPTS = 5;
+
+/**
+ * Locks a row whose parents must be locked first: reads it unlocked, lets
+ * `lockParents` lock what it points at, then locks it and checks its version;
+ * if it changed in between (it may now point elsewhere), starts over.
+ */
+export async function lockAfterParents<T extends { version: number }>(
+  read: (forUpdate: boolean) => Promise<T>,
+  lockParents: (row: T) => Promise<void>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const seen = await read(false);
+    await lockParents(seen);
+    const locked = await read(true);
+    if (locked.version === seen.version) return locked;
+    if (attempt === ATTEMPTS) throw new ApiError('conflict', 'A concurrent change got in the way; retry the request.');
+  }
+}
