@@ -141,7 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(exportRoutes, { prefix: '/v1' });
   await app.register(dashboardRoutes);
-  await app.register(extractRoutes, { prefix: '/v1' });
+  await app.register(extractRoutes, { prefix: '/v1', config: options.config });
 
   return app;
 }

@@ -37,6 +37,12 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Processes serving requests (src/cluster.ts); unset: one per core with DATABASE_URL, always 1 with the embedded database. */
   CLAIMLEDGER_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  /** Threads per process that run claim extraction; unset: the cores shared among the processes, at least 1. */
+  CLAIMLEDGER_EXTRACT_THREADS: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  /** Extraction requests per process that may wait for a thread; beyond them, 503. */
+  CLAIMLEDGER_EXTRACT_QUEUE: Type.Integer({ default: 8, minimum: 0, maximum: 1000 }),
+  /** Longest one extraction may run (422 beyond), and longest a request waits for a thread (503 beyond). */
+  CLAIMLEDGER_EXTRACT_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 600_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { DataDirLockedError, lockDataDir } from '../src/db/client.js';
+import { killGroup, listeningAddress, startServer, type ServerProcess } from './support/server-process.js';
 
 /*
  * The PGlite data-folder lock. PGlite itself takes no lock, and two processes
@@ -13,7 +13,6 @@ import { DataDirLockedError, lockDataDir } from '../src/db/client.js';
  * (and, end to end, start the real server on one), so they build no app.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'claimledger-lock-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -117,64 +116,20 @@ t.test('release leaves alone a lock file that another process has since taken', 
 const ADMIN_KEY = 'embedded-lock-test-admin-key';
 const auth = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
 
-interface Server {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServer(dataDir: string): Server {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CLAIMLEDGER_DATA_DIR: dataDir,
-    CLAIMLEDGER_ADMIN_KEY: ADMIN_KEY,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-  };
-  delete env.DATABASE_URL;
-  delete env.CLAIMLEDGER_TEST_DATABASE_URL;
-  // node directly (not npx), in its own process group, so killing the group stops everything it started.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-function killGroup(server: Server, signal: NodeJS.Signals = 'SIGKILL') {
-  try {
-    if (server.child.pid && server.child.exitCode === null && server.child.signalCode === null) process.kill(-server.child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Waits for pino's "Server listening at http://…" line and returns that address. */
-async function listeningAddress(server: Server, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output());
-    if (m) return m[1];
-    if (server.child.exitCode !== null) throw new Error(`the server exited with ${server.child.exitCode}:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not start within ${timeoutMs} ms:\n${server.output()}`);
-}
+const startServerOn = (dataDir: string) => startServer({ dataDir, adminKey: ADMIN_KEY });
 
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
 t.test('a second server on the same data folder exits non-zero saying the folder is in use; after the first is killed, a new one starts', { timeout: 175_000 }, async (t) => {
   const dataDir = path.join(scratch, 'server-data');
-  const servers: Server[] = [];
+  const servers: ServerProcess[] = [];
   t.teardown(async () => {
     for (const s of servers) killGroup(s);
     await Promise.all(servers.map((s) => within(s.exited, 5_000)));
   });
 
-  const first = startServer(dataDir);
+  const first = startServerOn(dataDir);
   servers.push(first);
   const address = await listeningAddress(first, 90_000);
   const health = await fetch(`${address}/healthz`);
@@ -184,7 +139,7 @@ t.test('a second server on the same data folder exits non-zero saying the folder
   t.equal(created.status, 201, 'the first server stores a claim');
   const claim = (await created.json()) as { id: string };
 
-  const second = startServer(dataDir);
+  const second = startServerOn(dataDir);
   servers.push(second);
   // ~20 s on an idle machine is plenty; allow for a busy one (tsx compiles the app before it looks at the lock).
   const code = await within(second.exited, 30_000);
@@ -203,7 +158,7 @@ t.test('a second server on the same data folder exits non-zero saying the folder
   t.not(await within(first.exited, 10_000), 'timeout', 'the first server died');
   t.ok(existsSync(lockFileOf(dataDir)), 'SIGKILL left a stale lock behind');
 
-  const third = startServer(dataDir);
+  const third = startServerOn(dataDir);
   servers.push(third);
   const thirdAddress = await listeningAddress(third, 60_000);
   const res = await fetch(`${thirdAddress}/healthz`);

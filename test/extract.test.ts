@@ -2,7 +2,8 @@ import t from 'tap';
 import { buildTestApp } from './helper.js';
 import { countAll, eventLog, expectProblem, makeClaimant, makeSource, type Json } from './factories.js';
 
-const api = await buildTestApp(t);
+// A generous extraction time limit: these tests are about what is found, on a machine other tests share.
+const api = await buildTestApp(t, { CLAIMLEDGER_EXTRACT_TIMEOUT_MS: '120000' });
 
 const ARTICLE =
   'Council approves harbour tunnel\n\n' +

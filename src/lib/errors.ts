@@ -27,10 +27,12 @@ export const PROBLEMS = {
   quote_not_in_source: { status: 422, title: 'The quote is not in the source text' },
   unprocessable: { status: 422, title: 'The request cannot be applied' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another request' },
+  extraction_timed_out: { status: 422, title: 'The text took too long to analyse' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'The database is unavailable' },
   busy: { status: 503, title: 'The service is busy' },
+  extraction_busy: { status: 503, title: 'Claim extraction is busy' },
   timeout: { status: 504, title: 'The request took too long' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -37,6 +37,16 @@ function markQuotations(tokens: Token[], quotations: Quotation[]): void {
   }
 }
 
+/**
+ * The most tokens in one unit. The attribution rules look across a unit from
+ * each reporting verb in it, so their work grows with the square of a unit's
+ * length; a text with no sentence ends ("he said she said …" for 200,000
+ * characters) would be one unit and take minutes. Sentences in prose are far
+ * shorter (the longest in the labelled articles has 50 tokens), so only such
+ * texts are cut, into units of this length.
+ */
+export const MAX_UNIT_TOKENS = 300;
+
 function buildUnits(tokens: Token[]): Unit[] {
   const units: Unit[] = [];
   let current: Unit | null = null;
@@ -51,7 +61,7 @@ function buildUnits(tokens: Token[]): Unit[] {
       else if (token.isWord && !token.isCapitalised && /^\p{Ll}/u.test(token.text)) join = true;
       else if (!token.isWord && /^[,;:)\]”’]/.test(token.text)) join = true;
     }
-    if (join && current) {
+    if (join && current && i - current.first < MAX_UNIT_TOKENS) {
       current.last = i;
     } else {
       current = { index: units.length, first: i, last: i, paragraph: token.paragraph };

@@ -76,6 +76,61 @@ export function findParagraphs(text: string): Paragraph[] {
 }
 
 /**
+ * The longest run of characters wink's tokenizer is given as one piece, in
+ * UTF-16 code units. wink splits text into tokens at spaces first and then runs
+ * regular expressions over each token whose cost grows with the square of its
+ * length: one 60,000-character run of '-' took 15 s. Longer runs are cut into
+ * pieces of at most this length, which bounds the work per piece and keeps
+ * tokenising linear in the text. Prose never has runs this long (its longest
+ * words and ordinary links are well under it), so ordinary text reaches wink
+ * unchanged; only the pieces of such a run become separate tokens.
+ */
+export const MAX_TOKEN_LENGTH = 100;
+
+/** The characters at which wink's tokenizer splits (its `splitter`): any other character continues a token. */
+const isWinkSpace = (code: number) =>
+  code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09 || code === 0xa0 || (code >= 0x2002 && code <= 0x2005) ||
+  code === 0x2009 || code === 0x200a || code === 0x202f || code === 0x205f;
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/**
+ * The text as wink should read it: a space inserted into every run of
+ * non-space characters wherever it reaches MAX_TOKEN_LENGTH (never inside a
+ * surrogate pair). Every token wink returns is still a verbatim piece of the
+ * original text, so tokenise() locates it there as before.
+ */
+export function boundTokenLength(text: string): string {
+  let pieces: string[] | null = null;
+  let from = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isWinkSpace(code)) {
+      run = 0;
+      continue;
+    }
+    if (run >= MAX_TOKEN_LENGTH && !isLowSurrogate(code)) {
+      (pieces ??= []).push(text.slice(from, i));
+      from = i;
+      run = 0;
+    }
+    run++;
+  }
+  if (!pieces) return text;
+  pieces.push(text.slice(from));
+  return pieces.join(' ');
+}
+
+/** How far past the previous token wink's next token may start (whitespace between them). */
+const MAX_GAP = 200;
+
+function locateNear(text: string, value: string, cursor: number): number {
+  const at = text.slice(cursor, cursor + MAX_GAP + value.length).indexOf(value);
+  return at < 0 ? -1 : cursor + at;
+}
+
+/**
  * Tokenises with wink and locates every token in the original text (wink keeps
  * token values verbatim, so a forward search from the previous token's end
  * finds each one; whitespace tokens are dropped). `sentence` on each token is
@@ -84,7 +139,7 @@ export function findParagraphs(text: string): Paragraph[] {
 export function tokenise(text: string, paragraphs: Paragraph[]): Token[] {
   const nlpInstance = loadLanguageModel();
   const its = nlpInstance.its;
-  const doc = nlpInstance.readDoc(text);
+  const doc = nlpInstance.readDoc(boundTokenLength(text));
   const values = doc.tokens().out(its.value) as string[];
   const tags = doc.tokens().out(its.pos) as string[];
   const spans = doc.sentences().out(its.span) as unknown as [number, number][];
@@ -97,9 +152,10 @@ export function tokenise(text: string, paragraphs: Paragraph[]): Token[] {
   for (let w = 0; w < values.length; w++) {
     const value = values[w] as string;
     if (!value.trim()) continue;
-    const at = text.startsWith(value, cursor) ? cursor : text.indexOf(value, cursor);
-    // A token wink rewrote (it should not) is skipped rather than mislocated.
-    if (at < 0 || at - cursor > 200) continue;
+    // Searching only as far as a token may be keeps a token wink rewrote (it should not)
+    // from costing a scan of the rest of the text; it is skipped rather than mislocated.
+    const at = text.startsWith(value, cursor) ? cursor : locateNear(text, value, cursor);
+    if (at < 0) continue;
     const end = at + value.length;
     while (paragraph < paragraphs.length - 1 && at >= (paragraphs[paragraph + 1] as Paragraph).start) paragraph++;
     tokens.push({

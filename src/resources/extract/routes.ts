@@ -1,9 +1,18 @@
-import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { eq } from 'drizzle-orm';
+import { workerPlan } from '../../cluster.js';
+import type { Config } from '../../config.js';
 import type { DbOrTx } from '../../db/client.js';
 import { sources, type SourceRow } from '../../db/schema.js';
-import { extractClaims, warmUp, type CandidateClaim } from '../../domain/extract/index.js';
+import type { CandidateClaim } from '../../domain/extract/index.js';
+import {
+  ExtractionBusyError,
+  ExtractionPool,
+  ExtractionTimeoutError,
+  defaultExtractionThreads,
+  type ExtractionPoolOptions,
+  type TimedExtraction,
+} from '../../domain/extract/pool.js';
 import { actorOf } from '../../lib/actor.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { IdParams, IdempotencyHeaders, problemResponses, ref } from '../../lib/schemas.js';
@@ -25,6 +34,17 @@ const tags = ['extract'];
 export interface ExtractRoutesOptions {
   /** Longest text accepted, in UTF-16 code units; longer is 413. */
   maxTextLength?: number;
+  /** The extraction threads, queue and time limit come from these settings. */
+  config: Pick<Config, 'DATABASE_URL' | 'CLAIMLEDGER_WORKERS' | 'REDIS_URL' | 'CLAIMLEDGER_EXTRACT_THREADS' | 'CLAIMLEDGER_EXTRACT_QUEUE' | 'CLAIMLEDGER_EXTRACT_TIMEOUT_MS'>;
+}
+
+/** The pool of one process: its share of the cores unless CLAIMLEDGER_EXTRACT_THREADS says otherwise. */
+export function extractionPoolOptions(config: ExtractRoutesOptions['config']): ExtractionPoolOptions {
+  return {
+    threads: config.CLAIMLEDGER_EXTRACT_THREADS ?? defaultExtractionThreads(workerPlan(config).count),
+    maxQueue: config.CLAIMLEDGER_EXTRACT_QUEUE,
+    timeoutMs: config.CLAIMLEDGER_EXTRACT_TIMEOUT_MS,
+  };
 }
 
 type Candidate = CandidateClaim & { claimant: ClaimantMatchOut | null; existing_attribution_id?: string | null };
@@ -45,10 +65,27 @@ function refuseOtherLanguages(tag: string | null | undefined, path: string): str
   });
 }
 
-function extract(text: string, minCheckworthiness: number | undefined) {
-  const started = performance.now();
-  const result = extractClaims(text, { minCheckworthiness });
-  return { ...result, elapsed: Math.round((performance.now() - started) * 10) / 10 };
+/** Runs the extraction on the pool; a text that runs too long is 422, a pool with no room 503. */
+async function extract(pool: ExtractionPool, text: string, minCheckworthiness: number | undefined, path: string) {
+  let result: TimedExtraction;
+  try {
+    result = await pool.run(text, { minCheckworthiness });
+  } catch (err) {
+    if (err instanceof ExtractionTimeoutError) {
+      const seconds = err.timeoutMs / 1000;
+      throw new ApiError(
+        'extraction_timed_out',
+        `Claim extraction did not finish within ${seconds} s and was stopped; the same text would take as long again. Text with very long runs of punctuation or symbols is slow to analyse: send prose, or split the text.`,
+        { errors: [{ path, message: `took longer than ${seconds} s to analyse` }] },
+      );
+    }
+    if (err instanceof ExtractionBusyError) {
+      throw new ApiError('extraction_busy', `Every claim extraction thread is busy (${err.message}); retry after the time in Retry-After.`);
+    }
+    throw err;
+  }
+  const { elapsedMs, ...extraction } = result;
+  return { ...extraction, elapsed: Math.round(elapsedMs * 10) / 10 };
 }
 
 /** Adds the matching claimant to each candidate; anonymous speakers are never matched. */
@@ -114,9 +151,12 @@ async function sourceToExtract(db: DbOrTx, id: string, lock: boolean): Promise<S
 
 const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (app, options) => {
   const maxLength = options.maxTextLength ?? DEFAULT_MAX_EXTRACT_LENGTH;
-  // The language model takes ~0.2 s to load and the rules run several times slower cold:
-  // pay both when the server starts listening, not on the first request (tests never listen).
-  app.addHook('onListen', async () => warmUp());
+  const pool = new ExtractionPool(extractionPoolOptions(options.config));
+  const seconds = pool.options.timeoutMs / 1000;
+  // Each thread loads the language model (~0.4 s) and warms the rules up: pay that when the
+  // server starts listening, not on the first request (tests never listen: they start it then).
+  app.addHook('onListen', async () => pool.start());
+  app.addHook('onClose', async () => pool.close());
 
   app.post(
     '/extract',
@@ -132,7 +172,10 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
           'reported speech ("the agency reported that …", "…, officials said"), "according to …", and characterisations ("described the plan as …"). ' +
           'Pronouns, surnames and titles ("she", "Lindqvist", "the minister") are resolved to the last named speaker they fit; unnamed speakers ("one official", "city officials") are kept as written. ' +
           'Each candidate has its quote anchored in the text (`selector`, as attributions are), the quantities in it and a check-worthiness score. Nothing is written. ' +
-          `Texts longer than ${maxLength} characters are 413 \`payload_too_large\`; a language other than English is 422.`,
+          `Texts longer than ${maxLength} characters are 413 \`payload_too_large\`; a language other than English is 422. ` +
+          `Extraction takes time linear in the text (about 1 s for ${maxLength} characters of prose) and runs on a few threads of its own, never holding up other requests. ` +
+          `One that has not finished within ${seconds} s is stopped and answered 422 \`extraction_timed_out\` (only text made mostly of punctuation or symbols comes near that); ` +
+          `when every thread is busy and ${pool.options.maxQueue} requests already wait, or a request has waited ${seconds} s, the answer is 503 \`extraction_busy\` with Retry-After.`,
         body: ref(ExtractRequest),
         response: { 200: ref(ExtractResult), ...problemResponses(400, 413, 415, 422) },
       },
@@ -141,7 +184,7 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
       const { text, min_checkworthiness } = request.body;
       refuseLongText(text.length, maxLength, 'body.text');
       const language = refuseOtherLanguages(request.body.language, 'body.language');
-      const result = extract(text, min_checkworthiness);
+      const result = await extract(pool, text, min_checkworthiness, 'body.text');
       return {
         language,
         candidates: await withClaimants(app.db, result.candidates),
@@ -166,37 +209,46 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
           'With `commit=true` the kept candidates (`keep`: indexes, ids, or objects with corrections; all when absent) become claims, each with one attribution to this source, in one transaction: ' +
           'named speakers are matched to existing claimants (a close match is used, otherwise the name is matched exactly or created, as `claimant_name` does), unnamed and group speakers get a `claimant_label`. ' +
           'A `keep` entry naming no candidate is 422 and writes nothing; candidates whose quote the source already has an attribution for are skipped. ' +
-          '201 when claims were created, 200 otherwise. A source without text is 422; one longer than the limit is 413.',
+          '201 when claims were created, 200 otherwise. A source without text is 422; one longer than the limit is 413. ' +
+          `The extraction runs before the transaction, on the threads and within the time limit of \`POST /v1/extract\` (422 \`extraction_timed_out\` after ${seconds} s, 503 \`extraction_busy\` when they are all busy); ` +
+          'if the source’s text changes meanwhile, the commit is 409 `conflict` and writes nothing.',
         params: IdParams,
         querystring: SourceExtractQuery,
         headers: IdempotencyHeaders,
         body: ref(SourceExtractRequest),
-        response: { 200: ref(SourceExtractResult), 201: ref(SourceExtractResult), ...problemResponses(400, 404, 413, 415, 422) },
+        response: { 200: ref(SourceExtractResult), 201: ref(SourceExtractResult), ...problemResponses(400, 404, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
       const body = request.body ?? {};
       const commit = request.query.commit === true;
-      const prepare = async (db: DbOrTx) => {
-        const source = await sourceToExtract(db, request.params.id, commit);
-        refuseLongText(source.text.length, maxLength, 'source.text');
+      // Extraction runs before the transaction so that no database connection waits for it;
+      // the commit then locks the source and checks that its text is still the one read.
+      const read = await sourceToExtract(app.db, request.params.id, false);
+      refuseLongText(read.text.length, maxLength, 'source.text');
+      refuseOtherLanguages(read.language, 'source.language');
+      const result = await extract(pool, read.text, body.min_checkworthiness, 'source.text');
+      const stats = { ...result.stats, elapsed_ms: result.elapsed };
+      const prepare = async (db: DbOrTx, source: SourceRow & { text: string }) => {
         const language = refuseOtherLanguages(source.language, 'source.language');
-        const result = extract(source.text, body.min_checkworthiness);
         const matched = await withClaimants(db, result.candidates);
         const existing = await attributionsByQuote(db, source.id, matched.map((c) => c.quote));
         const candidates: Candidate[] = matched.map((c) => ({ ...c, existing_attribution_id: existing.get(c.quote) ?? null }));
         const choices = resolveKeep(body.keep, candidates);
         const shown = body.keep === undefined ? candidates : choices.map((c) => c.candidate as Candidate);
-        const stats = { ...result.stats, elapsed_ms: result.elapsed };
         return { source, language, choices, shown, stats };
       };
 
       if (!commit) {
-        const { source, language, shown, stats } = await prepare(app.db);
+        const { source, language, shown } = await prepare(app.db, read);
         return { source_id: source.id, language, committed: false, candidates: shown, claims: [], skipped: [], stats };
       }
       return reply.sendAfterWrite(async (tx) => {
-        const prepared = await prepare(tx);
+        const locked = await sourceToExtract(tx, request.params.id, true);
+        if (locked.text !== read.text) {
+          throw new ApiError('conflict', 'The source’s text changed while its claims were being extracted; nothing was written. Send the request again.');
+        }
+        const prepared = await prepare(tx, locked);
         const toWrite = prepared.choices.filter((c) => !(c.candidate as Candidate).existing_attribution_id);
         const skipped = prepared.choices
           .filter((c) => (c.candidate as Candidate).existing_attribution_id)
