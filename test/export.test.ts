@@ -9,6 +9,7 @@ import { rowToBulkLine, bulkTypeOf } from '../src/resources/bulk/convert.js';
 import { csvCell } from '../src/resources/export/format.js';
 import { TEST_ADMIN_KEY, buildTestApp, type TestApp } from './helper.js';
 import { expectProblem, qs, type Json } from './factories.js';
+import { ndjsonExportRows, parseCsv } from './support/export-files.js';
 import { newsroomLines, toNdjson, type Line } from './fixtures/bulk/newsroom.js';
 
 const api = await buildTestApp(t);
@@ -74,11 +75,7 @@ async function exported(app: TestApp, type: ExportType, params: Record<string, s
   return res;
 }
 
-const ndjsonRows = (body: string): Json[] =>
-  body
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+const ndjsonRows = (body: string): Json[] => ndjsonExportRows(body);
 
 /** The rows as the database holds them, in id order, in the shape the API shows. */
 async function databaseRows(app: TestApp, type: ExportType): Promise<Json[]> {
@@ -91,50 +88,6 @@ async function databaseRows(app: TestApp, type: ExportType): Promise<Json[]> {
   const rows = plain(await db.select().from(reviews).orderBy(asc(reviews.id)));
   const evidence = await db.select().from(reviewEvidence).where(inArray(reviewEvidence.review_id, rows.map((r) => r.id as string))).orderBy(reviewEvidence.review_id, reviewEvidence.position);
   return rows.map((r) => ({ ...r, evidence: evidence.filter((e) => e.review_id === r.id).map(({ source_id, stance, note }) => ({ source_id, stance, note })) }));
-}
-
-/** RFC 4180, strictly: records end in CRLF; quotes, commas and line breaks only inside quoted fields. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 2;
-      } else if (c === '"') {
-        quoted = false;
-        i++;
-      } else {
-        field += c;
-        i++;
-      }
-    } else if (c === '"' && field === '') {
-      quoted = true;
-      i++;
-    } else if (c === ',') {
-      record.push(field);
-      field = '';
-      i++;
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i += 2;
-    } else if (c === '"' || c === '\n' || c === '\r') {
-      throw new Error(`unquoted ${JSON.stringify(c)} at ${i}`);
-    } else {
-      field += c;
-      i++;
-    }
-  }
-  if (field !== '' || record.length) throw new Error('the last record does not end in CRLF');
-  return records;
 }
 
 t.test('an export of every type, in every row and field, is what the database holds', async (t) => {

@@ -16,7 +16,7 @@ export const backend = testServerUrl() ? 'postgres' : 'pglite';
 export const TEST_ADMIN_KEY = 'clk_test-suite-admin-key-not-a-secret-0000000000';
 
 /** A fresh, migrated database for one test file: a clone of the suite's template. */
-export async function openTestDatabase(): Promise<Database & { url?: string }> {
+export async function openTestDatabase(options: { statementTimeoutMs?: number } = {}): Promise<Database & { url?: string }> {
   const serverUrl = testServerUrl();
   if (!serverUrl) {
     const client = await PGlite.create({
@@ -32,7 +32,7 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = openPostgres({ url: url.toString() });
+  const database = openPostgres({ url: url.toString(), statementTimeoutMs: options.statementTimeoutMs });
   return {
     ...database,
     url: url.toString(),
@@ -60,8 +60,9 @@ export interface TestApp {
 
 /** Builds the app on a fresh database (settings as environment variables in `env`) and closes both when the tap test ends. */
 export async function buildTestApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await openTestDatabase();
-  const app = await buildApp({ config: loadConfig({ CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY, ...env }), database, migrate: false });
+  const config = loadConfig({ CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
+  const database = await openTestDatabase({ statementTimeoutMs: config.CLAIMLEDGER_STATEMENT_TIMEOUT_MS });
+  const app = await buildApp({ config, database, migrate: false });
   t.teardown(async () => {
     await app.close();
     await database.close();

@@ -14,12 +14,14 @@
  * (default URL http://127.0.0.1:3000). Exits 0 when every line was written.
  */
 import { createReadStream, realpathSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IMPORT_ORDER, bulkTypeOf, detectRowType, isBulkLine, rowToBulkLine } from '../resources/bulk/convert.js';
 import type { BulkType } from '../resources/bulk/schemas.js';
+import { isExportSummary } from '../resources/export/format.js';
 
 export interface ImportOptions {
   url: string;
@@ -48,6 +50,27 @@ async function firstLine(path: string): Promise<string | undefined> {
   }
 }
 
+/** The file's last non-empty line, when it is short (an export's summary line is). */
+async function lastShortLine(path: string): Promise<string | undefined> {
+  const file = await open(path);
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, 4096);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    return buffer.toString('utf8').trimEnd().split('\n').at(-1);
+  } finally {
+    await file.close();
+  }
+}
+
+function parsesAsSummary(line: string | undefined): boolean {
+  try {
+    return line !== undefined && isExportSummary(JSON.parse(line));
+  } catch {
+    return false;
+  }
+}
+
 /** What each file holds, in the order to send them. */
 export async function planFiles(paths: string[], type?: BulkType): Promise<Planned[]> {
   const planned: Planned[] = [];
@@ -63,6 +86,11 @@ export async function planFiles(paths: string[], type?: BulkType): Promise<Plann
     if (isBulkLine(parsed)) {
       planned.push({ path });
       continue;
+    }
+    // An export ends with its summary line; without it, it was cut short and importing it would lose rows silently.
+    if (isExportSummary(parsed)) continue;
+    if (!parsesAsSummary(await lastShortLine(path))) {
+      throw new ImportError(`${path}: this export does not end with its line {"export_complete":true,…}, so it was cut short; export it again.`);
     }
     const fromName = /claimledger-(claims|sources|claimants|attributions|reviews)-/.exec(basename(path))?.[1];
     const rowType = type ?? (fromName ? bulkTypeOf(fromName) : undefined) ?? detectRowType(parsed);
@@ -84,11 +112,14 @@ async function* body(files: Planned[]): AsyncGenerator<Buffer> {
       // A line that is not JSON goes as it is: the server names it in its answer.
       let out = line;
       if (file.rowType) {
+        let row: unknown;
         try {
-          out = JSON.stringify(rowToBulkLine(file.rowType, JSON.parse(line)));
+          row = JSON.parse(line);
+          out = JSON.stringify(rowToBulkLine(file.rowType, row as Record<string, unknown>));
         } catch {
           out = line;
         }
+        if (isExportSummary(row)) continue;
       }
       chunk += `${out}\n`;
       if (chunk.length >= 65_536) {

@@ -1,8 +1,6 @@
 import { and, asc, getTableColumns, gt, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
-import type { Database } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { attributions, claimantColumns, claimColumns, claimants, claims, reviews, sources } from '../../db/schema.js';
 import { attributionFilters } from '../attributions/queries.js';
 import { claimantFilters } from '../claimants/queries.js';
@@ -12,19 +10,25 @@ import { sourceFilters } from '../sources/queries.js';
 import type { ExportType } from './schemas.js';
 
 /**
- * Rows for the export, in id order, a batch at a time, whatever their number:
- * - on a PostgreSQL server, from one server-side cursor (pg-cursor), on a
- *   connection of its own so a long export neither holds a pool slot nor trips
- *   the pool's per-query client timeout (the server's statement_timeout still
- *   bounds each fetch); one snapshot from the first row to the last;
- * - on PGlite (one connection, in-process), by keyset pages `id > last`.
- * Either way only one batch is in memory, and the next one is fetched only when
- * the consumer asks (the HTTP response drains).
+ * Rows for the export, in id order, a page at a time, whatever their number and
+ * however slowly the client reads: each page is its own short query `id > last
+ * order by id limit n` on a pooled connection, and the next page is read only when
+ * the consumer asks for it (the HTTP response has drained). Nothing is held open
+ * between pages, neither a cursor nor a transaction, so a slow reader never runs
+ * into the statement timeout and never holds a connection or a snapshot.
+ * The price is that an export is not one snapshot: a row written meanwhile is sent
+ * if its id sorts after the last row sent (ids are time-ordered, so new rows come
+ * at the end), and each row is sent as its page found it.
+ *
+ * Pages are sized by rows and by bytes: a thousand claims are a few hundred KB,
+ * a thousand sources with their full text (up to 1 MiB each) could be a gigabyte.
  */
-
-export const BATCH_ROWS = 1000;
-/** Exports running at once, each with its own database connection; more wait their turn. */
-const MAX_CONCURRENT_EXPORTS = 4;
+const FIRST_PAGE_ROWS = 100;
+const MAX_PAGE_ROWS = 1000;
+const MIN_PAGE_ROWS = 2;
+const PAGE_BYTES = 4 * 1024 * 1024;
+/** A page that timed out (a busy database) is read again, smaller, this many times before the export fails. */
+const PAGE_RETRIES = 2;
 
 export type Row = Record<string, unknown>;
 
@@ -51,68 +55,61 @@ export const SPECS: Record<ExportType, Spec> = {
 /** The column names of a type's rows, in order (the CSV header). */
 export const columnNames = (type: ExportType): string[] => Object.keys(SPECS[type].columns);
 
-let running = 0;
-const waiting: (() => void)[] = [];
+/** A rough size of a row once encoded: its text, plus a little for the rest. */
+function roughBytes(row: Row): number {
+  let bytes = 200;
+  for (const value of Object.values(row)) if (typeof value === 'string') bytes += value.length;
+  return bytes;
+}
 
-async function slot(): Promise<() => void> {
-  if (running >= MAX_CONCURRENT_EXPORTS) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    running--;
-    waiting.shift()?.();
-  };
+/** A statement timeout on the server, or the client giving up waiting for the answer. */
+function isTimeout(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause ?? (err as { code?: string; message?: string });
+  return cause?.code === '57014' || /Query read timeout/.test(cause?.message ?? '');
 }
 
 /**
- * Batches of rows of `type` matching the list filters in `params` (and `extra`).
- * The filters are built before the first batch, so a bad filter throws from
- * the first `next()`, before anything is sent.
+ * Runs `read` (a page's queries, which change nothing) again when it times out on
+ * a busy database, at most PAGE_RETRIES times, calling `beforeRetry` first (to ask
+ * for less); one slow moment must not cut a long export short.
  */
-export async function* exportRows(database: Database, type: ExportType, params: Record<string, unknown>, extra?: SQL): AsyncGenerator<Row[]> {
-  const spec = SPECS[type];
-  const where = and(...spec.filters(params as never), extra);
-  if (database.kind === 'postgres' && database.pool) {
-    // drizzle writes the SQL (and maps filter values to driver values); pg reads it through a cursor.
-    const { sql: text, params } = database.db.select(spec.columns).from(spec.table).where(where).orderBy(asc(spec.id)).toSQL();
-    yield* cursorRows(database.pool, text, params);
-    return;
-  }
-  let last: string | undefined;
-  for (;;) {
-    const rows = (await database.db
-      .select(spec.columns)
-      .from(spec.table)
-      .where(and(where, last === undefined ? undefined : gt(spec.id, last)))
-      .orderBy(asc(spec.id))
-      .limit(BATCH_ROWS)) as Row[];
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < BATCH_ROWS) return;
-    last = rows[rows.length - 1].id as string;
+export async function retryingTimeouts<T>(read: () => Promise<T>, beforeRetry?: () => void): Promise<T> {
+  for (let retries = 0; ; retries++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isTimeout(err) || retries >= PAGE_RETRIES) throw err;
+      beforeRetry?.();
+    }
   }
 }
 
-async function* cursorRows(pool: pg.Pool, text: string, params: unknown[]): AsyncGenerator<Row[]> {
-  const release = await slot();
-  // pg's default parsers give what drizzle's select gives: Dates, parsed jsonb, arrays.
-  const client = new pg.Client({ ...pool.options, query_timeout: 0, application_name: 'claimledger-export' });
-  // A backend terminated mid-export must fail this export, not the process.
-  client.on('error', () => {});
-  let cursor: Cursor<Row> | undefined;
-  try {
-    await client.connect();
-    cursor = client.query(new Cursor<Row>(text, params));
-    for (;;) {
-      const rows = await cursor.read(BATCH_ROWS);
-      if (rows.length === 0) return;
-      yield rows;
-    }
-  } finally {
-    await cursor?.close().catch(() => {});
-    await client.end().catch(() => {});
-    release();
+/**
+ * Pages of rows of `type` matching the list filters in `params` (and `extra`).
+ * The filters are built before the first page, so a bad filter throws from the
+ * first `next()`, before anything is sent.
+ */
+export async function* exportRows(db: Db, type: ExportType, params: Record<string, unknown>, extra?: SQL): AsyncGenerator<Row[]> {
+  const spec = SPECS[type];
+  const where = and(...spec.filters(params as never), extra);
+  let last: string | undefined;
+  let limit = FIRST_PAGE_ROWS;
+  for (;;) {
+    const rows = await retryingTimeouts(
+      () =>
+        db
+          .select(spec.columns)
+          .from(spec.table)
+          .where(and(where, last === undefined ? undefined : gt(spec.id, last)))
+          .orderBy(asc(spec.id))
+          .limit(limit) as Promise<Row[]>,
+      () => (limit = Math.max(MIN_PAGE_ROWS, Math.floor(limit / 2))),
+    );
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < limit) return;
+    last = rows[rows.length - 1].id as string;
+    const average = rows.reduce((sum, row) => sum + roughBytes(row), 0) / rows.length;
+    limit = Math.max(MIN_PAGE_ROWS, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / average)));
   }
 }

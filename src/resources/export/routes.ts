@@ -41,16 +41,29 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Stream every row of a type, as NDJSON, CSV or ClaimReview JSON-LD',
         description:
           'Takes the filters of the type’s list (`GET /v1/claims?…` → `GET /v1/export?type=claims&…`; with `q` the matches come in id order, not ranked). ' +
-          'Rows come in id order, streamed from a database cursor: memory stays flat whatever the number of rows. ' +
-          '`Content-Disposition: attachment` names the file. An error after the first row can only cut the stream short (the status is already sent); before it, it is a problem+json answer. ' +
-          'Importing an `ndjson` export into an empty database (`npm run import`, or `POST /v1/bulk` with each row wrapped as `{type, id, data}`) reproduces the same rows.',
+          'Rows come in id order, read in pages (up to 1,000 rows, about 4 MiB) as the client takes them: memory stays flat and the export finishes whatever the number of rows and however slowly the client reads. ' +
+          'No snapshot is held between pages, so an export running while rows are written is not one snapshot: a row created meanwhile is included if its id sorts after the last row sent (ids are time-ordered), and each row is as its page found it. ' +
+          '**How to tell a complete export:** `ndjson` and `claimreview` end with one last line `{"export_complete":true,"rows":N}` (N: the lines before it), written only after the last row; a file without it was cut short. ' +
+          '`csv` has no such line: if an export fails after the first row the connection is aborted (no terminating chunk), which HTTP clients report as an error, never as a clean end. ' +
+          'A failure before the first row is a problem+json answer. `Content-Disposition: attachment` names the file. ' +
+          'Importing an `ndjson` export into an empty database (`npm run import`, which checks for the summary line and skips it; or `POST /v1/bulk` with each row wrapped as `{type, id, data}`) reproduces the same rows.',
         querystring: ExportQuery,
         response: {
           200: {
             description: 'The rows, streamed.',
             content: {
-              'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line: a row, or a ClaimReview with `format=claimreview`.' } },
-              'text/csv': { schema: { type: 'string', description: 'RFC 4180 CSV with a header row.' } },
+              'application/x-ndjson': {
+                schema: {
+                  type: 'string',
+                  description: 'One JSON object per line: a row, or a ClaimReview with `format=claimreview`; then the summary line `{"export_complete":true,"rows":N}`.',
+                },
+              },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description: 'RFC 4180 CSV with a header row. Text cells that begin with `=`, `+`, `-`, `@`, a tab or a carriage return start with `\'` so spreadsheets do not run them as formulas.',
+                },
+              },
             },
           },
           ...problemResponses(400),
@@ -73,7 +86,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .header('cache-control', 'no-store');
       if (request.method === 'HEAD') return reply.send('');
 
-      const rows = exportRows(app.database, type, filters, format === 'claimreview' && type === 'claims' ? gt(claims.review_count, 0) : undefined);
+      const rows = exportRows(app.db, type, filters, format === 'claimreview' && type === 'claims' ? gt(claims.review_count, 0) : undefined);
       const encoded =
         format === 'csv' ? csv(rows, columnNames(type)) : format === 'claimreview' ? claimReviews(app.db, type, rows) : ndjson(rows);
       // The first chunk is awaited here: a failure before any byte is sent still becomes a problem+json answer.

@@ -59,9 +59,10 @@ export const ExportQuery = Type.Object(
       Type.Enum([...EXPORT_FORMATS], {
         default: 'ndjson',
         description:
-          '`ndjson`: one row per line, as the API shows it (sources with their `text`, reviews with their `evidence`). ' +
-          '`csv`: RFC 4180 with a header row; lists joined with `|`, objects (metadata, selector, evidence) as JSON, empty for null. ' +
-          '`claimreview`: one schema.org ClaimReview JSON-LD document per line, one per review (`type=claims`: of the reviewed claims; `type=reviews`).',
+          '`ndjson`: one row per line, as the API shows it (sources with their `text`, reviews with their `evidence`), then the summary line `{"export_complete":true,"rows":N}`. ' +
+          '`csv`: RFC 4180 with a header row; lists joined with `|`, objects (metadata, selector, evidence) as JSON, empty for null; ' +
+          'a text cell beginning with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `\'` so spreadsheets show it as text rather than run it as a formula (OWASP CSV injection; numbers are unchanged; use `ndjson` for the raw values). ' +
+          '`claimreview`: one schema.org ClaimReview JSON-LD document per line, one per review (`type=claims`: of the reviewed claims; `type=reviews`), then the summary line.',
       }),
     ),
     ...unionOfFilters(),

@@ -204,14 +204,23 @@ export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch
 }
 
 /**
- * Everything a ClaimReview needs for the given reviews of one claim, in a fixed
- * number of queries: the claim, its asserting claimants, and its appearances.
+ * Everything a ClaimReview needs for the given reviews, of one claim or of many, in
+ * two queries whatever their number: the claims, and their attributions with sources
+ * and claimants. One input per review, in the order given. `claimIds` (default: the
+ * reviews' claims) must all exist: a missing one is a 404.
  */
-export async function claimReviewInputs(db: DbOrTx, claimId: string, reviewRows: ReviewRow[]): Promise<ClaimReviewInput[]> {
-  const [claim] = await db.select().from(claims).where(eq(claims.id, claimId));
-  if (!claim) throw notFound('claim', claimId);
+export async function claimReviewInputs(
+  db: DbOrTx,
+  reviewRows: ReviewRow[],
+  claimIds: string[] = [...new Set(reviewRows.map((r) => r.claim_id))],
+): Promise<ClaimReviewInput[]> {
+  if (claimIds.length === 0) return [];
+  const claimRows = new Map((await db.select().from(claims).where(inArray(claims.id, claimIds))).map((c) => [c.id, c]));
+  const missing = claimIds.find((id) => !claimRows.has(id));
+  if (missing) throw notFound('claim', missing);
   const linked = await db
     .select({
+      claim_id: attributions.claim_id,
       stance: attributions.stance,
       said_at: attributions.said_at,
       claimant_label: attributions.claimant_label,
@@ -228,32 +237,37 @@ export async function claimReviewInputs(db: DbOrTx, claimId: string, reviewRows:
     .from(attributions)
     .innerJoin(sources, eq(sources.id, attributions.source_id))
     .leftJoin(claimants, eq(claimants.id, attributions.claimant_id))
-    .where(eq(attributions.claim_id, claimId))
+    .where(inArray(attributions.claim_id, claimIds))
     .orderBy(attributions.created_at, attributions.id);
-  // The Claim's authors are those who assert it: denying, questioning or reporting it is not authorship.
-  const authorsByName = new Map<string, ClaimReviewInput['authors'][number]>();
-  for (const l of linked.filter((a) => a.stance === 'asserts')) {
-    const name = l.claimant_name ?? l.claimant_label;
-    if (name && !authorsByName.has(name)) {
-      authorsByName.set(name, { name, kind: l.claimant_kind, wikidata_id: l.wikidata_id, url: l.claimant_url });
+  const linkedByClaim = new Map<string, typeof linked>();
+  for (const l of linked) linkedByClaim.set(l.claim_id, [...(linkedByClaim.get(l.claim_id) ?? []), l]);
+  const perClaim = new Map<string, Pick<ClaimReviewInput, 'authors' | 'appearances'>>();
+  for (const claimId of claimIds) {
+    const links = linkedByClaim.get(claimId) ?? [];
+    // The Claim's authors are those who assert it: denying, questioning or reporting it is not authorship.
+    const authorsByName = new Map<string, ClaimReviewInput['authors'][number]>();
+    for (const l of links.filter((a) => a.stance === 'asserts')) {
+      const name = l.claimant_name ?? l.claimant_label;
+      if (name && !authorsByName.has(name)) {
+        authorsByName.set(name, { name, kind: l.claimant_kind, wikidata_id: l.wikidata_id, url: l.claimant_url });
+      }
     }
-  }
-  const appearancesBySource = new Map<string, ClaimReviewInput['appearances'][number]>();
-  for (const l of linked) {
-    const seen = appearancesBySource.get(l.source_id);
-    const seenAt = l.said_at ?? l.published_at;
-    if (!seen) {
-      appearancesBySource.set(l.source_id, { url: l.source_url, title: l.title, publisher: l.publisher, published_at: l.published_at, seen_at: seenAt });
-    } else if (seenAt && (!seen.seen_at || seenAt < seen.seen_at)) {
-      seen.seen_at = seenAt;
+    const appearancesBySource = new Map<string, ClaimReviewInput['appearances'][number]>();
+    for (const l of links) {
+      const seen = appearancesBySource.get(l.source_id);
+      const seenAt = l.said_at ?? l.published_at;
+      if (!seen) {
+        appearancesBySource.set(l.source_id, { url: l.source_url, title: l.title, publisher: l.publisher, published_at: l.published_at, seen_at: seenAt });
+      } else if (seenAt && (!seen.seen_at || seenAt < seen.seen_at)) {
+        seen.seen_at = seenAt;
+      }
     }
+    perClaim.set(claimId, { authors: [...authorsByName.values()], appearances: [...appearancesBySource.values()] });
   }
-  return reviewRows.map((review) => ({
-    claim,
-    review,
-    authors: [...authorsByName.values()],
-    appearances: [...appearancesBySource.values()],
-  }));
+  return reviewRows.map((review) => {
+    const { authors, appearances } = perClaim.get(review.claim_id)!;
+    return { claim: claimRows.get(review.claim_id)!, review, authors: [...authors], appearances: appearances.map((a) => ({ ...a })) };
+  });
 }
 
 export async function reviewsOfClaim(db: DbOrTx, claimId: string): Promise<ReviewRow[]> {

@@ -124,7 +124,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const review = await getReview(app.db, request.params.id);
-      const [input] = await claimReviewInputs(app.db, review.claim_id, [review]);
+      const [input] = await claimReviewInputs(app.db, [review]);
       return reply.type(LD_JSON).send(toClaimReview(input) as never);
     },
   );
@@ -146,7 +146,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const inputs = await claimReviewInputs(app.db, request.params.id, await reviewsOfClaim(app.db, request.params.id));
+      const inputs = await claimReviewInputs(app.db, await reviewsOfClaim(app.db, request.params.id), [request.params.id]);
       return reply.type(LD_JSON).send(inputs.map(toClaimReview) as never);
     },
   );
