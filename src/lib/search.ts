@@ -280,7 +280,7 @@ type Scored = { id: string; score: number };
 const byRank = (a: Scored, b: Scored) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 /** How many weights the threshold algorithm reads before it hands over to ranking every match. */
-const THRESHOLD_BUDGET = 8_000;
+const THRESHOLD_BUDGET = 1_000;
 
 /**
  * The page by Fagin's threshold algorithm: the words' weight lists are read in weight
