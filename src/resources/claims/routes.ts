@@ -17,7 +17,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Create a claim, optionally with its attributions',
         description:
-          'Inline `attributions` are created in the same transaction: a quote that is not in its source (422 `quote_not_in_source`) or an unknown source (422) writes nothing. ' +
+          'Inline `attributions` are created in the same transaction: a quote that is not in its source (422 `quote_not_in_source`; quotes with elisions and bracketed insertions are read as on `POST /v1/attributions`) or an unknown source (422) writes nothing. ' +
           'An attribution may name its claimant by `claimant_name`: matched to an existing claimant by name or alias (ignoring case and accents) or created. The response embeds the created attributions.',
         headers: IdempotencyHeaders,
         body: ref(ClaimCreate),
