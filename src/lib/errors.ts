@@ -28,6 +28,7 @@ export const PROBLEMS = {
   unprocessable: { status: 422, title: 'The request cannot be applied' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another request' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'The database is unavailable' },
   busy: { status: 503, title: 'The service is busy' },
