@@ -7,7 +7,7 @@ import { runMigrations } from './db/migrate.js';
 import { trustProxyOption, type Config } from './config.js';
 import { workerPlan } from './cluster.js';
 import dbPlugin from './plugins/db.js';
-import errorsPlugin, { sendProblem, toApiError } from './plugins/errors.js';
+import errorsPlugin, { answerClientError, sendProblem, toApiError } from './plugins/errors.js';
 import { assertSaneJson } from './lib/json-checks.js';
 import openapiPlugin from './plugins/openapi.js';
 import conditionalPlugin from './plugins/conditional.js';
@@ -50,6 +50,7 @@ export const SERVER_OPTIONS = {
   genReqId: () => crypto.randomUUID(),
   ajv: { customOptions: {} },
   routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  clientErrorHandler: answerClientError,
 } satisfies FastifyServerOptions;
 
 export interface BuildAppOptions {

@@ -1,7 +1,7 @@
 import t from 'tap';
-import net from 'node:net';
 import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from './helper.js';
 import { makeClaim } from './factories.js';
+import { problemOf, rawRequest } from './support/raw-http.js';
 
 /*
  * Clients that send headers and then a body slowly, or never: they must not hold
@@ -10,51 +10,11 @@ import { makeClaim } from './factories.js';
  * server; the timeouts are shortened through the settings.
  */
 
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** ms from opening the socket until the server closed it. */
-  closedAfter: number;
-}
-
-/** Opens a socket, sends `head` (and `firstBytes`), and resolves with what the server answers once it closes the connection. */
-function rawRequest(port: number, head: string, firstBytes = '', trickle?: { byte: string; everyMs: number }): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    let timer: NodeJS.Timeout | undefined;
-    socket.setEncoding('latin1');
-    socket.on('data', (d) => (received += d));
-    socket.on('error', () => {}); // a reset after the answer is fine: the answer is what is checked
-    socket.on('close', () => {
-      clearInterval(timer);
-      const [top, ...rest] = received.split('\r\n\r\n');
-      const [statusLine, ...headerLines] = (top ?? '').split('\r\n');
-      const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n'), closedAfter: performance.now() - started });
-    });
-    socket.setTimeout(60_000, () => {
-      socket.destroy();
-      reject(new Error('the server never closed the connection'));
-    });
-    socket.write(head + firstBytes);
-    if (trickle) timer = setInterval(() => socket.writable && socket.write(trickle.byte), trickle.everyMs);
-  });
-}
-
 const headOf = (method: string, path: string, secret: string, type: string, length: number) =>
   `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${secret}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
 
 async function writeKey(api: TestApp, name: string) {
   return (await api.post('/v1/keys', { name, scopes: ['write'] })).json().secret as string;
-}
-
-function problemOf(answer: RawAnswer) {
-  // The body may be chunked; the problem is the JSON object in it.
-  const json = answer.body.slice(answer.body.indexOf('{'), answer.body.lastIndexOf('}') + 1);
-  return JSON.parse(json) as { code: string; status: number };
 }
 
 async function latencies(api: TestApp, base: string, claimId: string, rounds: number) {

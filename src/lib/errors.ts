@@ -29,6 +29,7 @@ export const PROBLEMS = {
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another request' },
   extraction_timed_out: { status: 422, title: 'The text took too long to analyse' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'The database is unavailable' },
   busy: { status: 503, title: 'The service is busy' },

@@ -87,10 +87,29 @@ export const Language = Type.String({
 
 export const WebUrl = Type.String({ format: 'uri', maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'An absolute http(s) URL.' });
 
-export const ShortText = (description: string, maxLength = 500) => Type.String({ minLength: 1, maxLength, description });
+/**
+ * Characters refused in names, titles and other short texts: C0 and C1 control
+ * characters and Unicode's bidirectional formatting characters (embeddings,
+ * overrides, isolates and marks), which can make a name display as something
+ * else than it is ("Trojan Source"). Refused with 400 rather than stripped, so
+ * what is stored is exactly what was sent.
+ */
+const BIDI_CONTROLS = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
+export const ONE_LINE_PATTERN = `^[^\\u0000-\\u001F\\u007F-\\u009F${BIDI_CONTROLS}]*$`;
+/** The same, allowing tab, line feed and carriage return. */
+export const MULTI_LINE_PATTERN = `^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${BIDI_CONTROLS}]*$`;
+const REFUSED = 'characters and bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) are refused with 400, not stripped.';
+
+export const ShortText = (description: string, maxLength = 500, lines: 'one' | 'many' = 'one') =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: lines === 'one' ? ONE_LINE_PATTERN : MULTI_LINE_PATTERN,
+    description: `${description} ${lines === 'one' ? 'One line: control' : 'Tabs and line breaks are allowed; other control'} ${REFUSED}`,
+  });
 
 export const StringList = (description: string, maxItems = 100, maxLength = 200) =>
-  Type.Array(Type.String({ minLength: 1, maxLength }), { maxItems, description });
+  Type.Array(Type.String({ minLength: 1, maxLength, pattern: ONE_LINE_PATTERN }), { maxItems, description: `${description} In each item, control ${REFUSED}` });
 
 export const IdParams = Type.Object({ id: ref(Id) }, { additionalProperties: false });
 

@@ -1,5 +1,7 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { MULTI_LINE_PATTERN, ONE_LINE_PATTERN } from '../lib/schemas.js';
 import { ApiError, PROBLEMS, problemType, type FieldError, type ProblemCode } from '../lib/errors.js';
 
 /**
@@ -80,6 +82,9 @@ function fieldErrors(err: FastifyError): FieldError[] {
     let message = v.message ?? 'is invalid';
     if (typeof params.additionalProperty === 'string') message = 'is not a known field';
     if (typeof params.missingProperty === 'string') message = 'is required';
+    if (v.keyword === 'pattern' && (params.pattern === ONE_LINE_PATTERN || params.pattern === MULTI_LINE_PATTERN)) {
+      message = 'must not contain control characters or bidirectional formatting characters';
+    }
     if (params.allowedValues) message = `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
     return { path, message };
   }).filter((e) => {
@@ -142,17 +147,64 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   return reply.code(error.status).type('application/problem+json').send(body);
 }
 
+/**
+ * The answer to a request Node cannot parse (a bare CR or a NUL in the request
+ * line or headers, headers too large) or that took too long to arrive: Node
+ * would write its own JSON; this writes problem+json like every other error,
+ * and closes the connection, since what follows on it cannot be trusted.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const problem =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ApiError('request_timeout', 'The request did not arrive in time.')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError('headers_too_large', 'The request line and headers are larger than the server reads.')
+        : new ApiError('validation_failed', 'The request is not well-formed HTTP/1.1 (e.g. a bare CR or a NUL byte in the request line or a header).');
+  const body = JSON.stringify({ type: problemType(problem.code), title: problem.title, status: problem.status, detail: problem.message, code: problem.code });
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** A route's path as a regular expression over request paths (`:param` is one segment, `*` the rest). */
+function pathPattern(url: string): RegExp {
+  const trimmed = url.length > 1 ? url.replace(/\/+$/, '') : url;
+  const source = trimmed
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
 export default fp(
   async function errorsPlugin(app: FastifyInstance) {
+    // Every route's path and methods, to tell "no such resource" (404) from "not with this method" (405 with Allow).
+    const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+    app.addHook('onRoute', (route) => {
+      let known = routes.get(route.url);
+      if (!known) routes.set(route.url, (known = { pattern: pathPattern(route.url), methods: new Set() }));
+      for (const method of [route.method].flat()) known.methods.add(method);
+    });
+
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const problem = toApiError(err);
       if (problem.status >= 500) request.log.error({ err }, 'request failed');
       else request.log.info({ code: problem.code, detail: problem.message }, 'request refused');
       return sendProblem(reply, request, problem);
     });
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(reply, request, new ApiError('not_found', `No route answers ${request.method} ${request.url.split('?')[0]}.`)),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0];
+      const allowed = new Set<string>();
+      for (const { pattern, methods } of routes.values()) if (pattern.test(path)) for (const m of methods) allowed.add(m);
+      if (allowed.size > 0) {
+        const allow = [...allowed].sort().join(', ');
+        reply.header('allow', allow);
+        return sendProblem(reply, request, new ApiError('method_not_allowed', `${path} does not answer ${request.method}; it answers ${allow}.`));
+      }
+      return sendProblem(reply, request, new ApiError('not_found', `No route answers ${request.method} ${path}.`));
+    });
   },
   { name: 'errors' },
 );

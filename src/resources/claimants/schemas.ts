@@ -11,7 +11,7 @@ const fields = {
   name: ShortText('The name the desk uses.', 300),
   kind: ClaimantKind,
   aliases: StringList('Other names, spellings, titles ("Mayor Lindqvist").', 100, 300),
-  description: nullable(ShortText('Who this is.', 2000)),
+  description: nullable(ShortText('Who this is.', 2000, 'many')),
   wikidata_id: nullable(WikidataId),
   url: nullable(WebUrl),
 };

@@ -34,7 +34,13 @@ export const EventPage = Type.Object(
   { description: 'Events in ascending `seq`.' },
 );
 
-const after = Type.Integer({ minimum: 0, default: 0, description: 'Return events with `seq` greater than this; 0 starts from the beginning.' });
+// seq is a bigint, but past 2^53 - 1 a JSON number no longer says which one: that is the bound.
+const after = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  default: 0,
+  description: 'Return events with `seq` greater than this; 0 starts from the beginning. At most 9007199254740991 (2^53 − 1).',
+});
 const limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Events per page, 1–1000.' });
 
 export const EventListQuery = Type.Object(
