@@ -143,6 +143,7 @@ export class ExtractionPool {
       }
       this.#queue.push(pending);
       if (this.#started) this.#startWaitClock(pending);
+      this.#keepAliveWhileWorking();
     });
   }
 
@@ -157,6 +158,7 @@ export class ExtractionPool {
       if (at < 0) return;
       this.#queue.splice(at, 1);
       pending.reject(new ExtractionBusyError(`no extraction thread was free within ${this.#options.maxWaitMs} ms`));
+      this.#keepAliveWhileWorking();
     }, this.#options.maxWaitMs);
   }
 
@@ -183,8 +185,16 @@ export class ExtractionPool {
     worker.on('message', (reply: ExtractionReply) => this.#onReply(slot, reply));
     worker.on('error', (err) => this.#onFailure(slot, err));
     worker.on('exit', (code) => this.#onFailure(slot, new Error(`an extraction thread exited with code ${code}`)));
-    // An idle pool does not keep the process alive; a thread at work does (see #dispatch).
-    worker.unref();
+    this.#keepAliveWhileWorking();
+  }
+
+  /** An idle pool does not keep the process alive; one with requests running or waiting does. */
+  #keepAliveWhileWorking(): void {
+    const working = this.#queue.length > 0 || [...this.#slots].some((s) => s.current);
+    for (const slot of this.#slots) {
+      if (working) slot.worker.ref();
+      else slot.worker.unref();
+    }
   }
 
   /** Stops a thread that is no longer wanted; its 'exit' is then ignored. */
@@ -197,7 +207,7 @@ export class ExtractionPool {
   #dispatch(slot: Slot, pending: Pending): void {
     clearTimeout(pending.waitTimer);
     slot.current = pending;
-    slot.worker.ref();
+    this.#keepAliveWhileWorking();
     slot.runTimer = setTimeout(() => {
       this.#retire(slot);
       pending.reject(new ExtractionTimeoutError(this.#options.timeoutMs));
@@ -220,15 +230,16 @@ export class ExtractionPool {
     if (!pending || pending.task.id !== reply.id) return;
     clearTimeout(slot.runTimer);
     slot.current = undefined;
-    slot.worker.unref();
     slot.charsRead += pending.task.text.length;
     if ('error' in reply) pending.reject(new Error(`claim extraction failed: ${reply.error}`));
     else pending.resolve({ ...reply.result, elapsedMs: reply.elapsedMs });
     if (slot.charsRead >= this.#options.recycleAfterChars) {
       this.#retire(slot);
-      return this.#replace();
+      this.#replace();
+    } else {
+      this.#next(slot);
     }
-    this.#next(slot);
+    this.#keepAliveWhileWorking();
   }
 
   #onFailure(slot: Slot, err: Error): void {
@@ -242,9 +253,10 @@ export class ExtractionPool {
         clearTimeout(pending.waitTimer);
         pending.reject(err);
       }
-      return;
+    } else {
+      this.#replace();
     }
-    this.#replace();
+    this.#keepAliveWhileWorking();
   }
 
   #replace(): void {
