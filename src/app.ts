@@ -107,7 +107,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Only when the client asks (Accept-Encoding) and the answer is over 1 KiB: the OpenAPI
   // document and the docs bundle shrink tenfold. Brotli at quality 4, not its default 11,
   // which costs more CPU per answer than the rest of a request.
-  await app.register(compress, { threshold: 1024, brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
+  // Request bodies are not decompressed here: POST /v1/bulk reads gzip itself, streaming.
+  await app.register(compress, { globalDecompression: false, threshold: 1024, brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
   await app.register(dbPlugin, { database });
   await app.register(openapiPlugin);
   await app.register(securityPlugin, { corsOrigins: options.config.CLAIMLEDGER_CORS_ORIGINS });
