@@ -160,7 +160,7 @@ t.test('without textual_rating alternateName is the verdict’s label, and unkno
   }, 'a rating of 0 is a known rating, not a missing one');
 });
 
-t.test('claimants become Person or Organization, with sameAs only when a Wikidata id is known; a single author is one object', async (t) => {
+t.test('claimants become Person, Organization or Thing, with sameAs only when a Wikidata id is known; a single author is one object', async (t) => {
   await api.reset();
   const source = await makeSource(api, { url: 'https://news.example/a', text: null });
   const government = await makeClaimant(api, { name: 'City of Harbourview', kind: 'government', wikidata_id: 'Q42' });
@@ -177,10 +177,27 @@ t.test('claimants become Person or Organization, with sameAs only when a Wikidat
   // The Gazette only reports the claim: reporting is not authorship.
   t.strictSame(item.author, [
     { '@type': 'Organization', name: 'City of Harbourview', sameAs: 'https://www.wikidata.org/wiki/Q42' },
-    { '@type': 'Person', name: 'a senior official' },
+    { '@type': 'Thing', name: 'a senior official' },
   ]);
   t.equal(item.appearance.length, 1, 'one source, one appearance, however many attributions');
   t.strictSame(item.appearance[0], { '@type': 'CreativeWork', url: 'https://news.example/a', headline: 'Council approves harbour tunnel', datePublished: '2026-03-03T09:00:00.000Z', publisher: { '@type': 'Organization', name: 'The Harbour Gazette' } });
+});
+
+t.test('a claimant of kind unknown or group is not typed Person: groups are Organizations, unknowns are Things', async (t) => {
+  await api.reset();
+  const source = await makeSource(api, { url: 'https://news.example/kinds', text: null });
+  const claim = await makeClaim(api, { text: CLAIM_TEXT });
+  const kinds = { person: 'Person', organization: 'Organization', government: 'Organization', media: 'Organization', group: 'Organization', unknown: 'Thing' };
+  for (const kind of Object.keys(kinds)) {
+    const claimant = await makeClaimant(api, { name: `Speaker of kind ${kind}`, kind });
+    await makeAttribution(api, { claim_id: claim.id, source_id: source.id, claimant_id: claimant.id, stance: 'asserts' });
+  }
+  const review = (await api.post(`/v1/claims/${claim.id}/reviews`, { verdict: 'false' })).json();
+  const authors: Json[] = (await api.get(`/v1/reviews/${review.id}/claimreview`)).json().itemReviewed.author;
+  t.strictSame(
+    Object.fromEntries(authors.map((a) => [a.name.replace('Speaker of kind ', ''), a['@type']])),
+    kinds,
+  );
 });
 
 t.test('someone who only denies or questions a claim is never named as its author', async (t) => {

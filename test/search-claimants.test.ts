@@ -104,6 +104,40 @@ t.test('claimant_name reuses a claimant only for the same name, an alias or a sp
   t.equal(created.name, 'Ingrid Fjellström', 'stored as first written');
 });
 
+t.test('at equal score the claimant named by more attributions comes first, and timestamps are RFC 3339', async (t) => {
+  await api.reset();
+  const girl = await makeClaimant(api, { name: 'Obama Girl' });
+  const michelle = await makeClaimant(api, { name: 'Michelle Obama' });
+  const barack = await makeClaimant(api, { name: 'Barack Obama' });
+  const source = await makeSource(api, { text: null });
+  const said = async (claimantId: string, times: number) => {
+    for (let i = 0; i < times; i++) {
+      const res = await api.post('/v1/claims', { text: `Claim ${claimantId} ${i}`, attributions: [{ source_id: source.id, claimant_id: claimantId }] });
+      t.equal(res.statusCode, 201, res.body);
+    }
+  };
+  await said(barack.id, 3);
+  await said(michelle.id, 1);
+  const page = await lookup('obama');
+  t.same(page.data.map((c) => c.name), ['Barack Obama', 'Michelle Obama', 'Obama Girl'], 'most used first');
+  t.equal(new Set(page.data.map((c) => c.score)).size, 1, 'all three at the same score');
+  t.equal(page.data[2].id, girl.id);
+  // Paging by one keeps the same order.
+  const names: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const p = await lookup('obama', { limit: 1, ...(cursor ? { cursor } : {}) });
+    names.push(...p.data.map((c) => c.name));
+    cursor = p.next_cursor;
+  } while (cursor);
+  t.same(names, ['Barack Obama', 'Michelle Obama', 'Obama Girl'], 'pages follow the same order');
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+  for (const hit of page.data) {
+    t.match(hit.created_at, rfc3339, `created_at ${hit.created_at}`);
+    t.match(hit.updated_at, rfc3339, `updated_at ${hit.updated_at}`);
+  }
+});
+
 t.test('bad lookup input is 400', async (t) => {
   await api.reset();
   expectProblem(t, await api.get('/v1/claimants?q='), 400, 'validation_failed');

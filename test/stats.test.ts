@@ -92,6 +92,42 @@ t.test('counts by verdict, status, language, topic, claimant and publisher match
   );
 });
 
+t.test('counts by textual rating keep "Pants on Fire" apart from "False", by each claim\'s current review', async (t) => {
+  await api.reset();
+  const claim = async (text: string, reviews: Json[]) => {
+    const created = (await api.post('/v1/claims', { text })).json();
+    for (const review of reviews) t.equal((await api.post(`/v1/claims/${created.id}/reviews`, review)).statusCode, 201);
+    return created;
+  };
+  await claim('p1', [{ verdict: 'false', textual_rating: 'Pants on Fire', published_at: '2026-03-01T00:00:00Z' }]);
+  await claim('p2', [{ verdict: 'false', textual_rating: 'Pants on Fire', published_at: '2026-03-01T00:00:00Z' }]);
+  await claim('f1', [{ verdict: 'false', textual_rating: 'False', published_at: '2026-03-01T00:00:00Z' }]);
+  // Rated "Half True" first, then "Pants on Fire" by a newer review: the newer one counts, as it does for the verdict.
+  await claim('h1', [
+    { verdict: 'mixed', textual_rating: 'Half True', published_at: '2026-03-01T00:00:00Z' },
+    { verdict: 'false', textual_rating: 'Pants on Fire', published_at: '2026-03-05T00:00:00Z' },
+  ]);
+  await claim('h2', [{ verdict: 'mixed', textual_rating: 'Half True', published_at: '2026-03-01T00:00:00Z' }]);
+  await claim('n1', [{ verdict: 'true', published_at: '2026-03-01T00:00:00Z' }]);
+  await claim('u1', []);
+
+  const body = await stats({ group_by: 'textual_rating' });
+  t.equal(body.total, 7);
+  t.same(
+    body.groups,
+    [
+      { key: 'Pants on Fire', label: 'Pants on Fire', count: 3 },
+      { key: 'False', label: 'False', count: 1 },
+      { key: 'Half True', label: 'Half True', count: 1 },
+      { key: null, label: 'No textual rating', count: 2 },
+    ],
+    'largest first (ties by name), then claims without a review or without a textual rating',
+  );
+  t.same(countsOf(await stats({ group_by: 'verdict' })).false, 4, 'the verdict groups them together');
+  t.same(countsOf(await stats({ group_by: 'textual_rating', verdict: 'false' })), { 'Pants on Fire': 3, False: 1 }, 'filters apply');
+  t.same((await stats({ group_by: 'textual_rating', limit: 1 })).groups.map((g) => g.key), ['Pants on Fire', null], 'limit keeps the largest');
+});
+
 t.test('every claim filter narrows the counts, exactly as it narrows GET /v1/claims', async (t) => {
   await api.reset();
   const room = await newsroom();
@@ -110,7 +146,7 @@ t.test('every claim filter narrows the counts, exactly as it narrows GET /v1/cla
   for (const filter of filters) {
     const listed = await api.get(`/v1/claims?${qs({ ...filter, count: true, limit: 200 })}`);
     const expected = listed.json() as { total: number; data: Json[] };
-    for (const groupBy of ['verdict', 'status', 'topic', 'claimant', 'month']) {
+    for (const groupBy of ['verdict', 'textual_rating', 'status', 'topic', 'claimant', 'month']) {
       const body = await stats({ ...filter, group_by: groupBy });
       t.equal(body.total, expected.total, `${JSON.stringify(filter)} by ${groupBy}: total`);
     }

@@ -34,9 +34,40 @@ export interface PostgresOptions {
   onPoolError?: (err: Error) => void;
 }
 
-/** node-postgres and PGlite both answer `execute` with `{rows}`; one accessor for either. */
+/** timestamp and timestamptz (pg_type oids). */
+const TIMESTAMP_OIDS = new Set([1114, 1184]);
+
+/**
+ * PostgreSQL's text form of a timestamp (`2026-12-06 08:55:22.636+00`, DateStyle ISO)
+ * as a Date; anything else (infinity, BC dates) stays as it is. A timestamp without
+ * time zone is UTC, as drizzle reads it.
+ */
+function parseTimestamp(text: string): Date | string {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?)?$/.exec(text);
+  if (!m) return text;
+  const [, date, time, hours, minutes] = m;
+  const when = new Date(`${date}T${time}${hours ? `${hours}:${minutes ?? '00'}` : 'Z'}`);
+  return Number.isNaN(when.getTime()) ? text : when;
+}
+
+/**
+ * node-postgres and PGlite both answer `execute` with `{rows, fields}`; one accessor
+ * for either. Drizzle has both drivers hand raw SQL's timestamps over as PostgreSQL
+ * text, which is not RFC 3339; here they become Dates, as drizzle's own selects give
+ * them, so every raw query path serialises them the same way.
+ */
 export function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+  const rows = ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+  const fields = (result as { fields?: { name: string; dataTypeID: number }[] }).fields;
+  const timestamps = fields?.filter((f) => TIMESTAMP_OIDS.has(f.dataTypeID)).map((f) => f.name) ?? [];
+  if (timestamps.length === 0) return rows;
+  for (const row of rows as Record<string, unknown>[]) {
+    for (const name of timestamps) {
+      const value = row[name];
+      if (typeof value === 'string') row[name] = parseTimestamp(value);
+    }
+  }
+  return rows;
 }
 
 export function openPostgres(options: PostgresOptions): Database {

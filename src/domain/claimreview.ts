@@ -34,8 +34,18 @@ export const VERDICT_LABELS: Record<string, string> = {
   unverifiable: 'Unverifiable',
 };
 
-// A group ("city officials") speaks as a body, so it is an Organization too.
-const ORGANISATION_KINDS = new Set(['organization', 'government', 'media', 'group']);
+/**
+ * The schema.org type of a claim's author, from the claimant's kind. A group ("city
+ * officials") speaks as a body, so it is an Organization, as are governments and
+ * media. Who is behind a claimant of kind `unknown`, or a free-text label, is not
+ * known, so it is typed `Thing` (schema.org's most general type) rather than guessed
+ * to be a Person: the name is kept, the claim about its nature is not made.
+ */
+export function authorType(kind: string | null): 'Person' | 'Organization' | 'Thing' {
+  if (kind === 'person') return 'Person';
+  if (kind === 'organization' || kind === 'government' || kind === 'media' || kind === 'group') return 'Organization';
+  return 'Thing';
+}
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
@@ -61,7 +71,7 @@ export function toClaimReview(input: ClaimReviewInput): Record<string, unknown> 
   );
   const authors = input.authors.map((a) =>
     compact({
-      '@type': a.kind && ORGANISATION_KINDS.has(a.kind) ? 'Organization' : 'Person',
+      '@type': authorType(a.kind),
       name: a.name,
       sameAs: a.wikidata_id ? `https://www.wikidata.org/wiki/${a.wikidata_id}` : undefined,
       url: a.url ?? undefined,

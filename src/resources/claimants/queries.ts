@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
 import { bestName, prepareNameQuery } from '../../domain/matching-names.js';
@@ -85,7 +85,7 @@ export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCre
  * and the best one is the hit's `matched`. Scoring in the process rather than in SQL
  * keeps a common surname (a thousand candidates) cheap.
  */
-async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{ id: string; index: number; score: number }[]> {
+async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{ id: string; index: number; score: number; order: number }[]> {
   // The query's key is computed once, in its own step: in a prepared statement's generic
   // plan, `lookup_key %> claimledger_name_key($1)` would fold and transliterate the query
   // again for every candidate the index returns.
@@ -98,13 +98,33 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{
   const rows = await executeNamed<CandidateRow>(db, where ? undefined : 'claimledger_claimant_candidates', query);
   if (rows.length === 0) return [];
   const prepared = prepareNameQuery(rows[0].q);
-  return rows
-    .map((r) => {
-      const best = bestName(prepared, r.names);
-      return { id: r.id, index: best.index, score: best.score };
-    })
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+  const scored = rows.map((r) => {
+    const best = bestName(prepared, r.names);
+    return { id: r.id, index: best.index, score: best.score, order: best.score };
+  });
+  // At equal score the claimant more attributions name comes first ("obama": Barack
+  // Obama before Obama Girl). Its order value is the score plus less than 1e-5 for
+  // use: scores are rounded to 1e-4, so use only ever breaks ties, and the rank
+  // cursor (score, id) keeps working on the order value.
+  const perScore = new Map<number, number>();
+  for (const c of scored) perScore.set(c.score, (perScore.get(c.score) ?? 0) + 1);
+  const tied = scored.filter((c) => perScore.get(c.score)! > 1);
+  if (tied.length) {
+    const uses = new Map(
+      rowsOf<{ id: string; n: number }>(
+        await db.execute(sql`select claimant_id::text as id, count(*)::int as n from attributions
+                               where claimant_id = any(${sql.param(tied.map((c) => c.id))}::uuid[]) group by claimant_id`),
+      ).map((r) => [r.id, Number(r.n)]),
+    );
+    for (const c of tied) {
+      const n = uses.get(c.id) ?? 0;
+      c.order = c.score + USE_TIE_BREAK * (n / (n + 1));
+    }
+  }
+  return scored.sort((a, b) => b.order - a.order || (a.id < b.id ? 1 : -1));
 }
+
+const USE_TIE_BREAK = 0.00001;
 
 /** `claimant_name` reuses an existing claimant only at this score: the same name or alias, or a spelling variant of it. */
 export const RESOLVE_MIN_SCORE = 0.95;
@@ -141,7 +161,7 @@ async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], 
   const limit = params.limit ?? 50;
   const at = params.cursor ? decodeRankCursor('claimants', params.cursor, q, SCORE_SORT) : undefined;
   const candidates = await claimantCandidates(db, q, and(...filters));
-  const after = at ? candidates.filter((c) => c.score < at.v || (c.score === at.v && c.id < at.id)) : candidates;
+  const after = at ? candidates.filter((c) => c.order < at.v || (c.order === at.v && c.id < at.id)) : candidates;
   const pageHits = after.slice(0, limit);
   const rows = pageHits.length
     ? await executeNamed<ClaimantRow>(
@@ -158,7 +178,7 @@ async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], 
   const last = pageHits[pageHits.length - 1];
   const page: { data: ClaimantHit[]; next_cursor: string | null; total?: number } = {
     data,
-    next_cursor: after.length > limit ? encodeRankCursor('claimants', q, { t: 1, w: null, v: last.score, id: last.id }, SCORE_SORT) : null,
+    next_cursor: after.length > limit ? encodeRankCursor('claimants', q, { t: 1, w: null, v: last.order, id: last.id }, SCORE_SORT) : null,
   };
   if (params.count) page.total = candidates.length;
   return page;

@@ -102,7 +102,7 @@ export const ClaimReviewDoc = Type.Object(
     reviewRating: Thing('Rating', '`ratingValue`, `bestRating`, `worstRating` when known; `alternateName` is the textual rating, else the verdict’s label.'),
     itemReviewed: Thing(
       'Claim',
-      '`author`: the asserting claimants (Person or Organization, `sameAs` their Wikidata URL); `datePublished`: the claim’s `first_seen_at`; `appearance`: the sources it appeared in; `firstAppearance`: the earliest.',
+      '`author`: the asserting claimants (`Person` for kind `person`; `Organization` for `organization`, `government`, `media` and `group`; `Thing` for `unknown` and for free-text `claimant_label`s, whose nature is not known; `sameAs` their Wikidata URL); `datePublished`: the claim’s `first_seen_at`; `appearance`: the sources it appeared in; `firstAppearance`: the earliest.',
     ),
   },
   { $id: 'ClaimReview', additionalProperties: false, description: 'schema.org ClaimReview, ready to embed in a fact-check page as JSON-LD.' },

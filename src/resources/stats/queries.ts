@@ -17,6 +17,7 @@ const STATUS_LABELS: Record<string, string> = { unreviewed: 'Unreviewed', in_rev
 
 const NULL_LABELS: Record<GroupBy, string> = {
   verdict: 'No verdict',
+  textual_rating: 'No textual rating',
   status: 'No status',
   topic: 'No topic',
   claimant: 'No named claimant',
@@ -91,15 +92,27 @@ async function countClaims(db: DbOrTx, params: StatsClaimsParams): Promise<Claim
     return { group_by: groupBy, total: sum(found), groups };
   }
 
-  if (groupBy === 'language') {
-    const found = await rows<CountRow>(db, sql`select ${claims.language} as key, count(*)::int as n from ${claims} where ${where} group by 1`);
+  if (groupBy === 'language' || groupBy === 'textual_rating') {
+    // A claim's textual rating is its current review's: the one its verdict comes from (claims/derived.ts).
+    const found =
+      groupBy === 'language'
+        ? await rows<CountRow>(db, sql`select ${claims.language} as key, count(*)::int as n from ${claims} where ${where} group by 1`)
+        : await rows<CountRow>(
+            db,
+            sql`select current_review.textual_rating as key, count(*)::int as n
+                  from ${claims}
+                  left join lateral (
+                    select r.textual_rating from reviews r where r.claim_id = ${claims.id}
+                     order by r.published_at desc nulls last, r.created_at desc, r.id desc limit 1) current_review on true
+                 where ${where} group by 1`,
+          );
     const groups = found
       .filter((r) => r.key !== null)
-      .map((r) => ({ key: r.key, label: languageLabel(r.key!), count: asNumber(r.n) }))
+      .map((r) => ({ key: r.key, label: groupBy === 'language' ? languageLabel(r.key!) : r.key!, count: asNumber(r.n) }))
       .sort(byCount)
       .slice(0, limit);
     const none = found.find((r) => r.key === null);
-    if (none) groups.push({ key: null, label: NULL_LABELS.language, count: asNumber(none.n) });
+    if (none) groups.push({ key: null, label: NULL_LABELS[groupBy], count: asNumber(none.n) });
     return { group_by: groupBy, total: sum(found), groups };
   }
 

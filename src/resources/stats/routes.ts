@@ -42,7 +42,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'getClaimStats',
         tags: TAGS,
-        summary: 'Count claims by verdict, status, topic, claimant, publisher, language or time',
+        summary: 'Count claims by verdict, textual rating, status, topic, claimant, publisher, language or time',
         description:
           'Takes every filter of `GET /v1/claims`. Time buckets (`day`, `week`, `month`) are in UTC; empty buckets between `from` and `to` (or between the first and last claim) are listed with count 0. ' +
           `Answers carry a weak \`ETag\` (\`If-None-Match\` gives 304 while the numbers are unchanged) and \`Cache-Control: private, max-age=${MAX_AGE_SECONDS}\`.`,

@@ -2,11 +2,11 @@ import { Type, type Static } from 'typebox';
 import { Id, Timestamp, nullable, ref } from '../../lib/schemas.js';
 import { ClaimListQuery } from '../claims/schemas.js';
 
-export const GROUP_BYS = ['verdict', 'status', 'topic', 'claimant', 'publisher', 'language', 'day', 'week', 'month'] as const;
+export const GROUP_BYS = ['verdict', 'textual_rating', 'status', 'topic', 'claimant', 'publisher', 'language', 'day', 'week', 'month'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 export const TIME_GROUPS: readonly GroupBy[] = ['day', 'week', 'month'];
 /** Groups with open-ended values, cut to the `limit` largest. */
-export const OPEN_GROUPS: readonly GroupBy[] = ['topic', 'claimant', 'publisher', 'language'];
+export const OPEN_GROUPS: readonly GroupBy[] = ['textual_rating', 'topic', 'claimant', 'publisher', 'language'];
 
 export const MAX_BUCKETS = 5000;
 
@@ -20,7 +20,7 @@ export const StatsClaimsQuery = Type.Object(
   {
     group_by: Type.Enum([...GROUP_BYS], {
       description:
-        'What to count claims by. `topic`, `claimant` and `publisher` count each claim once in every group it belongs to, so their counts may add up to more than `total`. `day`, `week` (ISO, starting Monday) and `month` are UTC buckets of `time_field`.',
+        'What to count claims by. `textual_rating` counts claims by the publisher’s own wording of their current review (the review that gives the claim its `verdict`: the newest by `published_at`), so that “Pants on Fire” and “False”, both verdict `false`, are counted apart; the wording is matched exactly. `topic`, `claimant` and `publisher` count each claim once in every group it belongs to, so their counts may add up to more than `total`. `day`, `week` (ISO, starting Monday) and `month` are UTC buckets of `time_field`.',
     }),
     ...ClaimFilterQuery.properties,
     time_field: Type.Optional(
@@ -36,7 +36,7 @@ export const StatsClaimsQuery = Type.Object(
         minimum: 1,
         maximum: 1000,
         default: 100,
-        description: 'For `topic`, `claimant`, `publisher` and `language`: the largest groups only, at most this many (default 100). Ignored by the other groupings, which list every value.',
+        description: 'For `textual_rating`, `topic`, `claimant`, `publisher` and `language`: the largest groups only, at most this many (default 100). Ignored by the other groupings, which list every value.',
       }),
     ),
   },
@@ -48,7 +48,7 @@ export const StatsGroup = Type.Object(
     key: nullable(
       Type.String({
         description:
-          'The value counted: an enumeration value, a topic, a claimant id, a publisher, a language tag, or the first day (UTC, `YYYY-MM-DD`) of a time bucket. `null` is the group of claims without one (no verdict, no topic, no named claimant, no known time…).',
+          'The value counted: an enumeration value, a textual rating, a topic, a claimant id, a publisher, a language tag, or the first day (UTC, `YYYY-MM-DD`) of a time bucket. `null` is the group of claims without one (no verdict, no topic, no named claimant, no known time…).',
       }),
     ),
     label: Type.String({ description: 'Human-readable name: the verdict’s label, the claimant’s name, `2026-W10` for a week…' }),
@@ -63,7 +63,7 @@ export const ClaimStats = Type.Object(
     total: Type.Integer({ minimum: 0, description: 'Claims matching the filters.' }),
     groups: Type.Array(ref(StatsGroup), {
       description:
-        'Enumerations (`verdict`, `status`) list every value, zeros included, in their natural order, then the `null` group if it is not empty. `topic`, `claimant`, `publisher`, `language` list the largest groups first. Time buckets run oldest first with empty buckets filled, then the `null` group (no known time) if it is not empty.',
+        'Enumerations (`verdict`, `status`) list every value, zeros included, in their natural order, then the `null` group if it is not empty. `textual_rating`, `topic`, `claimant`, `publisher`, `language` list the largest groups first, then the `null` group (for `textual_rating`: claims without a review or whose current review has no textual rating). Time buckets run oldest first with empty buckets filled, then the `null` group (no known time) if it is not empty.',
     }),
     from: Type.Optional(ref(Timestamp, { description: 'Time groupings: the start of the first bucket.' })),
     to: Type.Optional(ref(Timestamp, { description: 'Time groupings: the end (exclusive) of the last bucket.' })),
