@@ -460,6 +460,7 @@ t.test('injection-looking and unusual unicode strings are stored and returned ve
   await api.reset();
   const source = await makeSource(api, { text: null });
   // Names, titles and tags refuse control and bidirectional formatting characters; claim text keeps them.
+  // eslint-disable-next-line no-control-regex -- exactly the characters the API refuses
   const refusedInNames = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
   for (const text of INJECTIONS) {
     if (refusedInNames.test(text)) {
