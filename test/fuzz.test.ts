@@ -16,7 +16,10 @@ import { mulberry32 } from './support/random.js';
  * `code` and the HTTP status in `status`. A seeded PRNG makes a failure
  * repeatable: FUZZ_SEED=<seed> (printed below) replays the same requests.
  * FUZZ_MIN sets how many requests at least (default 6,000; the generators make
- * about 12,000), FUZZ_LOG=1 prints the app's error logs (to see a 500's cause).
+ * about 12,000), FUZZ_BULK how many mutated NDJSON bodies go to POST /v1/bulk
+ * (default 600), FUZZ_HUNG_MS after how long a request counts as hung (15 s),
+ * FUZZ_LOG=1 prints the app's error logs (to see a 500's cause). `npm run fuzz`
+ * is the long run: 20,000 requests, 2,000 of them bulk bodies.
  * Then a few valid but nasty writes: NUL, RTL, emoji, lone surrogates, limits.
  */
 
@@ -137,10 +140,24 @@ const describeRequest = (o: InjectOptions) => {
   return `${o.method} ${url.length > 160 ? `${url.slice(0, 160)}…(${url.length})` : url}${headers ? ` [${headers}]` : ''}${payload}`;
 };
 
+/** An answer slower than this counts as a hung request. */
+const HUNG_MS = Number(process.env.FUZZ_HUNG_MS || 15_000);
+let hung = 0;
+
 async function run(c: Case) {
   let res: LightMyRequestResponse;
   try {
-    res = await api.request(c.options);
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      api.request(c.options),
+      new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), HUNG_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (answer === 'hung') {
+      hung++;
+      failures.push({ seq: ++sent, kind: c.kind, label: c.label, request: describeRequest(c.options), status: 0, why: `no answer within ${HUNG_MS} ms`, body: '' });
+      return;
+    }
+    res = answer;
   } catch (err) {
     // light-my-request refuses some requests outright (invalid header values): they never reach the app.
     unsendable.set(`${c.kind}: ${(err as Error).message.slice(0, 80)}`, (unsendable.get(`${c.kind}: ${(err as Error).message.slice(0, 80)}`) ?? 0) + 1);
@@ -742,6 +759,56 @@ for (const op of reads.filter((o) => o.query.some((q) => q.name === 'limit'))) {
   for (const host of HOSTS) add('headers', `${op.path} host ${host.slice(0, 30)}`, { method: 'GET', url: `${realPath(op.path)}?limit=1`, headers: { host } });
 }
 
+// NDJSON lines for POST /v1/bulk, mutated from valid ones: cut, bytes flipped, fields dropped or
+// given wrong types, refs dangling or repeated, control characters, huge numbers, broken UTF-8.
+const BULK_COUNT = Number(process.env.FUZZ_BULK || 600);
+const validBulkLines = (n: number): Json[] => [
+  { type: 'source', ref: `s${n}`, data: { kind: 'article', title: `Fuzzed source ${n}`, url: `https://fuzz.example/bulk-${SEED}-${n}`, text: SOURCE_TEXT } },
+  { type: 'claimant', ref: `p${n}`, data: { name: `Fuzzed Person ${n}`, kind: 'person' } },
+  { type: 'claim', ref: `c${n}`, data: { text: `The tunnel will cost ${n} billion euros`, topics: ['budget'] } },
+  { type: 'attribution', data: { claim_ref: `c${n}`, source_ref: `s${n}`, claimant_ref: `p${n}`, quote: 'the tunnel will cost 2.4 billion euros' } },
+  { type: 'review', data: { claim_ref: `c${n}`, verdict: 'false', evidence: [{ source_ref: `s${n}`, stance: 'refutes' }] } },
+];
+const LINE_MUTATIONS: [string, (line: Json, text: string) => string | Buffer][] = [
+  ['cut short', (_l, text) => text.slice(0, Math.floor(rand() * text.length))],
+  ['a byte flipped', (_l, text) => {
+    const bytes = Buffer.from(text);
+    bytes[Math.floor(rand() * bytes.length)] ^= 1 << Math.floor(rand() * 8);
+    return bytes;
+  }],
+  ['invalid UTF-8', (_l, text) => Buffer.concat([Buffer.from(text.slice(0, 10)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(text.slice(10))])],
+  ['no data', (l) => toJson({ ...l, data: undefined })],
+  ['data not an object', (l) => toJson({ ...l, data: pick([null, 1, 'x', [], true]) })],
+  ['unknown type', (l) => toJson({ ...l, type: pick(['Source', 'user', '', 'api_key', '__proto__']) })],
+  ['a field of the wrong type', (l) => {
+    const keys = Object.keys(l.data as Json);
+    return toJson({ ...l, data: { ...(l.data as Json), [pick(keys)]: pick([null, 12345, true, [], {}, 'x'.repeat(5000), raw('1e309'), raw('9223372036854775808')]) } });
+  }],
+  ['an unknown field', (l) => toJson({ ...l, data: { ...(l.data as Json), [pick(['__proto__', 'constructor', 'id', 'version', 'created_at'])]: 'x' } })],
+  ['a dangling ref', (l) => toJson({ ...l, data: { ...(l.data as Json), claim_ref: 'nowhere', source_ref: randomUuid() } })],
+  ['control characters', (l) => toJson({ ...l, ref: `r\u0000${l.ref ?? ''}`, data: { ...(l.data as Json), title: 'a\u202Eb', name: 'x\u0007' } })],
+  ['a huge ref', (l) => toJson({ ...l, ref: 'r'.repeat(10_000) })],
+  ['a JSON array', (l) => toJson([l])],
+  ['a bare CR inside', (_l, text) => text.replace(',', ',\r')],
+];
+for (let n = 0; n < BULK_COUNT; n++) {
+  const lines = validBulkLines(n);
+  const which = Math.floor(rand() * lines.length);
+  const [label, mutate] = pick(LINE_MUTATIONS);
+  const pieces: Buffer[] = lines.map((l, i) => {
+    const text = toJson(l);
+    const out = i === which ? mutate(l, text) : text;
+    return Buffer.concat([Buffer.isBuffer(out) ? out : Buffer.from(out), Buffer.from(chance(0.2) ? '\r\n' : '\n')]);
+  });
+  if (chance(0.1)) pieces.push(pieces[0]); // a repeated line: its ref (or url) taken twice
+  add('ndjson', `bulk line ${which + 1} (${lines[which].type}) ${label}`, {
+    method: 'POST',
+    url: `/v1/bulk${chance(0.5) ? '?mode=partial' : ''}`,
+    headers: { 'content-type': pick(['application/x-ndjson', 'application/jsonl', 'application/x-ndjson; charset=utf-8']) },
+    payload: Buffer.concat(pieces),
+  });
+}
+
 // Without a key, everything that needs one answers 401 problem+json; a share of every kind also goes without one.
 for (const c of cases) {
   if (!chance(0.08)) continue;
@@ -795,6 +862,9 @@ t.test(`${cases.length} generated bad requests: no 5xx, problem+json on every 4x
   }
   const fiveHundreds = failures.filter((f) => f.status >= 500).length;
   t.equal(fiveHundreds, 0, `no 5xx in ${sent} requests (seed ${SEED})`);
+  t.equal(hung, 0, `no request left without an answer for ${HUNG_MS} ms (seed ${SEED})`);
+  // One line a CI can read for the full run (npm run fuzz).
+  t.comment(`fuzz result: ${sent} requests, ${fiveHundreds} × 5xx, ${hung} hung, ${failures.length} breaches, seed ${SEED}, ${Math.round(ms / 1000)} s`);
 });
 
 // ---------------------------------------------------------------- valid but nasty writes
@@ -833,11 +903,14 @@ t.test('emoji, RTL text, combining marks and astral characters are stored and re
   t.same((read.json() as Json).topics, ['😀', 'עברית', 'e\u0301'], 'and the same topics');
 
   const name = 'אנה לינדקוויסט 👩🏽‍⚖️';
-  const person = await api.request({ method: 'POST', url: '/v1/claimants', payload: { name, aliases: ['\u202Eטסיווקדניל'] } });
+  const overridden = await api.request({ method: 'POST', url: '/v1/claimants', payload: { name, aliases: ['\u202Eטסיווקדניל'] } });
+  t.equal(overridden.statusCode, 400, 'an alias with a direction override is refused (names display as what they are)');
+  t.equal((overridden.json() as Json).errors[0].path, 'body.aliases[0]');
+  const person = await api.request({ method: 'POST', url: '/v1/claimants', payload: { name, aliases: ['לינדקוויסט'] } });
   t.equal(person.statusCode, 201);
   const personRead = (await api.request({ method: 'GET', url: `/v1/claimants/${(person.json() as Json).id}` })).json() as Json;
   t.equal(personRead.name, name, 'a right-to-left name with an emoji sequence comes back unchanged');
-  t.same(personRead.aliases, ['\u202Eטסיווקדניל'], 'and so does an alias with a direction override');
+  t.same(personRead.aliases, ['לינדקוויסט'], 'and so does a right-to-left alias');
 
   // Anchoring counts UTF-16 code units: a quote after astral characters must still line up.
   const sourceText = '😀😀😀 Intro 👩🏽‍🔬. «Le tunnel coûtera 2,4 milliards 💶», a dit la maire. \u202Bשלום\u202C';
