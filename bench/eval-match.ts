@@ -34,12 +34,28 @@ const KEY = 'clk_eval-match-admin-key-not-a-secret-000000000000';
  */
 export function bulkLines(claims: VerifiedClaim[]): string[] {
   const lines: string[] = [];
-  for (const c of claims) lines.push(JSON.stringify({ type: 'claim', ref: c.id, data: { text: c.text, language: 'en' } }));
+  for (const c of claims) {
+    const attributions = [];
+    if (c.title) {
+      const published = c.date ? new Date(`${c.date} UTC`) : null;
+      const source = {
+        kind: 'article',
+        title: c.title,
+        publisher: 'Snopes',
+        authors: c.author ? [c.author] : [],
+        ...(c.url ? { url: c.url } : {}),
+        ...(published && !Number.isNaN(published.getTime()) ? { published_at: published.toISOString() } : {}),
+      };
+      lines.push(JSON.stringify({ type: 'source', ref: `source:${c.id}`, data: source }));
+      attributions.push({ source_ref: `source:${c.id}`, claimant_label: 'Snopes', kind: 'reported', stance: 'reports' });
+    }
+    lines.push(JSON.stringify({ type: 'claim', ref: c.id, data: { text: c.text, language: 'en', attributions } }));
+  }
   return lines;
 }
 
-/** The texts the API indexes for a claim, for the baseline to rank the same words. */
-export const indexedText = (c: VerifiedClaim) => c.text;
+/** The texts the API indexes for a claim (its text and its context), for the baseline to rank the same words. */
+export const indexedText = (c: VerifiedClaim) => `${c.text} ${c.title}`;
 
 export async function openFreshDatabase(serverUrl?: string): Promise<Database> {
   if (!serverUrl) return wrapPglite(await PGlite.create({ extensions: pgliteExtensions }));
@@ -102,6 +118,7 @@ export async function loadBenchmark(serverUrl?: string) {
     app,
     database,
     claims,
+    vclaimOf,
     loadSeconds,
     match,
     async close() {
