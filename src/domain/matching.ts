@@ -102,6 +102,25 @@ export function parseTsvector(text: string): Stems {
   return stems;
 }
 
+/**
+ * Stems of numbers ("70", "2.4", "seventi", "billion", "percent"): left out of the word
+ * signals, so that "seventy percent" and "70 %" weigh the same there; quantities are
+ * compared by the numbers signal, which reads them whatever their spelling.
+ */
+const NUMBER_STEMS = new Set(
+  'zero one two three four five six seven eight nine ten eleven twelv thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenti thirti forti fifti sixti seventi eighti nineti hundr thousand million billion trillion dozen half percent per cent bn mn k m'.split(
+    ' ',
+  ),
+);
+export const isNumberStem = (stem: string) => NUMBER_STEMS.has(stem) || /^[$€£¥]?\d[\d.,]*[a-z]{0,3}$/.test(stem);
+
+/** The stems the word signals compare: number stems out. */
+export function wordStems(stems: Stems): Stems {
+  const out: Stems = new Map();
+  for (const [stem, positions] of stems) if (!isNumberStem(stem)) out.set(stem, positions);
+  return out;
+}
+
 /** What the collection says about stems: how many claims, how long on average, how many contain each stem. */
 export interface Collection {
   claims: number;
@@ -160,7 +179,8 @@ export interface PreparedQuery {
 }
 
 export function prepareQuery(cleanedText: string, stems: Stems): PreparedQuery {
-  return { stems, phrases: phrases(stems), quantities: readQuantities(cleanedText) };
+  const words = wordStems(stems);
+  return { stems: words, phrases: phrases(words), quantities: readQuantities(cleanedText) };
 }
 
 export interface Candidate {
@@ -172,7 +192,8 @@ export interface Candidate {
 
 /** The signals of each candidate; `relative` needs them all, so they are computed together. */
 export function matchSignals(query: PreparedQuery, candidates: Candidate[], collection: Collection): MatchSignals[] {
-  const signals = candidates.map((c) => {
+  const signals = candidates.map((candidate) => {
+    const c = { text: candidate.text, stems: wordStems(candidate.stems), context: wordStems(candidate.context) };
     const combined: Stems = new Map(c.stems);
     for (const [stem, positions] of c.context) combined.set(stem, [...(combined.get(stem) ?? []), ...(positions.length ? positions : [0])]);
     let covered = 0;

@@ -59,26 +59,50 @@ const columns = sql.join(
   sql`, `,
 );
 
+/** Below this many claims they are counted exactly (a few milliseconds); above, estimated. */
+const EXACT_COUNT_BELOW = 100_000;
+const SIZE_TTL_MS = 60_000;
+const sizeCache = new WeakMap<object, { claims: number; averageLength: number; at: number }>();
+
+/**
+ * How many claims there are and how many stems they have on average, for idf and length
+ * normalisation. A small collection is counted exactly on every match (so a claim just
+ * added counts at once); a large one is read from the planner's statistics and a 1 % sample,
+ * remembered for a minute: a few hundred claims more or less do not move an idf.
+ */
+async function collectionSize(db: Db): Promise<{ claims: number; averageLength: number }> {
+  const cached = sizeCache.get(db);
+  if (cached && Date.now() - cached.at < SIZE_TTL_MS) return cached;
+  const [estimate] = rowsOf<{ n: number }>(await db.execute(sql`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'claims'::regclass`));
+  const exact = Number(estimate?.n ?? 0) < EXACT_COUNT_BELOW;
+  const [row] = rowsOf<{ n: string; len: number | null }>(
+    await db.execute(
+      exact
+        ? sql`select count(*)::text as n, avg(length(search))::float8 as len from claims`
+        : sql`select (select greatest(reltuples, 0)::bigint from pg_class where oid = 'claims'::regclass)::text as n,
+                     avg(length(search))::float8 as len from claims tablesample system (1) repeatable (42)`,
+    ),
+  );
+  const size = { claims: Number(row?.n ?? 0), averageLength: Number(row?.len ?? 0) || 1, at: Date.now() };
+  if (!exact) sizeCache.set(db, size);
+  return size;
+}
+
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
 export async function scoredCandidates(db: Db, text: string, language?: string): Promise<ClaimMatch[]> {
   const cleaned = cleanQueryText(text);
-  const stemRows = rowsOf<QueryStem & { claims: string; length: string }>(
+  const stemRows = rowsOf<QueryStem>(
     await db.execute(sql`
-      select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df, t.claims::text as claims, t.length::text as length
+      select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
         from unnest(to_tsvector('english'::regconfig, ${cleaned})) u
         left join claim_term_stats s on s.term = u.lexeme
-        cross join claim_term_totals t
        order by u.lexeme`),
   );
-  const claimCount = Number(stemRows[0]?.claims ?? 0);
   const searched = stemRows.filter((s) => s.df > 0);
-  if (searched.length === 0 || claimCount === 0) return [];
+  if (searched.length === 0) return [];
+  const size = await collectionSize(db);
   const dfOf = new Map<string, number>(stemRows.map((s) => [s.term, s.df]));
-  const collection: Collection = {
-    claims: claimCount,
-    averageLength: Number(stemRows[0].length) / claimCount,
-    df: (stem) => dfOf.get(stem) ?? 0,
-  };
+  const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
   const terms = searched.map((s) => s.term);
   const weights = searched.map((s) => idf(collection, s.term));
   // A language given: claims in that language (any region) and claims without one.
