@@ -33,25 +33,28 @@ const KEY = 'clk_eval-match-admin-key-not-a-secret-000000000000';
  * fact-checker's wording of the claim, not the claim, so it is context, not text.
  */
 export function bulkLines(claims: VerifiedClaim[]): string[] {
-  const lines: string[] = [];
+  const sources: string[] = [];
+  const claimLines: string[] = [];
+  const attributions: string[] = [];
   for (const c of claims) {
-    const attributions = [];
-    if (c.title) {
-      const published = c.date ? new Date(`${c.date} UTC`) : null;
-      const source = {
-        kind: 'article',
-        title: c.title,
-        publisher: 'Snopes',
-        authors: c.author ? [c.author] : [],
-        ...(c.url ? { url: c.url } : {}),
-        ...(published && !Number.isNaN(published.getTime()) ? { published_at: published.toISOString() } : {}),
-      };
-      lines.push(JSON.stringify({ type: 'source', ref: `source:${c.id}`, data: source }));
-      attributions.push({ source_ref: `source:${c.id}`, claimant_label: 'Snopes', kind: 'reported', stance: 'reports' });
-    }
-    lines.push(JSON.stringify({ type: 'claim', ref: c.id, data: { text: c.text, language: 'en', attributions } }));
+    claimLines.push(JSON.stringify({ type: 'claim', ref: c.id, data: { text: c.text, language: 'en' } }));
+    if (!c.title) continue;
+    const published = c.date ? new Date(`${c.date} UTC`) : null;
+    const source = {
+      kind: 'article',
+      title: c.title,
+      publisher: 'Snopes',
+      authors: c.author ? [c.author] : [],
+      ...(c.url ? { url: c.url } : {}),
+      ...(published && !Number.isNaN(published.getTime()) ? { published_at: published.toISOString() } : {}),
+    };
+    sources.push(JSON.stringify({ type: 'source', ref: `source:${c.id}`, data: source }));
+    attributions.push(
+      JSON.stringify({ type: 'attribution', data: { claim_ref: c.id, source_ref: `source:${c.id}`, claimant_label: 'Snopes', kind: 'reported', stance: 'reports' } }),
+    );
   }
-  return lines;
+  // Lines of a kind together: the bulk path writes a run of them with one INSERT.
+  return [...sources, ...claimLines, ...attributions];
 }
 
 /** The texts the API indexes for a claim (its text and its context), for the baseline to rank the same words. */

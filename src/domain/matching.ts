@@ -48,8 +48,8 @@ export interface ScoreCalibration {
 }
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
-export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.1, context: 0.2, relative: 5, coverage: 2, phrases: 1, numbers: 1 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -8, rank: 1, lead: 0.5 };
+export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: -0.008, context: 0.203, relative: 9.63, coverage: -0.524, phrases: -2, numbers: 1.044 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -4.784, rank: 0.285, lead: 0.605 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
