@@ -75,15 +75,17 @@ async function collectionSize(db: Db): Promise<{ claims: number; averageLength: 
   if (cached && Date.now() - cached.at < SIZE_TTL_MS) return cached;
   const [estimate] = rowsOf<{ n: number }>(await db.execute(sql`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'claims'::regclass`));
   const exact = Number(estimate?.n ?? 0) < EXACT_COUNT_BELOW;
-  const [row] = rowsOf<{ n: string; len: number | null }>(
+  // Sums and counts, divided here: numeric averages round differently across PostgreSQL versions.
+  const [row] = rowsOf<{ n: string; stems: string | null; sampled: string }>(
     await db.execute(
       exact
-        ? sql`select count(*)::text as n, avg(length(search))::float8 as len from claims`
+        ? sql`select count(*)::text as n, sum(length(search))::text as stems, count(*)::text as sampled from claims`
         : sql`select (select greatest(reltuples, 0)::bigint from pg_class where oid = 'claims'::regclass)::text as n,
-                     avg(length(search))::float8 as len from claims tablesample system (1) repeatable (42)`,
+                     sum(length(search))::text as stems, count(*)::text as sampled from claims tablesample system (1) repeatable (42)`,
     ),
   );
-  const size = { claims: Number(row?.n ?? 0), averageLength: Number(row?.len ?? 0) || 1, at: Date.now() };
+  const averageLength = Number(row?.stems ?? 0) / Math.max(Number(row?.sampled ?? 0), 1);
+  const size = { claims: Number(row?.n ?? 0), averageLength: averageLength || 1, at: Date.now() };
   if (!exact) sizeCache.set(db, size);
   return size;
 }
