@@ -263,11 +263,11 @@ async function main() {
 
   // The claims went in with triggers off: claim matching's term index is built in one pass.
   const tTerms = Date.now();
-  await pool.query('select claimledger_rebuild_claim_terms()');
+  await pool.query('select claimledger_rebuild_match_terms()');
   log(`claim matching's term index in ${((Date.now() - tTerms) / 1000).toFixed(1)} s`);
 
   const t4 = Date.now();
-  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'claim_terms', 'claim_term_stats']) await pool.query(`vacuum (analyze) ${table}`);
+  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'match_terms', 'match_term_stats']) await pool.query(`vacuum (analyze) ${table}`);
   log(`vacuum analyze in ${((Date.now() - t4) / 1000).toFixed(1)} s`);
 
   // What bench/run.ts needs to name rows: the id layout, as SQL for pgbench and as a row.

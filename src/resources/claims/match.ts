@@ -18,8 +18,8 @@ import {
  * POST /v1/claims/match, the database side: candidates from the term index, then
  * domain/matching.ts scores them.
  *
- * claim_terms (migrations/0005) holds, per stem, the claims containing it with a BM25
- * term-frequency weight, indexed by (term, weight desc); claim_term_stats the number of
+ * match_terms (migrations/0005) holds, per stem, the claims containing it with a BM25
+ * term-frequency weight, indexed by (term, weight desc); match_term_stats the number of
  * claims containing each stem. A candidate's pre-score is Σ idf(stem) × weight over the
  * query's stems, read from at most POSTINGS_PER_STEM index entries per stem — every claim
  * of a rare stem, the best-weighted (shortest) claims of a common one — so a match reads a
@@ -97,7 +97,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
     await db.execute(sql`
       select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
         from unnest(to_tsvector('english'::regconfig, ${cleaned})) u
-        left join claim_term_stats s on s.term = u.lexeme
+        left join match_term_stats s on s.term = u.lexeme
        order by u.lexeme`),
   );
   const searched = stemRows.filter((s) => s.df > 0);
@@ -117,7 +117,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
       hits as (
         select p.claim_id, sum(q.idf * p.w) as prescore
           from q cross join lateral (
-            select t.claim_id, t.w from claim_terms t where t.term = q.term order by t.w desc, t.claim_id limit ${POSTINGS_PER_STEM}
+            select t.claim_id, t.w from match_terms t where t.term = q.term order by t.w desc, t.claim_id limit ${POSTINGS_PER_STEM}
           ) p
          group by p.claim_id
          order by prescore desc, p.claim_id
@@ -135,7 +135,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
              (select jsonb_object_agg(d.term, d.df) from (
                 select u.term, coalesce(s.df, 0) as df
                   from (select unnest(tsvector_to_array(f.search::tsvector || coalesce(f.context, '')::tsvector)) as term) u
-                  left join claim_term_stats s on s.term = u.term) d) as dfs
+                  left join match_term_stats s on s.term = u.term) d) as dfs
         from found f`),
   );
   for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
