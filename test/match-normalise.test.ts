@@ -2,66 +2,92 @@ import t from 'tap';
 import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
-import {
-  diceOverlap,
-  foldText,
-  matchScore,
-  normaliseForMatching,
-  numberAgreement,
-  numberSpellings,
-  trigramSimilarity,
-  trigrams,
-} from '../src/domain/matching.js';
+import { cleanQueryText, leadsOf, matchScores, parseTsvector, type MatchSignals } from '../src/domain/matching.js';
+import { compareQuantities, readQuantities } from '../src/domain/numbers.js';
 import { bestName, nameKey, prepareNameQuery, scoreName } from '../src/domain/matching-names.js';
 
-t.test('numbers written as words, digits, with separators or scales become the same digits', async (t) => {
-  const cases: [string, string[]][] = [
-    ['240 nurses', ['240']],
-    ['two hundred forty nurses', ['240']],
-    ['two hundred and forty nurses', ['240']],
-    ['forty-six thousand school leavers', ['46000']],
-    ['12,000 jobs', ['12000']],
-    ['twelve thousand jobs', ['12000']],
-    ['twelve hundred officers', ['1200']],
-    ['2.4 billion euros', ['2400000000']],
-    ['€2.4bn', ['2400000000']],
-    ['two point four billion', ['2400000000']],
-    ['2,400,000,000', ['2400000000']],
-    ['half a million people', ['500000']],
-    ['a million people', ['1000000']],
-    ['€600m of financing', ['600000000']],
-    ['3,500 posts', ['3500']],
-    ['three thousand five hundred posts', ['3500']],
-    ['40% / forty per cent / 40 percent', ['40']],
-    ['voted 31-14', ['31', '14']],
-    ['one in five', ['1', '5']],
-    ['in 2019 and 2023', ['2019', '2023']],
+const values = (text: string) => readQuantities(text).map((q) => (q.low === q.high ? q.value : [q.low, q.high]));
+const units = (text: string) => readQuantities(text).map((q) => q.unit);
+const agree = (a: string, b: string) => compareQuantities(readQuantities(a), readQuantities(b));
+
+t.test('numbers written as digits, with separators, as words or with suffixes read as the same value', async (t) => {
+  const cases: [string, (number | number[])[]][] = [
+    ['240 nurses', [240]],
+    ['two hundred forty nurses', [240]],
+    ['two hundred and forty nurses', [240]],
+    ['forty-six thousand school leavers', [46000]],
+    ['80,000 people', [80000]],
+    ['80 000 people', [80000]],
+    ['1.234.567 votes', [1234567]],
+    ['twelve hundred officers', [1200]],
+    ['2.4 billion euros', [2.4e9]],
+    ['€2.4bn', [2.4e9]],
+    ['$2.4bn', [2.4e9]],
+    ['two point four billion euros', [2.4e9]],
+    ['2,400,000,000 euros', [2.4e9]],
+    ['a hundred thousand people', [100000]],
+    ['two and a half million people', [2.5e6]],
+    ['half a million people', [500000]],
+    ['a dozen eggs', [12]],
+    ['100k followers', [100000]],
+    ['€600m of financing', [6e8]],
+    ['three thousand five hundred posts', [3500]],
+    ['40% of voters', [40]],
+    ['forty per cent of voters', [40]],
+    ['10 to 20 percent', [[10, 20]]],
+    ['between 5 and 7 million people', [[5e6, 7e6]]],
+    ['voted 31-14', [31, 14]],
+    ['in 2019 and 2023', []],
     ['the point is', []],
   ];
-  for (const [text, numbers] of cases) t.same(normaliseForMatching(text).numbers, numbers, text);
+  for (const [text, expected] of cases) t.same(values(text), expected, text);
+  t.same(units('40% / 40 percent / 40 per cent'), ['percent', 'percent', 'percent'], 'percent in every spelling');
+  t.same(units('$100 million and 100 million dollars'), ['USD', 'USD'], 'a currency by symbol or by word');
 });
 
-t.test('quantities are searched in the forms the English parser indexes them', async (t) => {
-  t.same(numberSpellings(['2400000000']), ['2400000000', '2.4']);
-  t.same(numberSpellings(['12000', '240']), ['12000', '12', '240']);
-  t.same(numberSpellings(['2.4']), ['2.4']);
+t.test('hedges are read with the number they hedge', async (t) => {
+  const hedge = (text: string) => readQuantities(text).map((q) => [q.value, q.hedge]);
+  t.same(hedge('approximately 800,000 residents'), [[800000, 'about']]);
+  t.same(hedge('more than 150 people'), [[150, 'more']]);
+  t.same(hedge('nearly half of pupils'), [[0.5, 'about']]);
+  t.same(hedge('fewer than 20 cases'), [[20, 'less']]);
+  t.same(hedge('exactly 20 cases'), [[20, null]]);
 });
 
-t.test('folding: case, accents, special letters, typographic punctuation', async (t) => {
-  t.equal(foldText('Åsa Ström — Søren’s Ærø Straße'), "asa strom - soren's aero strasse");
-  t.equal(normaliseForMatching('The Harbour Tunnel, WILL cost!').key, 'harbour tunnel cost', 'stop words and punctuation go');
-  t.same(normaliseForMatching('4 euros each way').key.split(' ').sort(), normaliseForMatching('€4 each way').key.split(' ').sort(), 'currency words in one form');
+t.test('dates are not quantities, not even in a tweet signature', async (t) => {
+  t.same(readQuantities('On January 14, 2020 in 2019'), []);
+  t.same(readQuantities(cleanQueryText('Prices rose 70% — Jane Doe (@jdoe) January 14, 2020')).map((q) => q.text), ['70%']);
 });
 
-t.test('signals and score', async (t) => {
-  t.equal(trigramSimilarity(trigrams('harbour tunnel'), trigrams('tunnel harbour')), 1, 'word order does not matter to trigrams');
-  t.equal(diceOverlap(new Set(['a', 'b']), new Set(['b', 'c'])), 0.5);
-  t.equal(numberAgreement(['240'], ['240']), 1);
-  t.equal(numberAgreement(['240'], ['300']), -1);
-  t.equal(numberAgreement([], ['300']), 0);
-  t.ok(matchScore({ trigram: 1, lexical: 1, numbers: 1 }) > 0.99);
-  t.ok(matchScore({ trigram: 0.1, lexical: 0.1, numbers: 0 }) < 0.01);
-  t.ok(matchScore({ trigram: 0.6, lexical: 0.7, numbers: 1 }) > matchScore({ trigram: 0.6, lexical: 0.7, numbers: -1 }), 'agreeing numbers raise the score');
+t.test('the same quantity written differently agrees; a different key quantity contradicts', async (t) => {
+  t.equal(agree('$100 million for the tunnel', 'one hundred million dollars for the tunnel'), 1);
+  t.equal(agree('240 nurses quit', 'two hundred and forty nurses quit'), 1);
+  t.equal(agree('nearly half of pupils', '48% of pupils'), 1, 'a hedge allows what it hedges');
+  t.equal(agree('70% of voters', '47% of voters'), -1);
+  t.equal(agree('$100 million', '$300 million'), -1);
+  t.equal(agree('3 billion euros', '2.4 billion euros'), -1);
+  t.equal(agree('70% of voters', '300 nurses'), 0, 'different kinds of quantity are not compared');
+  t.equal(agree('the tunnel', '300 nurses'), 0, 'no quantity on one side says nothing');
+});
+
+t.test('tweets are cleaned: signature, links, pictures, handles and hashtags, emoji', async (t) => {
+  t.equal(
+    cleanQueryText('Butterflies survive the #AustralianFires 🔥🦋 via @CenterForBioDiv https://t.co/x pic.twitter.com/0eJtwJyS1J — Center for Bio Div (@CenterForBioDiv) January 14, 2020'),
+    'Butterflies survive the Australian Fires via Center For Bio Div',
+  );
+  t.equal(cleanQueryText('#COVID19Vaccine &amp; #joe_biden'), 'COVID 19 Vaccine & joe biden');
+});
+
+t.test('signals and scores', async (t) => {
+  t.same([...parseTsvector("'cost':3 'tunnel':2,5 'o''brien':1")], [['cost', [3]], ['tunnel', [2, 5]], ["o'brien", [1]]]);
+  t.same(leadsOf([3, 1, 2]), [1, -2, -1], 'each against the best other');
+  t.same(leadsOf([2]), [2], 'alone: against a claim with nothing in common');
+  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0 };
+  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0 };
+  const [s, w] = matchScores([strong, weak]);
+  t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
+  const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);
+  t.ok(contradicted < 0.5, `a contradicted quantity keeps a full match below the default min_score (${contradicted})`);
 });
 
 t.test('name scores: exact 1, a part ≤ 0.9, a spelling variant ≤ 0.95', async (t) => {

@@ -68,13 +68,38 @@ t.test('numbers written as words or digits match the same claim; different numbe
   t.ok(three && three.score < tunnel[0].score && three.signals.numbers === -1, 'but scores lower, its numbers disagreeing');
 });
 
+t.test('a key quantity contradicted keeps a claim below min_score; the same quantity written differently scores the same', async (t) => {
+  const share = (await makeClaim(api, { text: '70% of voters support building the ferry terminal on the north quay.', language: 'en' })).id;
+  const budget = (await makeClaim(api, { text: 'The council will spend $100 million on the new ferry terminal.', language: 'en' })).id;
+  const scoreOf = async (text: string, id: string) => (await match({ text, limit: 50, min_score: 0 })).find((m) => m.id === id)?.score as number | undefined;
+  const same = await scoreOf('70% of voters support building the ferry terminal on the north quay.', share);
+  t.ok(same !== undefined && same >= DEFAULT_MIN_SCORE, `the claim itself scores ${same}`);
+  const other = await scoreOf('47% of voters support building the ferry terminal on the north quay.', share);
+  t.ok(other === undefined || other < DEFAULT_MIN_SCORE, `47 % against 70 %: ${other}`);
+  for (const text of ['Seventy percent of voters support building the ferry terminal on the north quay.', '70 per cent of voters support building the ferry terminal on the north quay.']) {
+    const score = await scoreOf(text, share);
+    t.ok(score !== undefined && Math.abs(score - same!) < 0.02, `${text}: ${score} as ${same}`);
+  }
+  const spend = await scoreOf('The council will spend $100 million on the new ferry terminal.', budget);
+  t.ok(spend !== undefined && spend >= DEFAULT_MIN_SCORE, `the claim itself scores ${spend}`);
+  const more = await scoreOf('The council will spend $300 million on the new ferry terminal.', budget);
+  t.ok(more === undefined || more < DEFAULT_MIN_SCORE, `$300 million against $100 million: ${more}`);
+  const written = await scoreOf('The council will spend one hundred million dollars on the new ferry terminal.', budget);
+  t.ok(written !== undefined && Math.abs(written - spend!) < 0.02, `one hundred million dollars: ${written} as ${spend}`);
+  const tweet = await scoreOf(
+    'The council will spend $100 million on the new ferry terminal 🙄 #FerryTerminal https://t.co/abc — Quay Watch (@quaywatch) January 14, 2020',
+    budget,
+  );
+  t.ok(tweet !== undefined && tweet >= DEFAULT_MIN_SCORE, `as a tweet, its signature's date no quantity: ${tweet}`);
+});
+
 t.test('the answer: claims with score and signals, best first, limit and min_score honoured', async (t) => {
   const all = await match({ text: 'The harbour tunnel will cost 2.4 billion euros', limit: 50, min_score: 0 });
   t.ok(all.length > 3);
   for (let i = 1; i < all.length; i++) t.ok(all[i - 1].score >= all[i].score, 'best first');
   for (const m of all) {
     t.ok(m.score >= 0 && m.score <= 1);
-    t.same(Object.keys(m.signals).sort(), ['lexical', 'numbers', 'trigram']);
+    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'numbers', 'phrases', 'relative', 'text']);
     t.ok(typeof m.id === 'string' && typeof m.text === 'string' && typeof m.created_at === 'string', 'a claim');
     t.notOk('search' in m, 'no internal columns');
   }

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DEFAULT_MIN_SCORE, MATCH_WEIGHTS } from '../../domain/matching.js';
+import { DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION } from '../../domain/matching.js';
 import { Language, problemResponses } from '../../lib/schemas.js';
 import { Claim } from './schemas.js';
-import { CANDIDATE_LIMIT, matchClaims } from './match.js';
-
-const w = MATCH_WEIGHTS;
+import { CANDIDATES, POSTINGS_PER_STEM, matchClaims } from './match.js';
 
 const MatchBody = Type.Object(
   {
@@ -24,9 +22,12 @@ const MatchBody = Type.Object(
 
 const Signals = Type.Object(
   {
-    trigram: Type.Number({ description: 'Trigram similarity of the normalised texts, 0–1.' }),
-    lexical: Type.Number({ description: 'Dice overlap of the English stems (numbers left out), 0–1.' }),
-    numbers: Type.Number({ description: 'Agreement of the quantities mentioned: 1 the same, −1 none shared, 0 when either text has none.' }),
+    text: Type.Number({ minimum: 0, description: 'BM25 of `text` against the claim (English stems, each weighted by how rare it is among all claims).' }),
+    context: Type.Number({ minimum: 0, description: 'The same against the claim and its context: the titles of the sources it is attributed to.' }),
+    relative: Type.Number({ minimum: 0, maximum: 1, description: '`context` over the best `context` among the candidates.' }),
+    coverage: Type.Number({ minimum: 0, maximum: 1, description: "Share of the claim's own information (its stems weighted by rarity) that `text` contains." }),
+    phrases: Type.Number({ minimum: 0, maximum: 1, description: "Share of the claim's adjacent word pairs that `text` has adjacent too." }),
+    numbers: Type.Number({ minimum: -1, maximum: 1, description: 'Quantities: 1 those both mention agree, −1 one is contradicted (70 % against 47 %), 0 when they mention no quantity of the same kind.' }),
   },
   { additionalProperties: false, description: 'The signals the score combines, for judging a match yourself.' },
 );
@@ -34,23 +35,24 @@ const Signals = Type.Object(
 const ClaimMatch = Type.Object(
   {
     ...Claim.properties,
-    score: Type.Number({ minimum: 0, maximum: 1, description: 'Calibrated: about the probability that the claim asserts the same thing as `text`.' }),
+    score: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'A calibrated probability that the claim asserts the same thing as `text` (see the operation description for how it is made and measured).',
+    }),
     signals: Signals,
   },
   { additionalProperties: false, description: 'An existing claim, with how well it matches.' },
 );
 
+const w = MATCH_WEIGHTS;
+const c = SCORE_CALIBRATION;
 const description = `"Has this been claimed or checked before?" Existing claims that assert the same thing as \`text\`, best first, each with a \`score\` from 0 to 1. \
-Robust to rewording, word order, stop words, case, punctuation and to numbers written as digits or words ("240" / "two hundred forty", "2.4 billion" / "2,400,000,000").
+\`text\` may be as it was found: a tweet's trailing "— Name (@handle) date" signature, links, pic.twitter.com references and emoji are dropped, #HashTags and @handles are split into words ("#AustralianFires" → "Australian Fires").
 
-**How the score is made.** Both texts are normalised (accents and case folded, punctuation and English stop words dropped, number words turned into digits). Three signals, each of which the database can index, are then combined:
-- \`trigram\`: pg_trgm similarity of the normalised texts (shared / all distinct three-letter sequences): survives word order and small spelling changes;
-- \`lexical\`: Dice overlap of the English stems of the two texts (the claim's full-text index), numbers left out: survives inflection and stop words;
-- \`numbers\`: agreement of the quantities mentioned, +1 the same, −1 none shared, 0 when either text mentions none: a claim about 3 billion is not the claim about 2.4 billion.
+**What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim more than 9 times in 10 there, but only about 4 tweets in 5 got their claim back above it: pass a lower \`min_score\` to see less likely matches. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
 
-score = σ(${w.bias} + ${w.trigram}·trigram + ${w.lexical}·lexical + ${w.numbers}·numbers), with σ(x) = 1/(1+e^−x).
-
-The weights are a logistic regression fitted on a labelled set of rewordings (each rewording against the claim it rewords and against the other candidates), so a score reads as an estimate of the probability that the two assert the same thing; at the default \`min_score\` of ${DEFAULT_MIN_SCORE} a match is more likely than not, and an unrelated text returns nothing. Candidates are found with the full-text index: the claims sharing the text's rarer stems (or pairs of its common ones), of which the ${CANDIDATE_LIMIT} best by \`ts_rank\` are scored. Read-only: needs the \`read\` scope.`;
+**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
 
 /** POST /v1/claims/match: a read, though a POST (the text can be long). */
 const claimMatchRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,125 +1,40 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/client.js';
-import { claimColumns, claims, type ClaimRow } from '../../db/schema.js';
+import { claimColumns, type ClaimRow } from '../../db/schema.js';
 import {
   DEFAULT_MIN_SCORE,
-  contentLexemes,
-  matchScore,
+  cleanQueryText,
+  idf,
+  matchScores,
   matchSignals,
-  normaliseForMatching,
-  numberSpellings,
+  parseTsvector,
   prepareQuery,
+  type Collection,
   type MatchSignals,
+  type Stems,
 } from '../../domain/matching.js';
 
 /**
- * POST /v1/claims/match, the database side: find candidates with the full-text
- * index, then let domain/matching.ts score them.
+ * POST /v1/claims/match, the database side: candidates from the term index, then
+ * domain/matching.ts scores them.
  *
- * Candidates are the claims sharing the query's most telling stems. A stem that half
- * the claims contain says little and costs a lot to look up, so the query's content
- * stems are weighed by how many claims contain them — read from the planner's own
- * statistics (`pg_stats.most_common_elems` of `claims.search`, cached a few minutes):
- * a very rare stem (a place, a name) is OR-ed alone, the others in pairs (a candidate
- * must share two of them), rarest first, until the estimated number of candidate rows
- * reaches CANDIDATE_BUDGET (each
- * candidate costs a heap visit, about 2.5 µs: the budget bounds the query at about
- * 10–20 ms at a million claims). The CANDIDATE_LIMIT of them sharing the most of the
- * text's stems (`ts_rank` against all of them) are scored in full.
+ * match_terms (migrations/0005) holds, per stem, the claims containing it with a BM25
+ * term-frequency weight, indexed by (term, weight desc); match_term_stats the number of
+ * claims containing each stem. A candidate's pre-score is Σ idf(stem) × weight over the
+ * query's stems, read from at most POSTINGS_PER_STEM index entries per stem — every claim
+ * of a rare stem, the best-weighted (shortest) claims of a common one — so a match reads a
+ * bounded number of index entries (no table rows) whatever the collection's size. The
+ * CANDIDATES best of them are fetched with their stems, the document frequencies of those
+ * stems and their context (the titles of the sources they are attributed to), and scored in
+ * full. The pre-score is approximate only for stems in more than POSTINGS_PER_STEM claims,
+ * whose weight the query can only ever count for so many claims: what it can miss is a claim
+ * that shares nothing with the text but such common stems.
  */
 
-export const CANDIDATE_BUDGET = 6000;
-export const CANDIDATE_LIMIT = 300;
-/** A stem in at most this many claims is a candidate query on its own. */
-export const RARE_ALONE_ROWS = 2000;
-const STATS_TTL_MS = 5 * 60_000;
-
-interface LexemeStats {
-  rows: number;
-  freq: Map<string, number>;
-  /** Frequency below which stems are not listed: an upper bound for any unlisted stem. */
-  floor: number;
-  at: number;
-}
-
-const statsCache = new WeakMap<object, LexemeStats>();
-
-async function lexemeStats(db: Db): Promise<LexemeStats> {
-  const cached = statsCache.get(db);
-  if (cached && Date.now() - cached.at < STATS_TTL_MS) return cached;
-  const [row] = rowsOf<{ elems: string[] | null; freqs: number[] | null; reltuples: number }>(
-    await db.execute(sql`
-      select s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs::float8[] as freqs,
-             greatest(c.reltuples, 0)::float8 as reltuples
-        from pg_class c
-        left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'claims' and s.attname = 'search'
-       where c.oid = 'claims'::regclass`),
-  );
-  const freq = new Map<string, number>();
-  const elems = row?.elems ?? [];
-  const freqs = (row?.freqs ?? []).map(Number);
-  elems.forEach((e, i) => freq.set(e, freqs[i]));
-  // After the per-element frequencies come their minimum, maximum and the null fraction.
-  const floor = elems.length ? freqs[elems.length] : 0;
-  const stats = { rows: Number(row?.reltuples ?? 0), freq, floor, at: Date.now() };
-  statsCache.set(db, stats);
-  return stats;
-}
-
-/** A tsquery operand: the stem quoted as a literal, so it is not parsed or stemmed again. */
-const literal = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-
-/**
- * The OR of telling terms for the query's stems (see above); null when the text has
- * no stem to search on.
- */
-export function candidateQuery(lexemes: string[], stats: Pick<LexemeStats, 'rows' | 'freq' | 'floor'>): string | null {
-  const wanted = [...new Set(lexemes)].filter((l) => contentLexemes([l]).size > 0 || /^\d/.test(l));
-  if (wanted.length === 0) return null;
-  const estimate = (l: string) => (stats.freq.get(l) ?? stats.floor / 2) * stats.rows;
-  const singles = wanted.map((l) => ({ terms: [l], rows: estimate(l) })).sort((a, b) => a.rows - b.rows);
-  const chosen: string[][] = [];
-  let total = 0;
-  // A very rare stem (a place, a name) is worth a look alone.
-  const alone = new Set<string>();
-  for (const s of singles) {
-    if (s.rows > RARE_ALONE_ROWS || total + s.rows > CANDIDATE_BUDGET / 2) break;
-    chosen.push(s.terms);
-    alone.add(s.terms[0]);
-    total += s.rows;
-  }
-  // Otherwise a candidate must share two stems with the text: the claim that says the same
-  // thing shares many, so it is in many pairs, while a claim sharing one common word is not.
-  const rest = singles.filter((s) => !alone.has(s.terms[0]));
-  const pairs: { terms: string[]; rows: number }[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    for (let j = i + 1; j < rest.length; j++) {
-      // Words of one claim come together far more often than chance ("harbour" and
-      // "tunnel"), so a pair is budgeted pessimistically: half the rarer word's rows.
-      const independent = (rest[i].rows * rest[j].rows) / Math.max(stats.rows, 1);
-      pairs.push({ terms: [rest[i].terms[0], rest[j].terms[0]], rows: Math.max(independent, 0.5 * Math.min(rest[i].rows, rest[j].rows)) });
-    }
-  }
-  pairs.sort((a, b) => a.rows - b.rows);
-  for (const p of pairs) {
-    if (total + p.rows > CANDIDATE_BUDGET) break;
-    chosen.push(p.terms);
-    total += p.rows;
-  }
-  // Only common stems, too common even in pairs: the rarest pair (or the one stem) still.
-  if (chosen.length === 0) chosen.push(pairs[0]?.terms ?? singles[0].terms);
-  return chosen.map((terms) => (terms.length === 1 ? literal(terms[0]) : `(${terms.map(literal).join(' & ')})`)).join(' | ');
-}
-
-/**
- * The OR of every content stem of the text: what the candidates are ordered by before the
- * CANDIDATE_LIMIT cut (roughly, how many of the text's stems a claim shares), whatever
- * narrower query found them.
- */
-export function everyStem(lexemes: string[]): string {
-  const wanted = [...new Set(lexemes)].filter((l) => contentLexemes([l]).size > 0 || /^\d/.test(l));
-  return wanted.map(literal).join(' | ');
-}
+export const POSTINGS_PER_STEM = 2000;
+export const CANDIDATES = 100;
+/** Titles of at most this many of a claim's sources make its context. */
+export const CONTEXT_SOURCES = 10;
 
 export interface ClaimMatch extends ClaimRow {
   score: number;
@@ -133,38 +48,107 @@ export interface MatchRequest {
   language?: string;
 }
 
+interface QueryStem {
+  term: string;
+  positions: number[] | null;
+  df: number;
+}
+
+const columns = sql.join(
+  Object.values(claimColumns).map((c) => sql`c.${sql.identifier(c.name)}`),
+  sql`, `,
+);
+
+/** Below this many claims they are counted exactly (a few milliseconds); above, estimated. */
+const EXACT_COUNT_BELOW = 100_000;
+const SIZE_TTL_MS = 60_000;
+const sizeCache = new WeakMap<object, { claims: number; averageLength: number; at: number }>();
+
+/**
+ * How many claims there are and how many stems they have on average, for idf and length
+ * normalisation. A small collection is counted exactly on every match (so a claim just
+ * added counts at once); a large one is read from the planner's statistics and a 1 % sample,
+ * remembered for a minute: a few hundred claims more or less do not move an idf.
+ */
+async function collectionSize(db: Db): Promise<{ claims: number; averageLength: number }> {
+  const cached = sizeCache.get(db);
+  if (cached && Date.now() - cached.at < SIZE_TTL_MS) return cached;
+  const [estimate] = rowsOf<{ n: number }>(await db.execute(sql`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'claims'::regclass`));
+  const exact = Number(estimate?.n ?? 0) < EXACT_COUNT_BELOW;
+  // Sums and counts, divided here: numeric averages round differently across PostgreSQL versions.
+  const [row] = rowsOf<{ n: string; stems: string | null; sampled: string }>(
+    await db.execute(
+      exact
+        ? sql`select count(*)::text as n, sum(length(search))::text as stems, count(*)::text as sampled from claims`
+        : sql`select (select greatest(reltuples, 0)::bigint from pg_class where oid = 'claims'::regclass)::text as n,
+                     sum(length(search))::text as stems, count(*)::text as sampled from claims tablesample system (1) repeatable (42)`,
+    ),
+  );
+  const averageLength = Number(row?.stems ?? 0) / Math.max(Number(row?.sampled ?? 0), 1);
+  const size = { claims: Number(row?.n ?? 0), averageLength: averageLength || 1, at: Date.now() };
+  if (!exact) sizeCache.set(db, size);
+  return size;
+}
+
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
 export async function scoredCandidates(db: Db, text: string, language?: string): Promise<ClaimMatch[]> {
-  const [{ lexemes }] = rowsOf<{ lexemes: string[] }>(
-    await db.execute(sql`select tsvector_to_array(to_tsvector('english'::regconfig, ${text})) as lexemes`),
+  const cleaned = cleanQueryText(text);
+  const stemRows = rowsOf<QueryStem>(
+    await db.execute(sql`
+      select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
+        from unnest(to_tsvector('english'::regconfig, ${cleaned})) u
+        left join match_term_stats s on s.term = u.lexeme
+       order by u.lexeme`),
   );
-  // Quantities join the stems that order the candidates, in every form a claim may have
-  // them indexed ("two hundred forty" ranks "240" up; "2.4bn" the "2.4" of "2.4 billion").
-  const searched = [...lexemes, ...numberSpellings(normaliseForMatching(text).numbers)];
-  const tsquery = candidateQuery(lexemes, await lexemeStats(db));
-  if (!tsquery) return [];
+  const searched = stemRows.filter((s) => s.df > 0);
+  if (searched.length === 0) return [];
+  const size = await collectionSize(db);
+  const dfOf = new Map<string, number>(stemRows.map((s) => [s.term, s.df]));
+  const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
+  const terms = searched.map((s) => s.term);
+  const weights = searched.map((s) => idf(collection, s.term));
   // A language given: claims in that language (any region) and claims without one.
   const inLanguage = language
-    ? sql` and (${claims.language} is null or lower(split_part(${claims.language}, '-', 1)) = lower(split_part(${language}, '-', 1)))`
+    ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const columns = sql.join(
-    Object.values(claimColumns).map((c) => sql`${sql.identifier(c.name)}`),
-    sql`, `,
-  );
-  const candidates = rowsOf<ClaimRow & { lexemes: string[] }>(
+  const rows = rowsOf<ClaimRow & { search: string; context: string | null; dfs: Record<string, number> | null; prescore: number }>(
     await db.execute(sql`
-      select ${columns}, tsvector_to_array(search) as lexemes
-        from ${claims}
-       where search @@ ${tsquery}::tsquery${inLanguage}
-       order by ts_rank(search, ${everyStem(searched)}::tsquery) desc, id desc
-       limit ${CANDIDATE_LIMIT}`),
+      with q(term, idf) as (select * from unnest(${sql.param(terms)}::text[], ${sql.param(weights)}::float8[])),
+      hits as (
+        select p.claim_id, sum(q.idf * p.w) as prescore
+          from q cross join lateral (
+            select t.claim_id, t.w from match_terms t where t.term = q.term order by t.w desc, t.claim_id limit ${POSTINGS_PER_STEM}
+          ) p
+         group by p.claim_id
+         order by prescore desc, p.claim_id
+         limit ${CANDIDATES}
+      ),
+      found as (
+        select ${columns}, c.search::text as search, h.prescore,
+               (select to_tsvector('english'::regconfig, string_agg(x.title, ' . '))::text
+                  from (select distinct s.title from attributions a join sources s on s.id = a.source_id
+                         where a.claim_id = c.id order by s.title limit ${CONTEXT_SOURCES}) x) as context
+          from hits h join claims c on c.id = h.claim_id
+         where true${inLanguage}
+      )
+      select f.*,
+             (select jsonb_object_agg(d.term, d.df) from (
+                select u.term, coalesce(s.df, 0) as df
+                  from (select unnest(tsvector_to_array(f.search::tsvector || coalesce(f.context, '')::tsvector)) as term) u
+                  left join match_term_stats s on s.term = u.term) d) as dfs
+        from found f`),
   );
-  const query = prepareQuery(text, lexemes);
-  return candidates
-    .map(({ lexemes: candidateLexemes, ...claim }) => {
-      const signals = matchSignals(query, claim.text, candidateLexemes);
-      return { ...asClaim(claim), score: matchScore(signals), signals };
-    })
+  for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
+  const queryStems: Stems = new Map(stemRows.map((s) => [s.term, s.positions ?? []]));
+  const query = prepareQuery(cleaned, queryStems);
+  const signals = matchSignals(
+    query,
+    rows.map((r) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context ?? '') })),
+    collection,
+  );
+  const scores = matchScores(signals);
+  return rows
+    .map(({ search: _search, context: _context, dfs: _dfs, prescore: _prescore, ...claim }, i) => ({ ...asClaim(claim), score: scores[i], signals: signals[i] }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 

@@ -1,0 +1,76 @@
+/**
+ * The CLEF CheckThat! 2022 Task 2A (English) data, read where it lies
+ * (../shared/data/checkthat-2022-2a, or CHECKTHAT_DIR): never copied into the repository.
+ * Source: CLEF CheckThat! Lab 2022 Task 2A (Nakov et al.), as redistributed in
+ * Alihoe/CLEFCheckThat2aSimBa under CC BY-SA 3.0 DE.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface VerifiedClaim {
+  id: string;
+  text: string;
+  title: string;
+  subtitle: string;
+  author: string | null;
+  date: string | null;
+  url: string | null;
+}
+
+export interface Query {
+  id: string;
+  text: string;
+  /** The verified claims this tweet repeats (one, rarely two or three). */
+  gold: Set<string>;
+}
+
+export type Split = 'train' | 'dev' | 'devtest';
+
+export function dataDir(): string {
+  const candidates = [
+    process.env.CHECKTHAT_DIR,
+    path.resolve(import.meta.dirname, '../../shared/data/checkthat-2022-2a'),
+    path.resolve(import.meta.dirname, '../../../shared/data/checkthat-2022-2a'),
+    '/work/shared/data/checkthat-2022-2a',
+  ].filter((d): d is string => Boolean(d));
+  const found = candidates.find((d) => existsSync(path.join(d, 'vclaims.ndjson')));
+  if (!found) throw new Error(`CheckThat! 2022 2A data not found; set CHECKTHAT_DIR (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+const read = (file: string) => readFileSync(path.join(dataDir(), file), 'utf8');
+const tsvRows = (file: string) =>
+  read(file)
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.split('\t'));
+
+export function loadVerifiedClaims(): VerifiedClaim[] {
+  return read('vclaims.ndjson')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const v = JSON.parse(l) as Record<string, string | null>;
+      return {
+        id: v.vclaim_id!,
+        text: (v.vclaim ?? '').trim(),
+        title: (v.title ?? '').trim(),
+        subtitle: (v.subtitle ?? '').trim(),
+        author: v.author || null,
+        date: v.date || null,
+        url: v.page_url || null,
+      };
+    });
+}
+
+export function loadQueries(split: Split): Query[] {
+  const texts = new Map<string, string>();
+  for (const [id, ...rest] of tsvRows(split === 'devtest' ? 'devtest-queries.tsv' : 'train-dev-queries.tsv')) texts.set(id, rest.join('\t'));
+  const gold = new Map<string, Set<string>>();
+  for (const [id, , claim] of tsvRows(`${split}-qrels.tsv`)) gold.set(id, new Set([...(gold.get(id) ?? []), claim]));
+  return [...gold].map(([id, claims]) => {
+    const text = texts.get(id);
+    if (text === undefined) throw new Error(`no text for query ${id}`);
+    return { id, text, gold: claims };
+  });
+}
