@@ -10,7 +10,7 @@ import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
-import { resolveClaimantByName } from '../claimants/queries.js';
+import { resolveClaimantByName, type ClaimantResolution } from '../claimants/queries.js';
 import { dropEvidenceOfSource } from '../reviews/queries.js';
 import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
 
@@ -49,13 +49,16 @@ async function resolveWho(
   actor: Actor,
   body: { claimant_id?: string | null; claimant_name?: string; claimant_label?: string | null },
   base: string,
-): Promise<{ claimant_id: string | null; claimant_label: string | null }> {
+): Promise<{ claimant_id: string | null; claimant_label: string | null; resolution?: ClaimantResolution }> {
   if (body.claimant_id && body.claimant_name) {
     throw fieldError(`${base}.claimant_name`, 'cannot be given together with claimant_id', 'validation_failed');
   }
   let claimantId = body.claimant_id ?? null;
-  if (body.claimant_name) claimantId = await resolveClaimantByName(tx, actor, body.claimant_name);
-  else if (claimantId) {
+  let resolution: ClaimantResolution | undefined;
+  if (body.claimant_name) {
+    resolution = await resolveClaimantByName(tx, actor, body.claimant_name);
+    claimantId = resolution.claimant_id;
+  } else if (claimantId) {
     const [found] = await tx.select({ id: claimants.id }).from(claimants).where(eq(claimants.id, claimantId));
     if (!found) throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
   }
@@ -63,7 +66,7 @@ async function resolveWho(
   if (!claimantId && !label) {
     throw fieldError(base, 'needs claimant_id, claimant_name or claimant_label', 'validation_failed');
   }
-  return { claimant_id: claimantId, claimant_label: label };
+  return { claimant_id: claimantId, claimant_label: label, resolution };
 }
 
 /** How an attribution is said (kind, stance, quote, time), shared by the single endpoints and bulk import. */
@@ -84,8 +87,8 @@ export async function insertAttribution(
   body: AttributionInlineBody,
   base = 'body',
   options: { id?: string } = {},
-): Promise<AttributionRow> {
-  const who = await resolveWho(tx, actor, body, base);
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
+  const { resolution, ...who } = await resolveWho(tx, actor, body, base);
   const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
   const now = new Date();
   const [row] = await tx
@@ -102,10 +105,15 @@ export async function insertAttribution(
     })
     .returning();
   await recordEvent(tx, actor, { action: 'created', entityType: 'attribution', entityId: row.id, after: row });
-  return row;
+  return resolution ? { ...row, claimant_resolution: resolution } : row;
 }
 
-export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody, options: { id?: string } = {}): Promise<AttributionRow> {
+export async function createAttribution(
+  tx: DbOrTx,
+  actor: Actor,
+  body: AttributionCreateBody,
+  options: { id?: string } = {},
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
   const { claim_id, ...rest } = body;
   // Lock the claim: its derived fields are recomputed below, and it must not vanish meanwhile.
   const [claim] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claim_id)).for('update');
@@ -185,7 +193,7 @@ export async function updateAttribution(
   id: string,
   patch: AttributionPatchBody,
   ifMatch?: string,
-): Promise<AttributionRow> {
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
   const before = await getAttribution(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (patch.claimant_id != null && patch.claimant_name !== undefined) {
@@ -196,7 +204,7 @@ export async function updateAttribution(
     if (!claim) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
   }
   const whoChanged = patch.claimant_id !== undefined || patch.claimant_name !== undefined || patch.claimant_label !== undefined;
-  const who = whoChanged
+  const { resolution, ...who } = whoChanged
     ? await resolveWho(
         tx,
         actor,
@@ -207,7 +215,7 @@ export async function updateAttribution(
         },
         'body',
       )
-    : { claimant_id: before.claimant_id, claimant_label: before.claimant_label };
+    : { claimant_id: before.claimant_id, claimant_label: before.claimant_label, resolution: undefined };
   const sourceId = patch.source_id ?? before.source_id;
   const quote = patch.quote !== undefined ? patch.quote : before.quote;
   const reanchor = sourceId !== before.source_id || quote !== before.quote;
@@ -225,7 +233,7 @@ export async function updateAttribution(
     ...anchoring,
   };
   const changed = hasChanges(before, next);
-  if (!changed) return before;
+  if (!changed) return resolution ? { ...before, claimant_resolution: resolution } : before;
   const [after] = await tx
     .update(attributions)
     .set({ ...next, version: sql`${attributions.version} + 1`, updated_at: new Date() })
@@ -233,7 +241,7 @@ export async function updateAttribution(
     .returning();
   await refreshClaimsDerived(tx, actor, [before.claim_id, after.claim_id]);
   await recordUpdate(tx, actor, 'attribution', id, before, after);
-  return after;
+  return resolution ? { ...after, claimant_resolution: resolution } : after;
 }
 
 export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
