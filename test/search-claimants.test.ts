@@ -104,6 +104,32 @@ t.test('claimant_name reuses a claimant only for the same name, an alias or a sp
   t.equal(created.name, 'Ingrid Fjellström', 'stored as first written');
 });
 
+t.test('claimant_name reuses a claimant for a clear misspelling and says how it resolved; other people stay apart', async (t) => {
+  await api.reset();
+  const hillary = await makeClaimant(api, { name: 'Hillary Clinton' });
+  const rand = await makeClaimant(api, { name: 'Rand Paul' });
+  const kean = await makeClaimant(api, { name: 'Tom Kean Jr' });
+  const trump = await makeClaimant(api, { name: 'Donald Trump' });
+  const source = await makeSource(api);
+  const attribute = async (claimant_name: string) => {
+    const claim = (await api.post('/v1/claims', { text: `Something ${claimant_name} said` })).json();
+    const res = await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_name });
+    t.equal(res.statusCode, 201, res.body);
+    return res.json();
+  };
+  const hilary = await attribute('Hilary Clinton');
+  t.equal(hilary.claimant_id, hillary.id, 'a misspelling of the name');
+  t.match(hilary.claimant_resolution, { status: 'matched', claimant_id: hillary.id, matched_name: 'Hillary Clinton', rule: 'misspelling' });
+  t.match((await attribute('Hillary Clinton')).claimant_resolution, { status: 'matched', rule: 'same_name', score: 1 });
+  for (const [name, other] of [['Ron Paul', rand], ['Tom Kean Sr', kean], ['Donald Trump Jr', trump]] as const) {
+    const a = await attribute(name);
+    t.not(a.claimant_id, other.id, `${name} is not ${other.name}`);
+    t.match(a.claimant_resolution, { status: 'created', rule: 'no_close_match' }, `${name}: created`);
+  }
+  const plain = (await api.get(`/v1/attributions/${hilary.id}`)).json();
+  t.equal(plain.claimant_resolution, undefined, 'the resolution is told in the write answer only');
+});
+
 t.test('at equal score the claimant named by more attributions comes first, and timestamps are RFC 3339', async (t) => {
   await api.reset();
   const girl = await makeClaimant(api, { name: 'Obama Girl' });

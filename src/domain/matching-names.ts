@@ -128,3 +128,34 @@ export function bestName(q: NameQuery, folded: readonly string[]): { index: numb
   }
   return { index, score };
 }
+
+/** True when a and b differ by at most one insertion, deletion, substitution or swap of neighbours. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    return a.slice(i + 1) === b.slice(i + 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/** Words shorter than this must match exactly: one letter makes another name of them (Ron/Rod, Jr/Sr, Dan/Don). */
+const MIN_MISSPELT_WORD = 6;
+
+/**
+ * A misspelling of the same name: the same words in the same order, all equal but
+ * one, and that one (6 letters or more) one keystroke away: "hilary clinton" for
+ * "hillary clinton", "marco rubbio". A word more or less is another person (John
+ * Kennedy, John F. Kennedy; Donald Trump, Donald Trump Jr), as is a short word
+ * changed (Tom Kean Jr, Tom Kean Sr; Rand Paul, Ron Paul). Both names folded.
+ */
+export function isMisspelling(foldedQuery: string, foldedName: string): boolean {
+  const q = words(foldedQuery);
+  const n = words(foldedName);
+  if (q.length !== n.length || q.length < 2) return false;
+  const differing = q.map((w, i) => [w, n[i]] as const).filter(([a, b]) => a !== b);
+  if (differing.length !== 1) return false;
+  const [a, b] = differing[0];
+  return Math.min(a.length, b.length) >= MIN_MISSPELT_WORD && withinOneEdit(a, b);
+}

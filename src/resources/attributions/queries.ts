@@ -11,7 +11,7 @@ import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
-import { resolveClaimantByName } from '../claimants/queries.js';
+import { resolveClaimantByName, type ClaimantResolution } from '../claimants/queries.js';
 import { dropEvidenceOfSource } from '../reviews/queries.js';
 import { lockAfterParents, lockClaimants, lockClaims, lockSources } from '../lock-order.js';
 import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
@@ -68,12 +68,16 @@ async function resolveWho(
   actor: Actor,
   body: { claimant_id?: string | null; claimant_name?: string; claimant_label?: string | null },
   base: string,
-): Promise<{ claimant_id: string | null; claimant_label: string | null }> {
+): Promise<{ claimant_id: string | null; claimant_label: string | null; resolution?: ClaimantResolution }> {
   if (body.claimant_id && body.claimant_name) {
     throw fieldError(`${base}.claimant_name`, 'cannot be given together with claimant_id', 'validation_failed');
   }
   let claimantId = body.claimant_id ?? null;
-  if (body.claimant_name) claimantId = await resolveClaimantByName(tx, actor, body.claimant_name);
+  let resolution: ClaimantResolution | undefined;
+  if (body.claimant_name) {
+    resolution = await resolveClaimantByName(tx, actor, body.claimant_name);
+    claimantId = resolution.claimant_id;
+  }
   // Held until commit, so the claimant cannot be deleted under the attribution (lock-order.ts).
   if (claimantId && !(await lockClaimants(tx, [claimantId])).has(claimantId)) {
     throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
@@ -82,7 +86,7 @@ async function resolveWho(
   if (!claimantId && !label) {
     throw fieldError(base, 'needs claimant_id, claimant_name or claimant_label', 'validation_failed');
   }
-  return { claimant_id: claimantId, claimant_label: label };
+  return { claimant_id: claimantId, claimant_label: label, resolution };
 }
 
 /** How an attribution is said (kind, stance, quote, time), shared by the single endpoints and bulk import. */
@@ -103,8 +107,8 @@ export async function insertAttribution(
   body: AttributionInlineBody,
   base = 'body',
   options: { id?: string } = {},
-): Promise<AttributionRow> {
-  const who = await resolveWho(tx, actor, body, base);
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
+  const { resolution, ...who } = await resolveWho(tx, actor, body, base);
   const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
   const now = new Date();
   const [row] = await tx
@@ -121,10 +125,15 @@ export async function insertAttribution(
     })
     .returning();
   await recordEvent(tx, actor, { action: 'created', entityType: 'attribution', entityId: row.id, after: row });
-  return row;
+  return resolution ? { ...row, claimant_resolution: resolution } : row;
 }
 
-export async function createAttribution(tx: DbOrTx, actor: Actor, body: AttributionCreateBody, options: { id?: string } = {}): Promise<AttributionRow> {
+export async function createAttribution(
+  tx: DbOrTx,
+  actor: Actor,
+  body: AttributionCreateBody,
+  options: { id?: string } = {},
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
   const { claim_id, ...rest } = body;
   // In the lock order (lock-order.ts): the source and the claimant, then the claim, whose
   // derived fields are recomputed below and which must not vanish meanwhile.
@@ -213,18 +222,19 @@ export async function updateAttribution(
   id: string,
   patch: AttributionPatchBody,
   ifMatch?: string,
-): Promise<AttributionRow> {
+): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
   if (patch.claimant_id != null && patch.claimant_name !== undefined) {
     throw fieldError('body.claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
   }
   const whoChanged = patch.claimant_id !== undefined || patch.claimant_name !== undefined || patch.claimant_label !== undefined;
-  let who = { claimant_id: null as string | null, claimant_label: null as string | null };
+  let who: { claimant_id: string | null; claimant_label: string | null } = { claimant_id: null, claimant_label: null };
+  let resolution: ClaimantResolution | undefined;
   // Its sources and claimant, then its claims, then the attribution itself (lock-order.ts).
   const before = await lockAfterParents(
     (forUpdate) => getAttribution(tx, id, { forUpdate }),
     async (seen) => {
       await lockSources(tx, [seen.source_id, patch.source_id]);
-      who = whoChanged
+      const resolved = whoChanged
         ? await resolveWho(
             tx,
             actor,
@@ -235,7 +245,8 @@ export async function updateAttribution(
             },
             'body',
           )
-        : { claimant_id: seen.claimant_id, claimant_label: seen.claimant_label };
+        : { claimant_id: seen.claimant_id, claimant_label: seen.claimant_label, resolution: undefined };
+      ({ resolution, ...who } = resolved);
       const found = await lockClaims(tx, [seen.claim_id, patch.claim_id]);
       if (patch.claim_id && !found.has(patch.claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
     },
@@ -258,7 +269,7 @@ export async function updateAttribution(
     ...anchoring,
   };
   const changed = hasChanges(before, next);
-  if (!changed) return before;
+  if (!changed) return resolution ? { ...before, claimant_resolution: resolution } : before;
   const [after] = await tx
     .update(attributions)
     .set({ ...next, version: sql`${attributions.version} + 1`, updated_at: new Date() })
@@ -266,7 +277,7 @@ export async function updateAttribution(
     .returning();
   await refreshClaimsDerived(tx, actor, [before.claim_id, after.claim_id]);
   await recordUpdate(tx, actor, 'attribution', id, before, after);
-  return after;
+  return resolution ? { ...after, claimant_resolution: resolution } : after;
 }
 
 export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {

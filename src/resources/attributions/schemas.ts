@@ -104,6 +104,22 @@ export const Attribution = Type.Object(
       }),
     ),
     anchored: Type.Boolean({ description: 'True when `quote` was found in the source text and `selector` and `parts` say where.' }),
+    claimant_resolution: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Enum(['matched', 'created']),
+          claimant_id: ref(Id),
+          matched_name: Type.Optional(Type.String()),
+          score: nullable(Type.Number({ minimum: 0, maximum: 1 })),
+          rule: Type.Enum(['same_name', 'misspelling', 'no_close_match']),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Only in the answer to a write that gave `claimant_name`: which claimant it resolved to and how. `matched` an existing one by `same_name` (the name, an alias or a transliteration: score ≥ 0.95) or as a `misspelling` (same words but one long word one letter off, e.g. "Hilary Clinton", and no other claimant within 0.1 of its score); else `created` (`no_close_match`; `score` is the best existing claimant’s, null when none came close). A word more or less (Donald Trump Jr), a short word changed (Tom Kean Sr, Ron Paul) or a surname alone never matches.',
+        },
+      ),
+    ),
     created_at: ref(Timestamp),
     updated_at: ref(Timestamp),
     version: Type.Integer({ minimum: 1 }),

@@ -2,7 +2,7 @@ import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
-import { bestName, prepareNameQuery } from '../../domain/matching-names.js';
+import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching-names.js';
 import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
@@ -184,23 +184,48 @@ async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], 
   return page;
 }
 
+/** How `claimant_name` found its claimant, as attributions report it. */
+export interface ClaimantResolution {
+  /** `matched`: an existing claimant; `created`: a new one of this name. */
+  status: 'matched' | 'created';
+  claimant_id: string;
+  /** The name or alias that matched (matched only). */
+  matched_name?: string;
+  /** Lookup score of the best existing claimant (0–1), null when there was none. */
+  score: number | null;
+  /** `same_name`: the name, an alias or a transliteration of one (score ≥ 0.95); `misspelling`: one letter off in one long word, with no close rival; `no_close_match`: created. */
+  rule: 'same_name' | 'misspelling' | 'no_close_match';
+}
+
+/** A misspelling is reused only when no other claimant scores within this of the best one. */
+export const MISSPELLING_MARGIN = 0.1;
+
 /**
  * `claimant_name` on attributions: the best lookup hit when it is the same name or
  * alias (ignoring case, accents, punctuation and word order) or a spelling variant
- * of one (score ≥ RESOLVE_MIN_SCORE), else a new claimant. A part of a name
- * ("Lindqvist") or another first name ("Anna" for "Ana") is not enough: merging two
- * people loses provenance, a duplicate can be merged later. A transaction-scoped
- * advisory lock on the name's key (its words sorted) keeps two concurrent requests
- * from creating the same person twice.
+ * of one (score ≥ RESOLVE_MIN_SCORE); or when it is a misspelling of one
+ * (domain/matching-names.ts `isMisspelling`: "Hilary Clinton") and no other
+ * claimant comes within MISSPELLING_MARGIN of it; else a new claimant. A part of a
+ * name ("Lindqvist") or another first name ("Anna" for "Ana") is not enough:
+ * merging two people loses provenance, a duplicate can be merged later. A
+ * transaction-scoped advisory lock on the name's key (its words sorted) keeps two
+ * concurrent requests from creating the same person twice.
  */
-export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: string): Promise<string> {
+export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: string): Promise<ClaimantResolution> {
   await tx.execute(
     sql`select pg_advisory_xact_lock(hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(${name}), '[^a-z0-9]+') w order by w), ' ')))`,
   );
-  const [best] = await claimantCandidates(tx, name);
-  if (best && best.score >= RESOLVE_MIN_SCORE) return best.id;
+  const [best, second] = await claimantCandidates(tx, name);
+  if (best) {
+    const [row] = await tx.select({ name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(eq(claimants.id, best.id));
+    const matched = { status: 'matched' as const, claimant_id: best.id, matched_name: [row.name, ...row.aliases][best.index] ?? row.name, score: best.score };
+    if (best.score >= RESOLVE_MIN_SCORE) return { ...matched, rule: 'same_name' };
+    const [{ q }] = rowsOf<{ q: string }>(await tx.execute(sql`select claimledger_fold(${name}) as q`));
+    const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
+    if (clear && isMisspelling(q, row.folded[best.index] ?? '')) return { ...matched, rule: 'misspelling' };
+  }
   const created = await createClaimant(tx, actor, { name: name.trim().replace(/\s+/g, ' ') });
-  return created.id;
+  return { status: 'created', claimant_id: created.id, score: best?.score ?? null, rule: 'no_close_match' };
 }
 
 export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimantRow> {
