@@ -108,7 +108,7 @@ t.test('the answer: claims with score and signals, best first, limit and min_sco
   t.ok(strict.every((m) => m.score >= 0.99), 'min_score');
   t.same(await match({ text: 'the and of' }), [], 'only stop words: nothing');
   t.same(await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'sv' }), [], 'language: only claims in it (or without one)');
-  t.equal((await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'en-GB' }))[0].id, idOf.get('tunnel-cost'), 'any region of the language');
+  t.equal((await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'en-GB', min_score: 0 }))[0]?.id, idOf.get('tunnel-cost'), 'any region of the language');
 });
 
 t.test('bad match input is 400 and never 500', async (t) => {

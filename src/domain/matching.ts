@@ -103,12 +103,12 @@ export function parseTsvector(text: string): Stems {
 }
 
 /**
- * Stems of numbers ("70", "2.4", "seventi", "billion", "percent"): left out of the word
+ * Stems of numbers and their units ("70", "2.4", "seventi", "billion", "percent", "dollar"): left out of the word
  * signals, so that "seventy percent" and "70 %" weigh the same there; quantities are
  * compared by the numbers signal, which reads them whatever their spelling.
  */
 const NUMBER_STEMS = new Set(
-  'zero one two three four five six seven eight nine ten eleven twelv thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenti thirti forti fifti sixti seventi eighti nineti hundr thousand million billion trillion dozen half percent per cent bn mn k m'.split(
+  'zero one two three four five six seven eight nine ten eleven twelv thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenti thirti forti fifti sixti seventi eighti nineti hundr thousand million billion trillion dozen half percent per cent bn mn k m dollar euro pound yen yuan franc rupe krona kronor krone kroner usd eur gbp sek'.split(
     ' ',
   ),
 );
