@@ -495,7 +495,7 @@ t.test('injection-looking and unusual unicode strings are stored and returned ve
   }
   const list = await api.get('/v1/claims?count=true');
   t.equal(list.json().total, INJECTIONS.length, 'the claims table is intact and holds every row');
-  t.equal((await api.get('/v1/sources?count=true')).json().total, INJECTIONS.length + 1);
+  t.equal((await api.get('/v1/sources?count=true')).json().total, INJECTIONS.filter((text) => !refusedInNames.test(text)).length + 1);
 });
 
 t.test('injection-looking query values are plain values: 200 with no match, or 400', async (t) => {
