@@ -138,11 +138,11 @@ export async function createAttribution(
   // In the lock order (lock-order.ts): the source and the claimant, then the claim, whose
   // derived fields are recomputed below and which must not vanish meanwhile.
   await lockSources(tx, [rest.source_id]);
-  const who = await resolveWho(tx, actor, rest, 'body');
+  const { resolution, ...who } = await resolveWho(tx, actor, rest, 'body');
   if (!(await lockClaims(tx, [claim_id])).has(claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
   const row = await insertAttribution(tx, actor, claim_id, { ...rest, ...who, claimant_name: undefined }, 'body', options);
   await refreshClaimsDerived(tx, actor, [claim_id]);
-  return row;
+  return resolution ? { ...row, claimant_resolution: resolution } : row;
 }
 
 export async function getAttribution(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<AttributionRow> {
