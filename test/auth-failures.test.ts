@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { Redis } from 'ioredis';
 import t from 'tap';
+import { RedisProcess } from './support/redis-server.js';
+import { skipWithout } from './support/requirements.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { hashSecret } from '../src/lib/keys.js';
 import { TEST_ADMIN_KEY, buildTestApp, openTestDatabase } from './helper.js';
-import { freePort } from './support/pg-cluster.js';
 
 /*
  * Failed authentication: counted per client address against a stricter limit
@@ -36,29 +35,12 @@ t.setTimeout(400_000);
 
 const api = await buildTestApp(t, { CLAIMLEDGER_AUTH_FAILURE_LIMIT: String(LIMIT) });
 
-/** A private redis-server, so freezing it disturbs nobody else; undefined where there is none. */
-async function privateRedis(): Promise<{ url: string; freeze(): void } | undefined> {
-  const port = await freePort(47000, 2000);
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  server.on('error', () => {}); // no redis-server installed: found out below
-  t.teardown(() => {
-    server.kill('SIGCONT');
-    server.kill('SIGKILL');
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    probe.on('error', () => {}); // not up yet: connect() says so
-    const up = await probe.connect().then(
-      () => true,
-      () => false,
-    );
-    probe.disconnect();
-    if (up) return { url, freeze: () => server.kill('SIGSTOP') };
-    if (server.exitCode !== null || server.signalCode !== null) return undefined;
-  }
-  return undefined;
+/** A private redis-server (freezing it disturbs nobody else); undefined where none is installed. */
+async function privateRedis(): Promise<RedisProcess | undefined> {
+  if (!RedisProcess.available()) return undefined;
+  const server = await RedisProcess.start();
+  t.teardown(() => server.stop());
+  return server;
 }
 
 const redis = await privateRedis();
@@ -122,7 +104,7 @@ t.test('with TRUST_PROXY the address before the proxy is counted; without it X-F
   t.same(await series(api.app, randomAddress, randomAddress()), blocked, 'without TRUST_PROXY the socket address counts, whatever X-Forwarded-For says');
 });
 
-t.test('with REDIS_URL every instance adds to one count of failed authentications', { skip: !redis && 'no redis-server to start' }, async (t) => {
+t.test('with REDIS_URL every instance adds to one count of failed authentications', { skip: skipWithout(redis ? undefined : 'no redis-server binary') }, async (t) => {
   await api.reset();
   // A Redis command slower than the bound (a loaded test machine) is counted in memory
   // instead, so a series may miss; one that is shared never misses three times.
@@ -179,7 +161,7 @@ t.test('a failed key lookup during a database outage logs neither the key nor it
 });
 
 // Last: it leaves the private Redis frozen.
-t.test('a Redis that does not answer holds no failed authentication: they are counted per process', { skip: !redis && 'no redis-server to start' }, async (t) => {
+t.test('a Redis that does not answer holds no failed authentication: they are counted per process', { skip: skipWithout(redis ? undefined : 'no redis-server binary') }, async (t) => {
   await api.reset();
   redis!.freeze();
   const address = randomAddress();

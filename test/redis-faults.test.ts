@@ -5,6 +5,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { TEST_ADMIN_KEY, openTestDatabase } from './helper.js';
 import { RedisProcess } from './support/redis-server.js';
+import { skipWithout } from './support/requirements.js';
 
 /*
  * The rate limiter against a private redis-server that is frozen (SIGSTOP: the
@@ -21,7 +22,7 @@ const CONCURRENCY = 4;
 const P99_BOUND_MS = 100;
 const boundFor = (baselineP99: number) => Math.max(P99_BOUND_MS, baselineP99 * 1.5 + 50);
 
-const noRedis = RedisProcess.available() ? false : 'no redis-server binary';
+const noRedis = skipWithout(RedisProcess.available() ? undefined : 'no redis-server binary');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function timedGets(base: string, path: string, total: number, concurrency: number) {

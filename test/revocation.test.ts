@@ -3,6 +3,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import t from 'tap';
+import { requireTool } from './support/requirements.js';
 import { TEST_ADMIN_KEY, openTestDatabase } from './helper.js';
 import { PgCluster, findPgToolchain, freePort } from './support/pg-cluster.js';
 import { testServerUrl } from './targets.js';
@@ -152,7 +153,7 @@ async function database(): Promise<{ url: string; close(): Promise<void> } | { s
 
 const db = await database();
 if ('skip' in db) {
-  t.plan(0, db.skip);
+  requireTool(t, db.skip);
 } else {
   t.teardown(() => db.close());
   const servers: Server[] = [];

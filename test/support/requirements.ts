@@ -16,3 +16,10 @@ export function requireTool(t: Test, missing: string | undefined): void {
   t.plan(0, `skipped: ${missing}`);
   process.exit(0);
 }
+
+/** For one test's `skip` option: the reason it is skipped without the tool, or false to run it; under CI a missing tool throws. */
+export function skipWithout(missing: string | undefined): string | false {
+  if (missing === undefined) return false;
+  if (process.env.CI === 'true') throw new Error(`${missing}; CI installs it, so its tests are required`);
+  return missing;
+}
