@@ -187,6 +187,34 @@ t.test('more than 1,000 matches: rank never rises across all pages and every hit
   t.ok(filtered.every((r) => wholeFiltered.get(r.id) === r.rank), 'a filter does not change a rank');
 });
 
+t.test('two words whose best documents seldom hold both: every page exact, with and without a filter', async (t) => {
+  await api.reset();
+  // Each word's heaviest weights sit in short claims without the other word, so reading the
+  // words' lists from the top does not settle the page and every match is scored instead.
+  await insertClaims(
+    2_400,
+    sql`case when i <= 1_000 then 'harbour harbour harbour'
+             when i <= 2_000 then 'ferry ferry ferry'
+             else 'a long claim ' || i || ' about the harbour and the ferry' || repeat(' and the timetable of the night service', 1 + i % 4) end`,
+  );
+  const both = 400;
+  for (const [params, what] of [
+    [{ q: 'harbour ferry' }, 'two words'],
+    [{ q: 'ferry harbour', status: 'in_review' }, 'two words with a filter'],
+  ] as const) {
+    const rows = await walk({ ...params, limit: 50 });
+    const expected = (await search({ ...params, count: true, limit: 1 })).total!;
+    t.equal(expected, 'status' in params ? both / 4 : both, `${what}: ${expected} matches`);
+    t.equal(rows.length, expected, `${what}: every match`);
+    t.equal(new Set(rows.map((r) => r.id)).size, rows.length, `${what}: each once`);
+    inRankOrder(t, rows, what);
+    const alone = async (q: string) => new Map((await walk({ q, limit: 200 })).map((r) => [r.id as string, r.rank as number]));
+    const [harbour, ferry] = [await alone('harbour'), await alone('ferry')];
+    const off = rows.filter((r) => Math.abs(r.rank - (harbour.get(r.id)! + ferry.get(r.id)!)) > 1e-9);
+    t.same(off, [], `${what}: every rank is the sum of the two words' ranks`);
+  }
+});
+
 t.test('rank is BM25: idf from the collection times the tf-weight of the word, exact', async (t) => {
   await api.reset();
   const short = await makeClaim(api, { text: 'Tunnel tunnel tunnel.' });
