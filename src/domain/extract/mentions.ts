@@ -94,6 +94,13 @@ function lowerBound<T>(list: T[], at: number, position: (item: T) => number): nu
   return lo;
 }
 
+/**
+ * How far back, in tokens, a pronoun or a description ("the ministry") looks for what it
+ * refers to: several paragraphs of a news story. Without a bound, a text of nothing but
+ * pronouns costs time quadratic in its length.
+ */
+const LOOKBACK_TOKENS = 2_000;
+
 function insertSorted<T>(list: T[], item: T, position: (item: T) => number): void {
   list.splice(lowerBound(list, position(item) + 1, position), 0, item);
 }
@@ -461,15 +468,20 @@ export class MentionIndex {
     insertSorted(this.speakers, { at, speaker: subject }, (e) => e.at);
   }
 
-  /** Speakers before a position, nearest first. */
+  /** Speakers before a position within LOOKBACK_TOKENS, nearest first. */
   private *previousSpeakers(before: number) {
-    for (let k = lowerBound(this.speakers, before, (e) => e.at) - 1; k >= 0; k--) yield this.speakers[k] as { at: number; speaker: ResolvedSpeaker };
+    for (let k = lowerBound(this.speakers, before, (e) => e.at) - 1; k >= 0; k--) {
+      const entry = this.speakers[k] as { at: number; speaker: ResolvedSpeaker };
+      if (before - entry.at > LOOKBACK_TOKENS) return;
+      yield entry;
+    }
   }
 
-  /** Named entities mentioned before a position, nearest first. */
+  /** Named entities mentioned before a position within LOOKBACK_TOKENS, nearest first. */
   private *previousEntities(before: number) {
     for (let k = lowerBound(this.timeline, before, (e) => e[0]) - 1; k >= 0; k--) {
       const [pos, id] = this.timeline[k] as [number, number];
+      if (before - pos > LOOKBACK_TOKENS) return;
       yield { at: pos, entity: this.entities[id] as Entity };
     }
   }
@@ -531,7 +543,7 @@ export class MentionIndex {
       const exact = this.byName.get(key);
       const full =
         keyTokens.length === 1
-          ? [...this.entities].reverse().find((e) => e.type === 'person' && e.lowerTokens.length > 1 && e.lowerTokens.at(-1) === key)
+          ? this.entities.findLast((e) => e.type === 'person' && e.lowerTokens.length > 1 && e.lowerTokens.at(-1) === key)
           : undefined;
       const entity = full ?? exact;
       if (entity) {
@@ -589,11 +601,12 @@ export class MentionIndex {
       }
       if (best) return { ...best.speaker, mention: phrase, resolved: true };
       // "what their union called …" before the union is named: the next organisation that fits, close by.
-      const ahead = this.timeline.slice(lowerBound(this.timeline, at + 1, (e) => e[0])).find(([pos, id]) => {
+      for (let k = lowerBound(this.timeline, at + 1, (e) => e[0]); k < this.timeline.length; k++) {
+        const [pos, id] = this.timeline[k] as [number, number];
+        if (pos - at >= 150) break;
         const e = this.entities[id] as Entity;
-        return pos - at < 150 && e.type === 'organization' && fits(e.name, e.roles);
-      });
-      if (ahead) return fromEntity(this.entities[ahead[1]] as Entity);
+        if (e.type === 'organization' && fits(e.name, e.roles)) return fromEntity(e);
+      }
       return plain('organization');
     }
     return plain(phrase.type);
