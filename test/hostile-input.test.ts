@@ -15,6 +15,7 @@ t.test('names and titles with control or bidirectional formatting characters are
     ['/v1/claimants', { name: 'Ana Lindqvist', kind: 'person', aliases: ['Mayor\nLindqvist'] }, 'body.aliases[0]'],
     ['/v1/claimants', { name: 'Ana Lindqvist\u200F', kind: 'person' }, 'body.name'],
     ['/v1/claims', { text: 'The tunnel costs 2.4 billion', topics: ['budget\u009B'] }, 'body.topics[0]'],
+    ['/v1/keys', { name: 'desk tool\u202E', scopes: ['read'] }, 'body.name'],
   ];
   for (const [url, body, path] of cases) {
     const res = await api.post(url, body);
@@ -24,6 +25,7 @@ t.test('names and titles with control or bidirectional formatting characters are
   }
   t.equal((await api.get('/v1/sources')).json().data.length, 0);
   t.equal((await api.get('/v1/claimants')).json().data.length, 0);
+  t.notOk(((await api.get('/v1/keys')).json().data as { name: string }[]).some((k) => k.name.startsWith('desk tool')), 'no key was made');
   const ok = await api.post('/v1/claimants', { name: 'אנה לינדקוויסט', kind: 'person', description: 'Mayor.\nSince 2022.' });
   t.equal(ok.statusCode, 201, 'right-to-left names are fine, and a description keeps its line breaks');
 });

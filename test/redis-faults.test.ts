@@ -85,6 +85,9 @@ t.test('a frozen Redis: the rate limiter fails open within its timeout, says so 
   t.ok(keys.length > 0, 'while Redis answers, requests are counted there');
   watcher.disconnect();
 
+  // A busy machine can make Redis miss the timeout before the freeze: that is a failure and
+  // recovery of its own, logged before the outage starts.
+  const loggedBefore = logs.length;
   redis.freeze();
   const health = performance.now();
   const healthz = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
@@ -102,7 +105,7 @@ t.test('a frozen Redis: the rate limiter fails open within its timeout, says so 
   const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).text();
   t.equal(metric(metrics, 'rate_limit_store_degraded'), 1, 'the metric says the limit is counted per process');
   t.ok(metric(metrics, 'rate_limit_local_fallbacks_total') >= REQUESTS, 'and how many requests were counted locally');
-  const warnings = logs.filter((l) => l.level === 40 && /^Redis does not answer/.test(l.msg));
+  const warnings = logs.slice(loggedBefore).filter((l) => l.level === 40 && /^Redis does not answer/.test(l.msg));
   t.equal(warnings.length, 1, 'one warning for the whole outage, not one per request');
   for (const w of logs.filter((l) => l.level >= 30 && /Redis/.test(l.msg))) t.comment(JSON.stringify(w));
 

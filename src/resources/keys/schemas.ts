@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id, Timestamp, nullable, ref } from '../../lib/schemas.js';
+import { Id, ShortText, Timestamp, nullable, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
 
 const Scope = Type.Enum(['read', 'write', 'admin'], { description: '`read`: GET; `write`: changes (and reads); `admin`: API keys (and everything).' });
@@ -34,7 +34,7 @@ export const ApiKeyWithSecret = Type.Object(
 
 export const ApiKeyCreate = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, description: 'What the key is for, e.g. "desk tool".' }),
+    name: ShortText('What the key is for, e.g. "desk tool".', 200),
     scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
     expires_at: Type.Optional(nullable(ref(Timestamp, { description: 'After this moment the key is refused.' }))),
   },
