@@ -74,8 +74,8 @@ interface Download {
 }
 
 /**
- * GETs `path` over a real socket and reads the body slowly: after each chunk it
- * waits so that reading takes at least `ms` in all. `afterFirstChunk` runs once,
+ * GETs `path` over a real socket and reads the body slowly, taking at least
+ * three quarters of `ms` in all. `afterFirstChunk` runs once,
  * while the reader holds back.
  */
 function slowDownload(path: string, ms: number, afterFirstChunk?: () => Promise<void>): Promise<Download> {
@@ -97,10 +97,12 @@ function slowDownload(path: string, ms: number, afterFirstChunk?: () => Promise<
         for await (const chunk of res) {
           chunks.push(chunk as Buffer);
           if (first && afterFirstChunk) await afterFirstChunk();
-          first = false;
-          // Spread the reading over `ms`: a few milliseconds per chunk, more early on.
+          // Hold back three quarters of `ms` after the first chunk, whatever the chunk sizes (a
+          // small export may arrive in a few large ones), then spread the rest: a few
+          // milliseconds per chunk, more early on.
           const behind = ms - (Date.now() - started);
-          await sleep(Math.max(2, Math.min(50, behind / 20)));
+          await sleep(first ? Math.max(0, behind - ms / 4) : Math.max(2, Math.min(50, behind / 20)));
+          first = false;
         }
       })().catch(() => {});
     });
