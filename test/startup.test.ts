@@ -38,26 +38,33 @@ function oneLine(t: Test, result: { code: number | null; stderr: string }, patte
   t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
 }
 
+// The four starts run at once: each is a process that compiles and migrates on its own.
+const blocker = net.createServer();
+await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+const busyPort = (blocker.address() as net.AddressInfo).port;
+const started = {
+  malformed: start({ DATABASE_URL: 'not a url with secret-password' }),
+  notPostgres: start({ DATABASE_URL: 'mysql://root:pw@127.0.0.1:3306/claims' }),
+  unreachable: start({ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/claims' }),
+  busyPort: start({ PORT: String(busyPort) }).finally(() => blocker.close()),
+};
+
 t.test('a malformed DATABASE_URL is one line naming it, without echoing the URL', async (t) => {
-  const result = await start({ DATABASE_URL: 'not a url with secret-password' });
+  const result = await started.malformed;
   oneLine(t, result, /DATABASE_URL is not a URL/);
   t.notMatch(result.stderr, /secret-password/);
 });
 
 t.test('a DATABASE_URL that is not PostgreSQL is one line naming it', async (t) => {
-  oneLine(t, await start({ DATABASE_URL: 'mysql://root:pw@127.0.0.1:3306/claims' }), /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\//);
+  oneLine(t, await started.notPostgres, /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\//);
 });
 
 t.test('an unreachable database is one line saying where, without the password', async (t) => {
-  const result = await start({ DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:1/claims' });
+  const result = await started.unreachable;
   oneLine(t, result, /cannot reach PostgreSQL at 127\.0\.0\.1:1\/claims \(ECONNREFUSED\)/);
   t.notMatch(result.stderr, /hunter2/);
 });
 
 t.test('a busy port is one line naming the address', async (t) => {
-  const blocker = net.createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => blocker.close());
-  const port = (blocker.address() as net.AddressInfo).port;
-  oneLine(t, await start({ PORT: String(port) }), new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+  oneLine(t, await started.busyPort, new RegExp(`127\\.0\\.0\\.1:${busyPort} is already in use`));
 });
