@@ -216,6 +216,18 @@ t.test('every bad line is listed, with its number, path and message', async (t) 
   t.equal(partial.results.find((r: Json) => r.line === 9).existing_id, existing.id, 'a url conflict names the source that has the url');
 });
 
+t.test('a bulk line with control characters is refused in the words the single endpoint uses', async (t) => {
+  await api.reset();
+  const data = { name: 'Ana Lindqvist\u200F', kind: 'person' };
+  const single = expectProblem(t, await api.post('/v1/claimants', data), 400, 'validation_failed');
+  const problem = expectProblem(t, await bulk(toNdjson([{ type: 'claimant', data }])), 400, 'validation_failed');
+  t.same(
+    problem.errors.map((e: Json) => e.message),
+    single.errors.map((e: Json) => e.message),
+  );
+  t.same(problem.errors[0], { line: 1, path: 'data.name', message: 'must not contain control characters or bidirectional formatting characters', code: 'validation_failed' });
+});
+
 t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
   await api.reset();
   const source = await makeSource(api);

@@ -5,7 +5,7 @@ import { attributions, claimantColumns, claimColumns, claimants, reviewEvidence,
 import { anchorQuotation, type QuotationAnchor } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
-import { problemFromPg } from '../../plugins/errors.js';
+import { problemFromPgError } from '../../lib/pg-errors.js';
 import { attributionValues, createAttribution, quoteMissMessage } from '../attributions/queries.js';
 import { claimantValues, createClaimant } from '../claimants/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
@@ -306,13 +306,6 @@ const SINGLE: { [T in BulkType]: (tx: Tx, actor: Actor, item: Extract<Prepared, 
   review: (tx, actor, item) => createReview(tx, actor, item.claimId, item.body, { id: item.id }),
 };
 
-function pgCause(err: unknown): { code?: string } | undefined {
-  for (let e = err as { cause?: unknown; code?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as { code?: string };
-  }
-  return undefined;
-}
-
 /**
  * An error of one line as the single endpoint would report it, with `body.` paths
  * read as `data.`; undefined for errors that are not about the line's data
@@ -321,8 +314,7 @@ function pgCause(err: unknown): { code?: string } | undefined {
 function lineFailure(err: unknown, item: Prepared, failedIds?: Map<string, number>): LineFailure | undefined {
   let problem = err instanceof ApiError ? err : undefined;
   if (!problem) {
-    const pg = pgCause(err);
-    problem = pg ? problemFromPg(pg) : undefined;
+    problem = problemFromPgError(err);
     if (problem && ['unavailable', 'timeout'].includes(problem.code)) return undefined;
   }
   if (!problem) return undefined;
