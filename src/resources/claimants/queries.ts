@@ -1,15 +1,15 @@
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
 import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching-names.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
 import { awaitTurnToChange } from '../lock-order.js';
@@ -58,7 +58,8 @@ export function claimantValues(body: ClaimantCreateBody) {
   };
 }
 
-export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
+export async function createClaimant(w: Write, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
+  const { tx } = w;
   await refuseTakenWikidata(tx, body.wikidata_id);
   const now = new Date();
   const [row] = await tx
@@ -70,7 +71,7 @@ export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCre
       updated_at: now,
     })
     .returning(claimantColumns);
-  await recordEvent(tx, actor, { action: 'created', entityType: 'claimant', entityId: row.id, after: row });
+  await w.record({ action: 'created', entityType: 'claimant', entityId: row.id, after: row });
   return row;
 }
 
@@ -211,7 +212,8 @@ export const MISSPELLING_MARGIN = 0.1;
  * transaction-scoped advisory lock on the name's key (its words sorted) keeps two
  * concurrent requests from creating the same person twice.
  */
-export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: string): Promise<ClaimantResolution> {
+export async function resolveClaimantByName(w: Write, name: string): Promise<ClaimantResolution> {
+  const { tx } = w;
   await tx.execute(
     sql`select pg_advisory_xact_lock(hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(${name}), '[^a-z0-9]+') w order by w), ' ')))`,
   );
@@ -224,7 +226,7 @@ export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: stri
     const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
     if (clear && isMisspelling(q, row.folded[best.index] ?? '')) return { ...matched, rule: 'misspelling' };
   }
-  const created = await createClaimant(tx, actor, { name: name.trim().replace(/\s+/g, ' ') });
+  const created = await createClaimant(w, { name: name.trim().replace(/\s+/g, ' ') });
   return { status: 'created', claimant_id: created.id, score: best?.score ?? null, rule: 'no_close_match' };
 }
 
@@ -262,7 +264,8 @@ export async function listClaimants(db: Db, params: ClaimantListParams) {
   });
 }
 
-export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
+export async function updateClaimant(w: Write, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
@@ -274,18 +277,19 @@ export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch
     .set({ ...patch, version: sql`${claimants.version} + 1`, updated_at: new Date() })
     .where(eq(claimants.id, id))
     .returning(claimantColumns);
-  await recordUpdate(tx, actor, 'claimant', id, before, after);
+  await w.recordUpdate('claimant', id, before, after);
   return after;
 }
 
-export async function deleteClaimant(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+export async function deleteClaimant(w: Write, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { claimantId: id })) {
     if (!cascade) throw new ApiError('in_use', 'Attributions name this claimant; pass cascade=true to delete them with it.');
-    await deleteAttributionsOf(tx, actor, { claimantId: id });
+    await deleteAttributionsOf(w, { claimantId: id });
   }
   await tx.delete(claimants).where(eq(claimants.id, id));
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'claimant', entityId: id, before });
+  await w.record({ action: 'deleted', entityType: 'claimant', entityId: id, before });
 }
