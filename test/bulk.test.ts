@@ -228,6 +228,36 @@ t.test('a bulk line with control characters is refused in the words the single e
   t.same(problem.errors[0], { line: 1, path: 'data.name', message: 'must not contain control characters or bidirectional formatting characters', code: 'validation_failed' });
 });
 
+t.test('claimant lines: a wikidata_id held by an existing claimant or by an earlier line is a conflict naming the holder', async (t) => {
+  await api.reset();
+  const holder = await makeClaimant(api, { name: 'Ana Lindqvist', wikidata_id: 'Q7' });
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'claimant', ref: 'a', data: { name: 'Jonas Berg', wikidata_id: 'Q8' } },
+      /* 2 */ { type: 'claimant', data: { name: 'J. Berg', wikidata_id: 'Q8' } },
+      /* 3 */ { type: 'claimant', data: { name: 'A. Lindqvist', wikidata_id: 'Q7' } },
+      /* 4 */ { type: 'claimant', id: holder.id, data: { name: 'Same id' } },
+      /* 5 */ { type: 'claimant', data: { name: 'Port Authority' } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  const body = res.json();
+  t.same(body.counts.claimant, 2);
+  const [first, second, third, fourth, fifth] = body.results;
+  t.equal(first.status, 'created');
+  t.same(second.errors, [{ line: 2, path: 'data.wikidata_id', message: 'is also the wikidata_id of line 1', code: 'conflict' }]);
+  t.equal(second.existing_id, first.id);
+  t.same(third.errors, [{ line: 3, path: 'data.wikidata_id', message: 'is already used by another claimant', code: 'conflict' }]);
+  t.equal(third.existing_id, holder.id);
+  t.same(fourth.errors, [{ line: 4, path: 'id', message: 'is already the id of an existing claimant', code: 'conflict' }]);
+  t.equal(fifth.status, 'created');
+  const single = expectProblem(t, await api.post('/v1/claimants', { name: 'Ana L.', wikidata_id: 'Q7' }), 409, 'conflict');
+  t.equal(single.detail, 'A claimant with wikidata_id Q7 already exists.');
+  t.equal(single.existing_id, holder.id);
+  t.same(single.errors, [{ path: 'body.wikidata_id', message: 'is already used by another claimant' }]);
+});
+
 t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
   await api.reset();
   const source = await makeSource(api);

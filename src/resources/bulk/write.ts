@@ -2,13 +2,14 @@ import { and, getTableColumns, isNotNull, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { withWrite, type Write } from '../../db/write.js';
-import { attributions, claimantColumns, claimColumns, claimants, reviewEvidence, reviews, sources } from '../../db/schema.js';
+import { attributions, claimantColumns, claimColumns, reviewEvidence, reviews, sources } from '../../db/schema.js';
 import { anchorQuotation, type QuotationAnchor } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { problemFromPgError } from '../../lib/pg-errors.js';
+import { fieldPath, rowProblem, type RowFailure } from '../../lib/row-failures.js';
 import { attributionValues, createAttribution, quoteMissMessage } from '../attributions/queries.js';
-import { claimantValues, createClaimant } from '../claimants/queries.js';
+import { createClaimants } from '../claimants/queries.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { rowsOf } from '../../db/client.js';
 import { claimValues, createClaim } from '../claims/queries.js';
@@ -231,7 +232,10 @@ function needsSinglePath(item: Prepared): boolean {
 
 const SINGLE: { [T in BulkType]: (w: Write, item: Extract<Prepared, { type: T }>) => Promise<unknown> } = {
   source: (w, item) => createSource(w, item.body, { id: item.id }),
-  claimant: (w, item) => createClaimant(w, item.body, { id: item.id }),
+  claimant: async (w, item) => {
+    const { failures } = await createClaimants(w, [{ id: item.id, body: item.body }]);
+    if (failures.length) throw rowProblem(failures);
+  },
   claim: (w, item) => createClaim(w, item.body, { id: item.id }),
   attribution: (w, item) => createAttribution(w, item.body, { id: item.id }),
   review: (w, item) => createReview(w, item.claimId, item.body, { id: item.id }),
@@ -265,6 +269,25 @@ function explainMissing(message: string, failedIds?: Map<string, number>): strin
   const m = /refers to no existing (\w+) \(([0-9a-f-]{36})\)/.exec(message);
   const line = m && failedIds?.get(m[2]);
   return line ? `names line ${line}, which was not written` : message;
+}
+
+/**
+ * A set-based write's failures as the lines' failures: `data.` in front of the
+ * field (`id` is the line's own), a line number for another row of the input.
+ */
+function lineFailures(items: readonly Prepared[], failures: readonly RowFailure[]): Map<Prepared, LineFailure> {
+  const failed = new Map<Prepared, LineFailure>();
+  for (const f of failures) {
+    const item = items[f.row];
+    const path = f.field === 'id' ? 'id' : fieldPath('data', f.field);
+    const message = f.same_as === undefined ? f.message : `is also the ${f.field} of line ${items[f.same_as].line}`;
+    const existing = f.same_as === undefined ? f.existing_id : items[f.same_as].id;
+    const known = failed.get(item);
+    const error = { line: item.line, path: item.aliases.get(path) ?? path, message, code: f.code };
+    if (known) known.errors.push(error);
+    else failed.set(item, { errors: [error], existing_id: existing });
+  }
+  return failed;
 }
 
 const fieldFailure = (item: Prepared, path: string, message: string, code: string, existing_id?: string): LineFailure => ({
@@ -441,54 +464,8 @@ const batchSources: Batched<'source'> = async (w, items) => {
 };
 
 const batchClaimants: Batched<'claimant'> = async (w, items) => {
-  const { tx } = w;
-  const failed = new Map<Prepared, LineFailure>();
-  const now = new Date();
-  const wanted = items.map((i) => i.body.wikidata_id).filter((w): w is string => typeof w === 'string');
-  const taken = new Map<string, string>();
-  if (wanted.length) {
-    for (const r of await tx
-      .select({ id: claimants.id, wikidata_id: claimants.wikidata_id })
-      .from(claimants)
-      .where(sql`${claimants.wikidata_id} = any(${sql.param(wanted)}::text[])`)) {
-      taken.set(r.wikidata_id!, r.id);
-    }
-  }
-  const rows = new Map<Prepared, Record<string, unknown>>();
-  const byWikidata = new Map<string, Prepared>();
-  for (const item of await freeIds(tx, 'claimants', items, failed)) {
-    const body = item.body;
-    const wikidata = body.wikidata_id ?? null;
-    if (wikidata !== null) {
-      const existing = taken.get(wikidata);
-      const earlier = byWikidata.get(wikidata);
-      if (existing) {
-        failed.set(item, fieldFailure(item, 'data.wikidata_id', 'is already used by another claimant', 'conflict', existing));
-        continue;
-      }
-      if (earlier) {
-        failed.set(item, fieldFailure(item, 'data.wikidata_id', `is also the wikidata_id of line ${earlier.line}`, 'conflict', earlier.id));
-        continue;
-      }
-      byWikidata.set(wikidata, item);
-    }
-    rows.set(item, {
-      id: item.id,
-      ...claimantValues(body),
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    });
-  }
-  const inserted = await insertRows(
-    w,
-    'claimant',
-    'claimants',
-    { id: 'uuid', name: 'text', kind: 'text', aliases: 'text[]', description: 'text', wikidata_id: 'text', url: 'text', ...LIFECYCLE },
-    [...rows.values()],
-  );
-  for (const item of rows.keys()) if (!inserted.has(item.id)) failed.set(item, takenId(item));
-  return { failed };
+  const { failures } = await createClaimants(w, items.map((item) => ({ id: item.id, body: item.body })));
+  return { failed: lineFailures(items, failures) };
 };
 
 /** A claim as createClaim inserts it (and as its event shows it). */

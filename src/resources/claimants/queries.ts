@@ -7,6 +7,7 @@ import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import type { RowFailure } from '../../lib/row-failures.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
 import { hasChanges } from '../../lib/changes.js';
@@ -45,8 +46,7 @@ async function refuseTakenWikidata(tx: DbOrTx, wikidataId: string | null | undef
   }
 }
 
-/** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
-/** The columns a create body gives a claimant, shared by the single endpoint and bulk import. */
+/** The columns a create body gives a claimant. */
 export function claimantValues(body: ClaimantCreateBody) {
   return {
     name: body.name,
@@ -58,22 +58,81 @@ export function claimantValues(body: ClaimantCreateBody) {
   };
 }
 
-export async function createClaimant(w: Write, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
-  const { tx } = w;
-  await refuseTakenWikidata(tx, body.wikidata_id);
-  const now = new Date();
-  const [row] = await tx
-    .insert(claimants)
-    .values({
-      id: options.id ?? newId(),
-      ...claimantValues(body),
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(claimantColumns);
-  await w.record({ action: 'created', entityType: 'claimant', entityId: row.id, after: row });
-  return row;
+/** One claimant to create; `id` to create it with that id (an import of exported rows). */
+export interface NewClaimant {
+  id?: string;
+  body: ClaimantCreateBody;
 }
+
+/** Rows per INSERT: well under PostgreSQL's 65535 parameters at ten columns a row. */
+const INSERT_SLICE = 5000;
+
+/**
+ * Creates many claimants at once: the taken ids and wikidata ids are found with
+ * one query each, the others inserted with one statement, and each gets its
+ * `claimant.created` event in input order. `created[i]` is the row of input i,
+ * undefined when it failed; `failures` say why, against the input.
+ */
+export async function createClaimants(w: Write, rows: readonly NewClaimant[]): Promise<{ created: (ClaimantRow | undefined)[]; failures: RowFailure[] }> {
+  const { tx } = w;
+  const failures: RowFailure[] = [];
+  const created: (ClaimantRow | undefined)[] = rows.map(() => undefined);
+  const given = rows.flatMap((r) => (r.id ? [r.id] : []));
+  const wanted = rows.flatMap((r) => (r.body.wikidata_id ? [r.body.wikidata_id] : []));
+  const takenIds = new Set(given.length ? (await tx.select({ id: claimants.id }).from(claimants).where(inArray(claimants.id, given))).map((r) => r.id) : []);
+  const takenWikidata = await holdersOfWikidata(tx, wanted);
+  const byWikidata = new Map<string, number>();
+  const now = new Date();
+  const toInsert: { row: number; values: typeof claimants.$inferInsert }[] = [];
+  rows.forEach((input, row) => {
+    const failure = (f: Omit<RowFailure, 'row'>) => void failures.push({ row, ...f });
+    const wikidata = input.body.wikidata_id ?? null;
+    if (input.id && takenIds.has(input.id)) return failure(takenId(input.id));
+    if (wikidata !== null) {
+      if (takenWikidata.has(wikidata)) return failure(takenWikidataFailure(wikidata, takenWikidata.get(wikidata)!));
+      if (byWikidata.has(wikidata)) {
+        return failure({ field: 'wikidata_id', code: 'conflict', message: 'is also the wikidata_id of an earlier row', same_as: byWikidata.get(wikidata) });
+      }
+      byWikidata.set(wikidata, row);
+    }
+    toInsert.push({ row, values: { id: input.id ?? newId(), ...claimantValues(input.body), created_at: now, updated_at: now } });
+  });
+  const inserted = new Map<string, ClaimantRow>();
+  for (let i = 0; i < toInsert.length; i += INSERT_SLICE) {
+    const slice = toInsert.slice(i, i + INSERT_SLICE).map((r) => r.values);
+    // A concurrent insert of the same id or wikidata_id loses here instead of failing the transaction.
+    for (const r of await tx.insert(claimants).values(slice).onConflictDoNothing().returning(claimantColumns)) inserted.set(r.id, r);
+  }
+  const lost = toInsert.filter((r) => !inserted.has(r.values.id!));
+  const nowTaken = lost.length ? await holdersOfWikidata(tx, lost.flatMap((r) => (r.values.wikidata_id ? [r.values.wikidata_id] : []))) : new Map<string, string>();
+  for (const { row, values } of toInsert) {
+    const got = inserted.get(values.id!);
+    if (got) {
+      created[row] = got;
+      continue;
+    }
+    const holder = values.wikidata_id ? nowTaken.get(values.wikidata_id) : undefined;
+    failures.push({ row, ...(holder ? takenWikidataFailure(values.wikidata_id!, holder) : takenId(values.id!)) });
+  }
+  for (const row of created) if (row) w.record({ action: 'created', entityType: 'claimant', entityId: row.id, after: row });
+  return { created, failures: failures.sort((a, b) => a.row - b.row) };
+}
+
+async function holdersOfWikidata(tx: DbOrTx, wikidataIds: string[]): Promise<Map<string, string>> {
+  if (wikidataIds.length === 0) return new Map();
+  const rows = await tx.select({ id: claimants.id, wikidata_id: claimants.wikidata_id }).from(claimants).where(inArray(claimants.wikidata_id, [...new Set(wikidataIds)]));
+  return new Map(rows.map((r) => [r.wikidata_id!, r.id]));
+}
+
+const takenId = (id: string): Omit<RowFailure, 'row'> => ({ field: 'id', code: 'conflict', message: 'is already the id of an existing claimant', existing_id: id });
+
+const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailure, 'row'> => ({
+  field: 'wikidata_id',
+  code: 'conflict',
+  message: 'is already used by another claimant',
+  detail: `A claimant with wikidata_id ${wikidataId} already exists.`,
+  existing_id: holder,
+});
 
 /**
  * Claimant lookup, the matcher behind `GET /v1/claimants?q=` and `claimant_name`.
@@ -226,8 +285,8 @@ export async function resolveClaimantByName(w: Write, name: string): Promise<Cla
     const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
     if (clear && isMisspelling(q, row.folded[best.index] ?? '')) return { ...matched, rule: 'misspelling' };
   }
-  const created = await createClaimant(w, { name: name.trim().replace(/\s+/g, ' ') });
-  return { status: 'created', claimant_id: created.id, score: best?.score ?? null, rule: 'no_close_match' };
+  const { created } = await createClaimants(w, [{ body: { name: name.trim().replace(/\s+/g, ' ') } }]);
+  return { status: 'created', claimant_id: created[0]!.id, score: best?.score ?? null, rule: 'no_close_match' };
 }
 
 export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimantRow> {
