@@ -258,6 +258,38 @@ t.test('claimant lines: a wikidata_id held by an existing claimant or by an earl
   t.same(single.errors, [{ path: 'body.wikidata_id', message: 'is already used by another claimant' }]);
 });
 
+t.test('attribution lines by claimant_name report the claimant they resolved to; a line that fails creates none', async (t) => {
+  await api.reset();
+  const mayor = await makeClaimant(api, { name: 'Ana Lindqvist' });
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Harbour', text: HARBOUR_TEXT } },
+      /* 2 */ { type: 'claim', ref: 'c', data: { text: 'The tunnel costs 2.4 billion' } },
+      /* 3 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'ana lindqvist' } },
+      /* 4 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Jonas  Berg' } },
+      /* 5 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Jonas Berg' } },
+      /* 6 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Mira Solberg', quote: 'not in the text at all' } },
+      /* 7 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Per Holm', claimant_id: mayor.id } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  const results = res.json().results;
+  t.match(results[2], { status: 'created', claimant_id: mayor.id, claimant_created: false });
+  t.match(results[3], { status: 'created', claimant_created: true });
+  t.match(results[4], { status: 'created', claimant_id: results[3].claimant_id, claimant_created: false }, 'the same new name twice is one claimant');
+  t.equal(results[5].status, 'failed');
+  t.notOk('claimant_id' in results[5]);
+  t.same(results[6].errors, [{ line: 7, path: 'data.claimant_name', message: 'cannot be given together with claimant_id', code: 'validation_failed' }]);
+  const jonas = (await api.get(`/v1/claimants/${results[3].claimant_id}`)).json();
+  t.equal(jonas.name, 'Jonas Berg', 'spaces tidied');
+  t.equal((await api.get(`/v1/attributions/${results[3].id}`)).json().claimant_id, jonas.id);
+  const names = (await api.get('/v1/claimants?limit=10')).json().data.map((c: Json) => c.name).sort();
+  t.same(names, ['Ana Lindqvist', 'Jonas Berg'], 'the failed line created no Mira Solberg');
+  const log = (await eventsOf(api)).filter((e) => e.type === 'claimant.created').map((e) => e.entity_id);
+  t.same(log, [mayor.id, jonas.id]);
+});
+
 t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
   await api.reset();
   const source = await makeSource(api);

@@ -54,6 +54,8 @@ interface Common {
   aliases: Map<string, string>;
   /** The row to insert, as JSON, when it could be made while the line was read (see BulkWriter.add). */
   row?: string;
+  /** The claimant an attribution's `claimant_name` resolved to, once written. */
+  claimant?: { claimant_id: string; status: 'matched' | 'created' };
 }
 
 export type PrepareResult =

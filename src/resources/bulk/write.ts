@@ -9,7 +9,8 @@ import { ApiError } from '../../lib/errors.js';
 import { problemFromPgError } from '../../lib/pg-errors.js';
 import { fieldPath, rowProblem, type RowFailure } from '../../lib/row-failures.js';
 import { attributionValues, createAttribution, quoteMissMessage } from '../attributions/queries.js';
-import { createClaimants } from '../claimants/queries.js';
+import { createClaimants, resolveClaimantNames } from '../claimants/queries.js';
+import { lockClaims } from '../lock-order.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { rowsOf } from '../../db/client.js';
 import { claimValues, createClaim } from '../claims/queries.js';
@@ -185,6 +186,7 @@ class BulkWriter {
 
   private written(item: Prepared) {
     this.report.written(item.index, item.type);
+    if (item.claimant) this.report.resolvedClaimant(item.index, item.claimant);
   }
 
   private failed(item: Prepared, failure: LineFailure) {
@@ -226,7 +228,6 @@ class BulkWriter {
 /** Lines the batched path does not handle: they go through the single endpoint's function. */
 function needsSinglePath(item: Prepared): boolean {
   if (item.type === 'claim') return (item.body.attributions?.length ?? 0) > 0;
-  if (item.type === 'attribution') return item.body.claimant_name !== undefined;
   return false;
 }
 
@@ -237,7 +238,9 @@ const SINGLE: { [T in BulkType]: (w: Write, item: Extract<Prepared, { type: T }>
     if (failures.length) throw rowProblem(failures);
   },
   claim: (w, item) => createClaim(w, item.body, { id: item.id }),
-  attribution: (w, item) => createAttribution(w, item.body, { id: item.id }),
+  attribution: async (w, item) => {
+    item.claimant = (await createAttribution(w, item.body, { id: item.id })).claimant_resolution;
+  },
   review: (w, item) => createReview(w, item.claimId, item.body, { id: item.id }),
 };
 
@@ -497,19 +500,9 @@ const batchClaims: Batched<'claim'> = async (w, items) => {
 const batchAttributions: Batched<'attribution'> = async (w, items, failedIds) => {
   const { tx } = w;
   const failed = new Map<Prepared, LineFailure>();
-  // The same locks as createAttribution: claims FOR UPDATE (their derived fields are
-  // recomputed below), sources FOR SHARE (their text must not change under the anchors).
-  const claimIds = new Set(
-    rowsOf<{ id: string }>(
-      await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.body.claim_id))}::uuid[]) order by id for update`),
-    ).map((r) => r.id),
-  );
-  const named = items.map((i) => i.body.claimant_id).filter((id): id is string => typeof id === 'string');
-  const claimantIds = new Set(
-    named.length
-      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claimants where id = any(${ids(named)}::uuid[])`)).map((r) => r.id)
-      : [],
-  );
+  // In the lock order (lock-order.ts): sources FOR SHARE (their text must not change
+  // under the anchors), then claimants (claimant_name), then claims FOR UPDATE (their
+  // derived fields are recomputed below).
   const sourceLengths = new Map(
     rowsOf<{ id: string; text_length: number | null }>(
       await tx.execute(
@@ -517,13 +510,24 @@ const batchAttributions: Batched<'attribution'> = async (w, items, failedIds) =>
       ),
     ).map((r) => [r.id, r.text_length === null ? null : Number(r.text_length)]),
   );
+  const seenClaims = new Set(
+    rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.body.claim_id))}::uuid[])`)).map((r) => r.id),
+  );
+  const named = items.map((i) => i.body.claimant_id).filter((id): id is string => typeof id === 'string');
+  const claimantIds = new Set(
+    named.length
+      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claimants where id = any(${ids(named)}::uuid[])`)).map((r) => r.id)
+      : [],
+  );
 
   const ok: typeof items = [];
   for (const item of await freeIds(tx, 'attributions', items, failed)) {
     const body = item.body;
-    if (!claimIds.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
+    const byName = body.claimant_name !== undefined;
+    if (!seenClaims.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
+    else if (byName && body.claimant_id) failed.set(item, fieldFailure(item, 'data.claimant_name', 'cannot be given together with claimant_id', 'validation_failed'));
     else if (body.claimant_id && !claimantIds.has(body.claimant_id)) failed.set(item, missing(item, 'data.claimant_id', 'claimant', body.claimant_id, failedIds));
-    else if (!body.claimant_id && !body.claimant_label) failed.set(item, fieldFailure(item, 'data', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed'));
+    else if (!byName && !body.claimant_id && !body.claimant_label) failed.set(item, fieldFailure(item, 'data', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed'));
     else if (!sourceLengths.has(body.source_id)) failed.set(item, missing(item, 'data.source_id', 'source', body.source_id, failedIds));
     else ok.push(item);
   }
@@ -550,6 +554,18 @@ const batchAttributions: Batched<'attribution'> = async (w, items, failedIds) =>
       if ('anchor' in found) anchors.set(item, found.anchor);
       else failed.set(item, fieldFailure(item, 'data.quote', quoteMissMessage(found.miss), 'quote_not_in_source'));
     }
+  }
+
+  // claimant_name, for the window's good lines at once: a line that fails creates no claimant.
+  const byName = ok.filter((item) => !failed.has(item) && item.body.claimant_name !== undefined);
+  const resolutions = await resolveClaimantNames(w, byName.map((item) => item.body.claimant_name!));
+  byName.forEach((item, k) => {
+    item.body = { ...item.body, claimant_id: resolutions[k].claimant_id, claimant_name: undefined };
+    item.claimant = resolutions[k];
+  });
+  const lockedClaims = await lockClaims(tx, ok.map((i) => i.body.claim_id));
+  for (const item of ok) {
+    if (!failed.has(item) && !lockedClaims.has(item.body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', item.body.claim_id, failedIds));
   }
 
   const now = new Date();

@@ -268,25 +268,90 @@ export const MISSPELLING_MARGIN = 0.1;
  * claimant comes within MISSPELLING_MARGIN of it; else a new claimant. A part of a
  * name ("Lindqvist") or another first name ("Anna" for "Ana") is not enough:
  * merging two people loses provenance, a duplicate can be merged later. A
- * transaction-scoped advisory lock on the name's key (its words sorted) keeps two
+ * transaction-scoped advisory lock on each name's key (its words sorted) keeps two
  * concurrent requests from creating the same person twice.
  */
 export async function resolveClaimantByName(w: Write, name: string): Promise<ClaimantResolution> {
+  return (await resolveClaimantNames(w, [name]))[0];
+}
+
+/**
+ * `claimant_name` for many names at once (one resolution per name, in order), as
+ * `resolveClaimantByName` decides each: the name locks in one statement (in key
+ * order, so two writers never wait in a circle), one lookup per distinct name, and
+ * the new claimants created together (`createClaimants`). A name that is the same
+ * as, or a clear misspelling of, a name created earlier in the same set reuses
+ * that claimant, as it would had they come one after the other.
+ */
+export async function resolveClaimantNames(w: Write, names: readonly string[]): Promise<ClaimantResolution[]> {
   const { tx } = w;
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(${name}), '[^a-z0-9]+') w order by w), ' ')))`,
+  const distinct = [...new Set(names)];
+  if (distinct.length === 0) return [];
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(k) from (
+      select distinct hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ')) as k
+        from unnest(${sql.param(distinct)}::text[]) as n order by k) as keys`);
+  const folded = new Map(
+    rowsOf<{ n: string; q: string }>(await tx.execute(sql`select n, claimledger_fold(n) as q from unnest(${sql.param(distinct)}::text[]) as n`)).map((r) => [r.n, r.q]),
   );
-  const [best, second] = await claimantCandidates(tx, name);
-  if (best) {
-    const [row] = await tx.select({ name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(eq(claimants.id, best.id));
-    const matched = { status: 'matched' as const, claimant_id: best.id, matched_name: [row.name, ...row.aliases][best.index] ?? row.name, score: best.score };
-    if (best.score >= RESOLVE_MIN_SCORE) return { ...matched, rule: 'same_name' };
-    const [{ q }] = rowsOf<{ q: string }>(await tx.execute(sql`select claimledger_fold(${name}) as q`));
-    const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
-    if (clear && isMisspelling(q, row.folded[best.index] ?? '')) return { ...matched, rule: 'misspelling' };
+  const hits = new Map<string, Awaited<ReturnType<typeof claimantCandidates>>>();
+  for (const name of distinct) hits.set(name, await claimantCandidates(tx, name));
+  const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
+  const bestRows = new Map(
+    bestIds.length
+      ? (await tx.select({ id: claimants.id, name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(inArray(claimants.id, bestIds))).map(
+          (r) => [r.id, r],
+        )
+      : [],
+  );
+  const resolved = new Map<string, ClaimantResolution>();
+  /** Names to create, each with its folded name, in order; `row` indexes `toCreate`. */
+  const toCreate: { name: string; tidy: string; folded: string }[] = [];
+  const createdAs = new Map<string, number>();
+  for (const name of distinct) {
+    const [best, second] = hits.get(name)!;
+    const q = folded.get(name)!;
+    if (best) {
+      const row = bestRows.get(best.id)!;
+      const matched = { status: 'matched' as const, claimant_id: best.id, matched_name: [row.name, ...row.aliases][best.index] ?? row.name, score: best.score };
+      const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
+      if (best.score >= RESOLVE_MIN_SCORE) resolved.set(name, { ...matched, rule: 'same_name' });
+      else if (clear && isMisspelling(q, row.folded[best.index] ?? '')) resolved.set(name, { ...matched, rule: 'misspelling' });
+      if (resolved.has(name)) continue;
+    }
+    // A new claimant of this set, as lookup would have found it had it been committed already.
+    const query = prepareNameQuery(q);
+    const earlier = toCreate
+      .map((c, i) => ({ i, ...bestName(query, [c.folded]) }))
+      .filter((c) => c.score > (best?.score ?? -1))
+      .sort((x, y) => y.score - x.score);
+    const [near, rival] = earlier;
+    const nearClear = near && (!rival || near.score - rival.score >= MISSPELLING_MARGIN) && (!best || near.score - best.score >= MISSPELLING_MARGIN);
+    if (near && (near.score >= RESOLVE_MIN_SCORE || (nearClear && isMisspelling(q, toCreate[near.i].folded)))) {
+      createdAs.set(name, near.i);
+      resolved.set(name, {
+        status: 'matched',
+        claimant_id: '',
+        matched_name: toCreate[near.i].tidy,
+        score: near.score,
+        rule: near.score >= RESOLVE_MIN_SCORE ? 'same_name' : 'misspelling',
+      });
+      continue;
+    }
+    createdAs.set(name, toCreate.length);
+    toCreate.push({ name, tidy: name.trim().replace(/\s+/g, ' '), folded: q });
+    resolved.set(name, { status: 'created', claimant_id: '', score: best?.score ?? null, rule: 'no_close_match' });
   }
-  const { created } = await createClaimants(w, [{ body: { name: name.trim().replace(/\s+/g, ' ') } }]);
-  return { status: 'created', claimant_id: created[0]!.id, score: best?.score ?? null, rule: 'no_close_match' };
+  const { created } = await createClaimants(w, toCreate.map((c) => ({ body: { name: c.tidy } })));
+  for (const [name, index] of createdAs) resolved.get(name)!.claimant_id = created[index]!.id;
+  // The same name again finds the claimant its first occurrence created.
+  const seen = new Set<string>();
+  return names.map((name) => {
+    const first = resolved.get(name)!;
+    const again = seen.has(name) && first.status === 'created';
+    seen.add(name);
+    return again ? { status: 'matched', claimant_id: first.claimant_id, matched_name: toCreate[createdAs.get(name)!].tidy, score: 1, rule: 'same_name' } : { ...first };
+  });
 }
 
 export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimantRow> {
