@@ -290,6 +290,24 @@ t.test('attribution lines by claimant_name report the claimant they resolved to;
   t.same(log, [mayor.id, jonas.id]);
 });
 
+t.test('a line that fails in its savepoint leaves neither rows nor events: the claimant its claimant_name created goes with it', async (t) => {
+  await api.reset();
+  const before = await everything();
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Harbour', text: HARBOUR_TEXT } },
+      /* 2 */ { type: 'claim', data: { text: 'Fails', attributions: [{ source_ref: 's', claimant_name: 'Nora Vik' }, { source_ref: 's', claimant_label: 'x', quote: 'not in the text' }] } },
+      /* 3 */ { type: 'claim', data: { text: 'Written', attributions: [{ source_ref: 's', claimant_name: 'Ola Dahl' }] } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json().results.map((r: Json) => r.status), ['created', 'failed', 'created']);
+  const after = await everything();
+  t.same(after, { ...before, sources: before.sources + 1, claims: before.claims + 1, claimants: before.claimants + 1, attributions: before.attributions + 1, events: before.events + 4 });
+  t.same((await eventsOf(api)).map((e) => e.type), ['source.created', 'claim.created', 'claimant.created', 'attribution.created']);
+});
+
 t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
   await api.reset();
   const source = await makeSource(api);
