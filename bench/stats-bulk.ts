@@ -277,6 +277,56 @@ async function benchBulk() {
   } finally {
     await server.stop();
   }
+
+  // The same mix with every speaker given a distinct made-up name, its attributions naming
+  // the speaker by claimant_ref, then by claimant_name (resolved by lookup, each to an existing claimant).
+  const rates: Record<'claimant_ref' | 'claimant_name', number> = { claimant_ref: 0, claimant_name: 0 };
+  for (const how of ['claimant_ref', 'claimant_name'] as const) {
+    const file = path.join(work, `mix-${how}.ndjson`);
+    await writeLines(file, namedSpeakers(newsroomLines(n, 'names'), how).map((l) => JSON.stringify(l)));
+    const server = await startServer(await freshDatabase(`claimledger_bulkbench_${how}`));
+    try {
+      await postFile(server, await tinyFile());
+      const res = await postFile(server, file);
+      if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
+      const body = JSON.parse(res.body);
+      if (body.failed > 0) throw new Error(`${body.failed} lines failed`);
+      rates[how] = (n / res.ms) * 1000;
+      log(`newsroom mix by ${how}: ${n} lines in ${Math.round(res.ms)} ms = ${Math.round(rates[how])} lines/s (load ${load()})`);
+    } finally {
+      await server.stop();
+    }
+    rmSync(file);
+  }
+  log(`claimant_name / claimant_ref: ${(rates.claimant_name / rates.claimant_ref).toFixed(2)}`);
+  Object.assign(results.bulk as object, { by_ref_lines_per_s: rates.claimant_ref, by_name_lines_per_s: rates.claimant_name });
+}
+
+const SYLLABLES = ['ka', 'lo', 'mi', 've', 'ran', 'to', 'sel', 'du', 'nor', 'pe', 'qui', 'bas', 'ten', 'zo', 'har', 'fi', 'gul', 'mor', 'wen', 'ty'];
+/** A distinct two-word name for speaker `i` (not numbered: lookup compares words). */
+function speakerName(i: number): string {
+  const word = (x: number, len: number) => {
+    let out = '';
+    for (let k = 0; k < len; k++, x = Math.floor(x / SYLLABLES.length)) out += SYLLABLES[x % SYLLABLES.length];
+    return out[0].toUpperCase() + out.slice(1);
+  };
+  return `${word(i, 3)} ${word(i * 7919 + 13, 3)}`;
+}
+
+/** Speakers renamed distinctly; attributions name them by ref or by name. */
+function namedSpeakers(lines: Line[], how: 'claimant_ref' | 'claimant_name'): Line[] {
+  const names = new Map<string, string>();
+  return lines.map((l) => {
+    if (l.type === 'claimant' && l.ref) {
+      names.set(l.ref, speakerName(names.size));
+      return { ...l, data: { ...l.data, name: names.get(l.ref), aliases: [] } };
+    }
+    if (how === 'claimant_name' && l.type === 'attribution' && typeof l.data.claimant_ref === 'string') {
+      const { claimant_ref, ...data } = l.data;
+      return { ...l, data: { ...data, claimant_name: names.get(claimant_ref as string) } };
+    }
+    return l;
+  });
 }
 
 let tiny: string | undefined;

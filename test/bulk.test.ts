@@ -216,6 +216,98 @@ t.test('every bad line is listed, with its number, path and message', async (t) 
   t.equal(partial.results.find((r: Json) => r.line === 9).existing_id, existing.id, 'a url conflict names the source that has the url');
 });
 
+t.test('a bulk line with control characters is refused in the words the single endpoint uses', async (t) => {
+  await api.reset();
+  const data = { name: 'Ana Lindqvist\u200F', kind: 'person' };
+  const single = expectProblem(t, await api.post('/v1/claimants', data), 400, 'validation_failed');
+  const problem = expectProblem(t, await bulk(toNdjson([{ type: 'claimant', data }])), 400, 'validation_failed');
+  t.same(
+    problem.errors.map((e: Json) => e.message),
+    single.errors.map((e: Json) => e.message),
+  );
+  t.same(problem.errors[0], { line: 1, path: 'data.name', message: 'must not contain control characters or bidirectional formatting characters', code: 'validation_failed' });
+});
+
+t.test('claimant lines: a wikidata_id held by an existing claimant or by an earlier line is a conflict naming the holder', async (t) => {
+  await api.reset();
+  const holder = await makeClaimant(api, { name: 'Ana Lindqvist', wikidata_id: 'Q7' });
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'claimant', ref: 'a', data: { name: 'Jonas Berg', wikidata_id: 'Q8' } },
+      /* 2 */ { type: 'claimant', data: { name: 'J. Berg', wikidata_id: 'Q8' } },
+      /* 3 */ { type: 'claimant', data: { name: 'A. Lindqvist', wikidata_id: 'Q7' } },
+      /* 4 */ { type: 'claimant', id: holder.id, data: { name: 'Same id' } },
+      /* 5 */ { type: 'claimant', data: { name: 'Port Authority' } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  const body = res.json();
+  t.same(body.counts.claimant, 2);
+  const [first, second, third, fourth, fifth] = body.results;
+  t.equal(first.status, 'created');
+  t.same(second.errors, [{ line: 2, path: 'data.wikidata_id', message: 'is also the wikidata_id of line 1', code: 'conflict' }]);
+  t.equal(second.existing_id, first.id);
+  t.same(third.errors, [{ line: 3, path: 'data.wikidata_id', message: 'is already used by another claimant', code: 'conflict' }]);
+  t.equal(third.existing_id, holder.id);
+  t.same(fourth.errors, [{ line: 4, path: 'id', message: 'is already the id of an existing claimant', code: 'conflict' }]);
+  t.equal(fifth.status, 'created');
+  const single = expectProblem(t, await api.post('/v1/claimants', { name: 'Ana L.', wikidata_id: 'Q7' }), 409, 'conflict');
+  t.equal(single.detail, 'A claimant with wikidata_id Q7 already exists.');
+  t.equal(single.existing_id, holder.id);
+  t.same(single.errors, [{ path: 'body.wikidata_id', message: 'is already used by another claimant' }]);
+});
+
+t.test('attribution lines by claimant_name report the claimant they resolved to; a line that fails creates none', async (t) => {
+  await api.reset();
+  const mayor = await makeClaimant(api, { name: 'Ana Lindqvist' });
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Harbour', text: HARBOUR_TEXT } },
+      /* 2 */ { type: 'claim', ref: 'c', data: { text: 'The tunnel costs 2.4 billion' } },
+      /* 3 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'ana lindqvist' } },
+      /* 4 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Jonas  Berg' } },
+      /* 5 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Jonas Berg' } },
+      /* 6 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Mira Solberg', quote: 'not in the text at all' } },
+      /* 7 */ { type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_name: 'Per Holm', claimant_id: mayor.id } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  const results = res.json().results;
+  t.match(results[2], { status: 'created', claimant_id: mayor.id, claimant_created: false });
+  t.match(results[3], { status: 'created', claimant_created: true });
+  t.match(results[4], { status: 'created', claimant_id: results[3].claimant_id, claimant_created: false }, 'the same new name twice is one claimant');
+  t.equal(results[5].status, 'failed');
+  t.notOk('claimant_id' in results[5]);
+  t.same(results[6].errors, [{ line: 7, path: 'data.claimant_name', message: 'cannot be given together with claimant_id', code: 'validation_failed' }]);
+  const jonas = (await api.get(`/v1/claimants/${results[3].claimant_id}`)).json();
+  t.equal(jonas.name, 'Jonas Berg', 'spaces tidied');
+  t.equal((await api.get(`/v1/attributions/${results[3].id}`)).json().claimant_id, jonas.id);
+  const names = (await api.get('/v1/claimants?limit=10')).json().data.map((c: Json) => c.name).sort();
+  t.same(names, ['Ana Lindqvist', 'Jonas Berg'], 'the failed line created no Mira Solberg');
+  const log = (await eventsOf(api)).filter((e) => e.type === 'claimant.created').map((e) => e.entity_id);
+  t.same(log, [mayor.id, jonas.id]);
+});
+
+t.test('a line that fails in its savepoint leaves neither rows nor events: the claimant its claimant_name created goes with it', async (t) => {
+  await api.reset();
+  const before = await everything();
+  const res = await bulk(
+    toNdjson([
+      /* 1 */ { type: 'source', ref: 's', data: { kind: 'article', title: 'Harbour', text: HARBOUR_TEXT } },
+      /* 2 */ { type: 'claim', data: { text: 'Fails', attributions: [{ source_ref: 's', claimant_name: 'Nora Vik' }, { source_ref: 's', claimant_label: 'x', quote: 'not in the text' }] } },
+      /* 3 */ { type: 'claim', data: { text: 'Written', attributions: [{ source_ref: 's', claimant_name: 'Ola Dahl' }] } },
+    ]),
+    '?mode=partial',
+  );
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json().results.map((r: Json) => r.status), ['created', 'failed', 'created']);
+  const after = await everything();
+  t.same(after, { ...before, sources: before.sources + 1, claims: before.claims + 1, claimants: before.claimants + 1, attributions: before.attributions + 1, events: before.events + 4 });
+  t.same((await eventsOf(api)).map((e) => e.type), ['source.created', 'claim.created', 'claimant.created', 'attribution.created']);
+});
+
 t.test('lines may name existing rows by id, and create rows with a given id', async (t) => {
   await api.reset();
   const source = await makeSource(api);

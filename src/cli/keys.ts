@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import type { Actor } from '../lib/actor.js';
-import { writeTransaction } from '../resources/events/queries.js';
+import { withWrite } from '../db/write.js';
 import { listenForKeyChanges } from '../resources/keys/changes.js';
 import { createKey, listKeys, revokeKey } from '../resources/keys/queries.js';
 
@@ -38,8 +38,8 @@ export async function runKeysCommand(argv: string[], out: (line: string) => void
         out(`--expires must be an ISO-8601 date-time, not ${values.expires}`);
         return 2;
       }
-      const key = await writeTransaction(database.db, (tx) =>
-        createKey(tx, actor, { name: values.name!, scopes: scopes as ('read' | 'write' | 'admin')[], expires_at: values.expires ?? null }),
+      const key = await withWrite(database.db, actor, (w) =>
+        createKey(w, { name: values.name!, scopes: scopes as ('read' | 'write' | 'admin')[], expires_at: values.expires ?? null }),
       );
       out(`created key ${key.id} (${key.scopes.join(', ')}). The secret is shown only now:\n\n  ${key.secret}\n`);
       return 0;
@@ -56,7 +56,7 @@ export async function runKeysCommand(argv: string[], out: (line: string) => void
       // Listening before the revocation commits, so that every API process's confirmation reaches us.
       const listener = await listenForKeyChanges(database, { changed() {}, resumed() {}, lost() {} });
       try {
-        const revocation = await writeTransaction(database.db, (tx) => revokeKey(tx, actor, rest[0]));
+        const revocation = await withWrite(database.db, actor, (w) => revokeKey(w, rest[0]));
         const unconfirmed = revocation ? await listener.confirmRevocation(revocation) : 0;
         out(
           unconfirmed

@@ -20,7 +20,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { DataDirLockedError } from '../db/client.js';
 import { systemActor } from '../lib/actor.js';
 import { initialKeyNotice } from '../lib/keys.js';
-import { writeTransaction } from '../resources/events/queries.js';
+import { withWrite } from '../db/write.js';
 import { createKey, revokeKey } from '../resources/keys/queries.js';
 import { claimants, claims, sources, type ClaimantRef, type SeedAttribution, type SourceRef } from './seed-data.js';
 
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, logger: { level: 'warn' } });
   if (app.initialAdminKey) process.stdout.write(initialKeyNotice(app.initialAdminKey));
   // A write key for this run only, revoked when it ends: the seed needs no key from the operator.
-  const seeder = await writeTransaction(app.db, (tx) => createKey(tx, systemActor, { name: 'npm run seed', scopes: ['write'] }));
+  const seeder = await withWrite(app.db, systemActor, (w) => createKey(w, { name: 'npm run seed', scopes: ['write'] }));
   try {
     const summary = await seed(app, { apiKey: seeder.secret });
     console.log(
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
         `${summary.attributions} attributions (${config.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${config.CLAIMLEDGER_DATA_DIR}`})`,
     );
   } finally {
-    await writeTransaction(app.db, (tx) => revokeKey(tx, systemActor, seeder.id));
+    await withWrite(app.db, systemActor, (w) => revokeKey(w, seeder.id));
     await app.close();
   }
 }

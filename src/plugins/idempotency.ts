@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Tx } from '../db/client.js';
 import { AnsweredBefore, storedAnswer, sweepExpiredAnswers, type KeyedRequest, type StoredAnswer } from '../db/idempotency.js';
 import { ApiError } from '../lib/errors.js';
-import { writeTransaction } from '../resources/events/queries.js';
+import { withWrite, type Write } from '../db/write.js';
+import { actorOf } from '../lib/actor.js';
 
 /**
  * `Idempotency-Key` on POST (the IETF httpapi draft, as Stripe does it): a retry
@@ -41,12 +41,12 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /**
-     * Runs `write` in a write transaction and sends the answer it returns once the
+     * Runs `write` as one write (db/write.ts `withWrite`) and sends the answer it returns once the
      * transaction has committed. With an Idempotency-Key, the answer is stored by
      * that same transaction; a request with the key that committed meanwhile is
      * replayed instead.
      */
-    sendAfterWrite<T>(write: (tx: Tx) => Promise<WriteAnswer<T>>, options?: SendAfterWriteOptions<T>): Promise<FastifyReply>;
+    sendAfterWrite<T>(write: (w: Write) => Promise<WriteAnswer<T>>, options?: SendAfterWriteOptions<T>): Promise<FastifyReply>;
   }
 }
 
@@ -123,14 +123,15 @@ export default fp(
 
     app.decorateReply('sendAfterWrite', async function sendAfterWrite<T>(
       this: FastifyReply,
-      write: (tx: Tx) => Promise<WriteAnswer<T>>,
+      write: (w: Write) => Promise<WriteAnswer<T>>,
       options: SendAfterWriteOptions<T> = {},
     ): Promise<FastifyReply> {
       const keyed = this.request.idempotency;
       let answer: WriteAnswer<T>;
       try {
-        answer = await writeTransaction(
+        answer = await withWrite(
           db,
+          actorOf(this.request),
           write,
           keyed && { request: keyed, answer: (result) => toStored(this, options.stored ? options.stored(result) : result) },
         );

@@ -13,7 +13,7 @@ import { ApiError } from '../lib/errors.js';
  *      text or cite it as evidence), then claimants (FOR UPDATE / FOR KEY SHARE);
  *   2. claims (FOR UPDATE: their derived fields are recomputed);
  *   3. attributions and reviews;
- *   4. the change log's lock, taken by writeTransaction just before commit.
+ *   4. the change log's lock, taken by withWrite (db/write.ts) just before commit.
  *
  * Row locks alone would let a source or claimant starve: PostgreSQL grants a
  * share lock on a row that is only share-locked at once, ahead of a writer

@@ -1,15 +1,15 @@
 import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, reviews, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
 import { anchorQuotation, type QuotationMiss } from '../../domain/anchor.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { resolveClaimantByName, type ClaimantResolution } from '../claimants/queries.js';
 import { dropEvidenceOfSource } from '../reviews/queries.js';
@@ -63,19 +63,18 @@ export function anchorOrRefuse(text: string | null, quote: string | null | undef
   return { ...found.anchor, anchored: true };
 }
 
-async function resolveWho(
-  tx: DbOrTx,
-  actor: Actor,
+async function resolveWho(w: Write,
   body: { claimant_id?: string | null; claimant_name?: string; claimant_label?: string | null },
   base: string,
 ): Promise<{ claimant_id: string | null; claimant_label: string | null; resolution?: ClaimantResolution }> {
+  const { tx } = w;
   if (body.claimant_id && body.claimant_name) {
     throw fieldError(`${base}.claimant_name`, 'cannot be given together with claimant_id', 'validation_failed');
   }
   let claimantId = body.claimant_id ?? null;
   let resolution: ClaimantResolution | undefined;
   if (body.claimant_name) {
-    resolution = await resolveClaimantByName(tx, actor, body.claimant_name);
+    resolution = await resolveClaimantByName(w, body.claimant_name);
     claimantId = resolution.claimant_id;
   }
   // Held until commit, so the claimant cannot be deleted under the attribution (lock-order.ts).
@@ -100,15 +99,14 @@ export function attributionValues(body: AttributionInlineBody) {
 }
 
 /** Creates one attribution of `claimId`; the caller refreshes the claim's derived fields. */
-export async function insertAttribution(
-  tx: DbOrTx,
-  actor: Actor,
+export async function insertAttribution(w: Write,
   claimId: string,
   body: AttributionInlineBody,
   base = 'body',
   options: { id?: string } = {},
 ): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
-  const { resolution, ...who } = await resolveWho(tx, actor, body, base);
+  const { tx } = w;
+  const { resolution, ...who } = await resolveWho(w, body, base);
   const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
   const now = new Date();
   const [row] = await tx
@@ -124,24 +122,23 @@ export async function insertAttribution(
       updated_at: now,
     })
     .returning();
-  await recordEvent(tx, actor, { action: 'created', entityType: 'attribution', entityId: row.id, after: row });
+  await w.record({ action: 'created', entityType: 'attribution', entityId: row.id, after: row });
   return resolution ? { ...row, claimant_resolution: resolution } : row;
 }
 
-export async function createAttribution(
-  tx: DbOrTx,
-  actor: Actor,
+export async function createAttribution(w: Write,
   body: AttributionCreateBody,
   options: { id?: string } = {},
 ): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
+  const { tx } = w;
   const { claim_id, ...rest } = body;
   // In the lock order (lock-order.ts): the source and the claimant, then the claim, whose
   // derived fields are recomputed below and which must not vanish meanwhile.
   await lockSources(tx, [rest.source_id]);
-  const { resolution, ...who } = await resolveWho(tx, actor, rest, 'body');
+  const { resolution, ...who } = await resolveWho(w, rest, 'body');
   if (!(await lockClaims(tx, [claim_id])).has(claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
-  const row = await insertAttribution(tx, actor, claim_id, { ...rest, ...who, claimant_name: undefined }, 'body', options);
-  await refreshClaimsDerived(tx, actor, [claim_id]);
+  const row = await insertAttribution(w, claim_id, { ...rest, ...who, claimant_name: undefined }, 'body', options);
+  await refreshClaimsDerived(w, [claim_id]);
   return resolution ? { ...row, claimant_resolution: resolution } : row;
 }
 
@@ -216,13 +213,12 @@ async function searchAttributions(db: Db, q: string, filters: (SQL | undefined)[
   return page;
 }
 
-export async function updateAttribution(
-  tx: DbOrTx,
-  actor: Actor,
+export async function updateAttribution(w: Write,
   id: string,
   patch: AttributionPatchBody,
   ifMatch?: string,
 ): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
+  const { tx } = w;
   if (patch.claimant_id != null && patch.claimant_name !== undefined) {
     throw fieldError('body.claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
   }
@@ -236,8 +232,7 @@ export async function updateAttribution(
       await lockSources(tx, [seen.source_id, patch.source_id]);
       const resolved = whoChanged
         ? await resolveWho(
-            tx,
-            actor,
+            w,
             {
               claimant_id: patch.claimant_name !== undefined ? undefined : patch.claimant_id !== undefined ? patch.claimant_id : seen.claimant_id,
               claimant_name: patch.claimant_name,
@@ -275,12 +270,13 @@ export async function updateAttribution(
     .set({ ...next, version: sql`${attributions.version} + 1`, updated_at: new Date() })
     .where(eq(attributions.id, id))
     .returning();
-  await refreshClaimsDerived(tx, actor, [before.claim_id, after.claim_id]);
-  await recordUpdate(tx, actor, 'attribution', id, before, after);
+  await refreshClaimsDerived(w, [before.claim_id, after.claim_id]);
+  await w.recordUpdate('attribution', id, before, after);
   return resolution ? { ...after, claimant_resolution: resolution } : after;
 }
 
-export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
+export async function deleteAttribution(w: Write, id: string, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   // Its claim, then the attribution (lock-order.ts).
   const before = await lockAfterParents(
     (forUpdate) => getAttribution(tx, id, { forUpdate }),
@@ -288,8 +284,8 @@ export async function deleteAttribution(tx: DbOrTx, actor: Actor, id: string, if
   );
   assertIfMatch(ifMatch, before.version);
   await tx.delete(attributions).where(eq(attributions.id, id));
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: id, before });
-  await refreshClaimsDerived(tx, actor, [before.claim_id]);
+  await w.record({ action: 'deleted', entityType: 'attribution', entityId: id, before });
+  await refreshClaimsDerived(w, [before.claim_id]);
 }
 
 type Owner = { sourceId: string } | { claimantId: string };
@@ -309,17 +305,18 @@ export async function isReferenced(tx: DbOrTx, owner: Owner): Promise<boolean> {
 }
 
 /** `?cascade=true`: deletes (with events) every attribution and evidence row using the owner. */
-export async function deleteAttributionsOf(tx: DbOrTx, actor: Actor, owner: Owner): Promise<void> {
+export async function deleteAttributionsOf(w: Write, owner: Owner): Promise<void> {
+  const { tx } = w;
   await lockClaimsOf(tx, owner);
   const gone = await tx.delete(attributions).where(ownedBy(owner)).returning();
   for (const row of gone) {
-    await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: row.id, before: row });
+    await w.record({ action: 'deleted', entityType: 'attribution', entityId: row.id, before: row });
   }
-  await refreshClaimsDerived(tx, actor, gone.map((r) => r.claim_id));
+  await refreshClaimsDerived(w, gone.map((r) => r.claim_id));
   if ('sourceId' in owner) {
     const cited = await tx.select({ review_id: reviewEvidence.review_id }).from(reviewEvidence).where(eq(reviewEvidence.source_id, owner.sourceId));
     for (const reviewId of new Set(cited.map((e) => e.review_id))) {
-      await dropEvidenceOfSource(tx, actor, reviewId, owner.sourceId);
+      await dropEvidenceOfSource(w, reviewId, owner.sourceId);
     }
   }
 }
@@ -355,7 +352,8 @@ export async function hasAnchoredAttributions(tx: DbOrTx, sourceId: string): Pro
  * A source gained (or replaced unanchored) text: anchor every attribution that
  * carries a quote. One that is not in the new text refuses the whole change.
  */
-export async function reanchorSourceAttributions(tx: DbOrTx, actor: Actor, sourceId: string, text: string): Promise<void> {
+export async function reanchorSourceAttributions(w: Write, sourceId: string, text: string): Promise<void> {
+  const { tx } = w;
   const waiting = await tx
     .select()
     .from(attributions)
@@ -373,7 +371,7 @@ export async function reanchorSourceAttributions(tx: DbOrTx, actor: Actor, sourc
       .set({ ...found.anchor, anchored: true, version: sql`${attributions.version} + 1`, updated_at: new Date() })
       .where(eq(attributions.id, before.id))
       .returning();
-    await recordUpdate(tx, actor, 'attribution', before.id, before, after);
+    await w.recordUpdate('attribution', before.id, before, after);
   }
   if (missing.length) {
     throw new ApiError('quote_not_in_source', 'The new text does not contain the quotes of attributions that use this source.', { errors: missing });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import {
@@ -31,8 +31,8 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const row = await createAttribution(tx, actorOf(request), request.body);
+      reply.sendAfterWrite(async (w) => {
+        const row = await createAttribution(w, request.body);
         return { status: 201, headers: { location: `/v1/attributions/${row.id}` }, body: row };
       }),
   );
@@ -91,7 +91,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Attribution), ...problemResponses(400, 404, 412, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateAttribution(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
+    async (request) => withWrite(app.db, actorOf(request), (w) => updateAttribution(w, request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -108,7 +108,7 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteAttribution(tx, actorOf(request), request.params.id, request.headers['if-match']));
+      await withWrite(app.db, actorOf(request), (w) => deleteAttribution(w, request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

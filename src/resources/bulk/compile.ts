@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox';
+import type { AjvError } from '../../lib/ajv-errors.js';
 import { schemaController } from '../../plugins/validation.js';
 import { allSchemas } from '../registry.js';
 
@@ -9,12 +10,6 @@ import { allSchemas } from '../registry.js';
  * unknown fields refused), `querystring` the one of query strings.
  */
 
-export interface AjvError {
-  instancePath?: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
 export type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
 let build: ((route: { schema: TSchema; method: string; url: string; httpPart: string }) => unknown) | undefined;

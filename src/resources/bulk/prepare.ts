@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox';
+import { fieldErrorsFromAjv } from '../../lib/ajv-errors.js';
 import { newId } from '../../lib/ids.js';
 import { findJsonProblem } from '../../lib/json-checks.js';
 import type { AttributionCreateBody } from '../attributions/schemas.js';
@@ -6,7 +7,7 @@ import type { ClaimantCreateBody } from '../claimants/schemas.js';
 import type { ClaimCreateBody } from '../claims/schemas.js';
 import type { ReviewCreateBody } from '../reviews/schemas.js';
 import type { SourceCreateBody } from '../sources/schemas.js';
-import { compileValidator, type AjvError, type Validate } from './compile.js';
+import { compileValidator, type Validate } from './compile.js';
 import type { RawLine } from './ndjson.js';
 import type { BulkReport } from './report.js';
 import { BULK_TYPES, type BulkLineErrorBody, type BulkType } from './schemas.js';
@@ -33,35 +34,6 @@ function validators(): Record<'line' | BulkType, Validate> {
   return compiled;
 }
 
-/**
- * Ajv errors → `{path, message}` with paths like `data.attributions[0].quote`:
- * the same reading as plugins/errors.ts gives request bodies (nullable noise
- * dropped, "is required", "is not a known field", "must be one of").
- */
-export function ajvErrors(errors: AjvError[] | null | undefined, base: string): { path: string; message: string }[] {
-  const all = errors ?? [];
-  const noise = (v: AjvError) => v.keyword === 'anyOf' || (v.keyword === 'type' && v.params.type === 'null');
-  const useful = all.filter((v) => !noise(v) || !all.some((o) => o !== v && !noise(o) && o.instancePath === v.instancePath));
-  const seen = new Set<string>();
-  const out: { path: string; message: string }[] = [];
-  for (const v of useful) {
-    const segments = (v.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    if (typeof v.params.missingProperty === 'string') segments.push(v.params.missingProperty);
-    if (typeof v.params.additionalProperty === 'string') segments.push(v.params.additionalProperty);
-    const path = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), base);
-    let message = v.message ?? 'is invalid';
-    if (typeof v.params.additionalProperty === 'string') message = 'is not a known field';
-    if (typeof v.params.missingProperty === 'string') message = 'is required';
-    if (v.params.allowedValues) message = `must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}`;
-    const key = `${path} ${message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push({ path, message });
-    }
-  }
-  return out;
-}
-
 export type Prepared =
   | (Common & { type: 'source'; body: SourceCreateBody })
   | (Common & { type: 'claimant'; body: ClaimantCreateBody })
@@ -82,6 +54,8 @@ interface Common {
   aliases: Map<string, string>;
   /** The row to insert, as JSON, when it could be made while the line was read (see BulkWriter.add). */
   row?: string;
+  /** The claimant an attribution's `claimant_name` resolved to, once written. */
+  claimant?: { claimant_id: string; status: 'matched' | 'created' };
 }
 
 export type PrepareResult =
@@ -123,7 +97,7 @@ export class LinePreparer {
       const obj = parsed as { type?: unknown; ref?: unknown };
       const type = typeof obj?.type === 'string' && (BULK_TYPES as readonly string[]).includes(obj.type) ? (obj.type as BulkType) : null;
       const ref = typeof obj?.ref === 'string' ? obj.ref : undefined;
-      const result = fail(ajvErrors(this.v.line.errors, ''), type, ref);
+      const result = fail(fieldErrorsFromAjv(this.v.line.errors, ''), type, ref);
       if (type && ref && !this.refs.has(ref)) this.refs.set(ref, index);
       return result;
     }
@@ -218,7 +192,7 @@ export class LinePreparer {
       }
     }
     if (!validate(body)) {
-      for (const e of ajvErrors(validate.errors, 'data')) {
+      for (const e of fieldErrorsFromAjv(validate.errors, 'data')) {
         // A placeholder id stands in for a ref that already has its own error.
         if (!errors.some((known) => known.path === (aliases.get(e.path) ?? e.path))) errors.push({ ...e, path: aliases.get(e.path) ?? e.path });
       }

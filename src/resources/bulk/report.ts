@@ -29,6 +29,8 @@ export class BulkReport {
   private ids = Buffer.alloc(16 * 1024);
   private readonly refs: (string | undefined)[] = [];
   private readonly failures = new Map<number, LineFailure>();
+  /** Lines whose claimant_name resolved: the claimant, and whether the line created it. */
+  private readonly claimants = new Map<number, { claimant_id: string; status: 'matched' | 'created' }>();
 
   constructor(readonly mode: BulkMode) {}
 
@@ -75,6 +77,10 @@ export class BulkReport {
     this.created++;
   }
 
+  resolvedClaimant(index: number, resolution: { claimant_id: string; status: 'matched' | 'created' }) {
+    this.claimants.set(index, { claimant_id: resolution.claimant_id, status: resolution.status });
+  }
+
   fail(index: number, failure: LineFailure) {
     this.status[index] = FAILED;
     this.failed++;
@@ -114,7 +120,12 @@ export class BulkReport {
         entry += ',"status":"failed"';
         if (failure.existing_id) entry += `,"existing_id":"${failure.existing_id}"`;
         entry += `,"errors":${JSON.stringify(failure.errors)}}`;
-      } else entry += `,"status":"created","id":"${this.idOf(i)}"}`;
+      } else {
+        entry += `,"status":"created","id":"${this.idOf(i)}"`;
+        const claimant = this.claimants.get(i);
+        if (claimant) entry += `,"claimant_id":"${claimant.claimant_id}","claimant_created":${claimant.status === 'created'}`;
+        entry += '}';
+      }
       chunk += i === 0 ? entry : `,${entry}`;
       if (chunk.length >= 65_536) {
         yield chunk;

@@ -63,6 +63,10 @@ export const BulkLineResult = Type.Object(
     status: Type.Enum(['created', 'failed']),
     id: Type.Optional(ref(Id, { description: 'The created row.' })),
     existing_id: Type.Optional(ref(Id, { description: 'On a `conflict`: the row that already holds the value.' })),
+    claimant_id: Type.Optional(ref(Id, { description: 'An attribution line that named its claimant by `claimant_name`: the claimant it resolved to.' })),
+    claimant_created: Type.Optional(
+      Type.Boolean({ description: 'With `claimant_id`: true when the line created that claimant (no close match), false when it reused an existing one.' }),
+    ),
     errors: Type.Optional(Type.Array(ref(BulkLineError))),
   },
   { $id: 'BulkLineResult', additionalProperties: false },

@@ -1,17 +1,19 @@
 import { and, getTableColumns, isNotNull, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Db, Tx } from '../../db/client.js';
-import { attributions, claimantColumns, claimColumns, claimants, reviewEvidence, reviews, sources } from '../../db/schema.js';
+import type { Db } from '../../db/client.js';
+import { withWrite, type Write } from '../../db/write.js';
+import { attributions, claimantColumns, claimColumns, reviewEvidence, reviews, sources } from '../../db/schema.js';
 import { anchorQuotation, type QuotationAnchor } from '../../domain/anchor.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
-import { problemFromPg } from '../../plugins/errors.js';
+import { problemFromPgError } from '../../lib/pg-errors.js';
+import { fieldPath, rowProblem, type RowFailure } from '../../lib/row-failures.js';
 import { attributionValues, createAttribution, quoteMissMessage } from '../attributions/queries.js';
-import { claimantValues, createClaimant } from '../claimants/queries.js';
+import { createClaimants, resolveClaimantNames } from '../claimants/queries.js';
+import { lockClaims } from '../lock-order.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { rowsOf } from '../../db/client.js';
 import { claimValues, createClaim } from '../claims/queries.js';
-import { lockEventLog, takeBufferedEvents, writeTransaction, type NewEvent } from '../events/queries.js';
 import { checkRatings, createReview, reviewValues } from '../reviews/queries.js';
 import { createSource, sourceValues, urlOrRefuse } from '../sources/queries.js';
 import type { RawLine } from './ndjson.js';
@@ -36,12 +38,13 @@ import { BULK_TYPES, type BulkType } from './schemas.js';
  * single endpoints. While the database writes one window, the next one is read
  * and validated. Everything else, and any batch whose INSERT fails unexpectedly,
  * goes line by line through the single endpoints' own functions (createSource,
- * createClaim, createAttribution, createReview…), each in a SAVEPOINT, so one
- * bad line never takes its neighbours down and its events go with it.
+ * createClaim, createAttribution, createReview…), each in a savepoint of the
+ * write (`Write.savepoint`), so one bad line never takes its neighbours down and
+ * its events go with it.
  *
- * Events are moved out of memory into a temporary table after every window and
- * appended to the change log at the end under the event-log lock, as every
- * write transaction does; memory stays flat whatever the size of the upload.
+ * The write's events are staged in its temporary table after every window
+ * (`Write.stage`) and appended to the change log at commit, as for every
+ * write; memory stays flat whatever the size of the upload.
  */
 
 const WINDOW_LINES = 1000;
@@ -61,9 +64,8 @@ export { BulkReport, type BulkMode };
 
 export async function runBulk(db: Db, actor: Actor, lines: AsyncIterable<RawLine>, mode: BulkMode): Promise<BulkReport> {
   const report = new BulkReport(mode);
-  await writeTransaction(db, async (tx) => {
-    const writer = new BulkWriter(tx, actor, report);
-    await writer.start();
+  await withWrite(db, actor, async (w) => {
+    const writer = new BulkWriter(w, report);
     try {
       await readLines(writer, report, lines);
       await writer.finish();
@@ -99,47 +101,18 @@ async function readLines(writer: BulkWriter, report: BulkReport, lines: AsyncIte
 
 type FastResult = { failed: Map<Prepared, LineFailure> };
 
-/** What a batched insert needs to stage the events of its rows. */
-interface EventContext {
-  actor: Actor;
-  /** Reserves `n` positions in the change log's order; returns the first. */
-  reserve(n: number): number;
-}
-
 class BulkWriter {
   readonly preparer: LinePreparer;
   private window: Prepared[] = [];
   private windowBytes = 0;
-  /** Events of this window, staged in the database when it ends. */
-  private events: NewEvent[] = [];
-  private eventOrder = 0;
-  private savepoints = 0;
   private inflight: Promise<void> = Promise.resolve();
   private analyzedAt = 0;
-  private readonly eventContext: EventContext;
 
   constructor(
-    private readonly tx: Tx,
-    private readonly actor: Actor,
+    private readonly w: Write,
     private readonly report: BulkReport,
   ) {
     this.preparer = new LinePreparer(report);
-    this.eventContext = {
-      actor,
-      reserve: (n) => {
-        const first = this.eventOrder;
-        this.eventOrder += n;
-        return first;
-      },
-    };
-  }
-
-  async start() {
-    await this.tx.execute(sql`
-      create temp table bulk_events (
-        ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
-        request_id text, occurred_at timestamptz, before jsonb, after jsonb
-      ) on commit drop`);
   }
 
   async add(item: Prepared) {
@@ -166,11 +139,6 @@ class BulkWriter {
     const window = this.take();
     await this.inflight;
     await this.flush(window);
-    if (this.report.created === 0) return;
-    await lockEventLog(this.tx);
-    await this.tx.execute(sql`
-      insert into events (id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
-      select id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after from bulk_events order by ord`);
   }
 
   /**
@@ -187,18 +155,14 @@ class BulkWriter {
     const written = this.report.created;
     if (written < Math.max(1000, 4 * this.analyzedAt)) return;
     this.analyzedAt = written;
-    const name = `bulk_analyze_${++this.savepoints}`;
-    const [previous] = rowsOf<{ value: string }>(await this.tx.execute(sql`select current_setting('lock_timeout') as value`));
-    await this.tx.execute(sql.raw(`savepoint ${name}`));
-    try {
-      await this.tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
-      await this.tx.execute(sql`analyze sources, claims, attributions, reviews`);
-      await this.tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
-    } catch {
-      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
-    }
+    const [previous] = rowsOf<{ value: string }>(await this.w.tx.execute(sql`select current_setting('lock_timeout') as value`));
+    await this.w
+      .savepoint(async ({ tx }) => {
+        await tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
+        await tx.execute(sql`analyze sources, claims, attributions, reviews`);
+        await tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
+      })
+      .catch(() => {}); // no lock within the second: skipped, the import goes on
   }
 
   private take(): Prepared[] {
@@ -217,11 +181,12 @@ class BulkWriter {
       if (batched.length) await this.runBatched(type, batched);
       for (const item of items) if (needsSinglePath(item)) await this.runSingle(item);
     }
-    await this.stageEvents();
+    await this.w.stage();
   }
 
   private written(item: Prepared) {
     this.report.written(item.index, item.type);
+    if (item.claimant) this.report.resolvedClaimant(item.index, item.claimant);
   }
 
   private failed(item: Prepared, failure: LineFailure) {
@@ -231,19 +196,10 @@ class BulkWriter {
 
   /** One INSERT for the window's lines of a type; if it fails unexpectedly, the lines go one by one. */
   private async runBatched(type: BulkType, items: Prepared[]) {
-    // Events written so far go first, so the change log keeps the order things happened in.
-    this.events.push(...takeBufferedEvents(this.tx));
-    await this.stageEvents();
-    const name = `bulk_batch_${++this.savepoints}`;
-    await this.tx.execute(sql.raw(`savepoint ${name}`));
     let result: FastResult;
     try {
-      result = await BATCHED[type](this.tx, this.eventContext, items as never, this.preparer.failedIds);
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+      result = await this.w.savepoint((w) => BATCHED[type](w, items as never, this.preparer.failedIds));
     } catch (err) {
-      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
-      takeBufferedEvents(this.tx);
       if (!lineFailure(err, items[0])) throw err; // not about the data: the request fails
       for (const item of items) await this.runSingle(item);
       return;
@@ -253,65 +209,40 @@ class BulkWriter {
       if (failure) this.failed(item, failure);
       else this.written(item);
     }
-    this.events.push(...takeBufferedEvents(this.tx));
   }
 
-  /** The single endpoint's own function, in a savepoint of its own. */
+  /** The single endpoint's own function, in a savepoint of its own: a failed line's rows and events go with it. */
   private async runSingle(item: Prepared) {
-    this.events.push(...takeBufferedEvents(this.tx));
-    const name = `bulk_line_${++this.savepoints}`;
-    await this.tx.execute(sql.raw(`savepoint ${name}`));
     try {
-      await SINGLE[item.type](this.tx, this.actor, item as never);
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
+      await this.w.savepoint((w) => SINGLE[item.type](w, item as never));
     } catch (err) {
-      await this.tx.execute(sql.raw(`rollback to savepoint ${name}`));
-      await this.tx.execute(sql.raw(`release savepoint ${name}`));
-      takeBufferedEvents(this.tx); // the line's events roll back with it
       const failure = lineFailure(err, item, this.preparer.failedIds);
       if (!failure) throw err;
       this.failed(item, failure);
       return;
     }
     this.written(item);
-    this.events.push(...takeBufferedEvents(this.tx));
-  }
-
-  private async stageEvents() {
-    const events = this.events;
-    this.events = [];
-    for (let i = 0; i < events.length; i += 2000) {
-      const rows = events.slice(i, i + 2000).map((e) => ({ ...e, ord: this.eventContext.reserve(1) }));
-      await this.tx.execute(sql`
-        insert into bulk_events
-        select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
-          ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
-          request_id text, occurred_at timestamptz, before jsonb, after jsonb)`);
-    }
   }
 }
 
 /** Lines the batched path does not handle: they go through the single endpoint's function. */
 function needsSinglePath(item: Prepared): boolean {
   if (item.type === 'claim') return (item.body.attributions?.length ?? 0) > 0;
-  if (item.type === 'attribution') return item.body.claimant_name !== undefined;
   return false;
 }
 
-const SINGLE: { [T in BulkType]: (tx: Tx, actor: Actor, item: Extract<Prepared, { type: T }>) => Promise<unknown> } = {
-  source: (tx, actor, item) => createSource(tx, actor, item.body, { id: item.id }),
-  claimant: (tx, actor, item) => createClaimant(tx, actor, item.body, { id: item.id }),
-  claim: (tx, actor, item) => createClaim(tx, actor, item.body, { id: item.id }),
-  attribution: (tx, actor, item) => createAttribution(tx, actor, item.body, { id: item.id }),
-  review: (tx, actor, item) => createReview(tx, actor, item.claimId, item.body, { id: item.id }),
+const SINGLE: { [T in BulkType]: (w: Write, item: Extract<Prepared, { type: T }>) => Promise<unknown> } = {
+  source: (w, item) => createSource(w, item.body, { id: item.id }),
+  claimant: async (w, item) => {
+    const { failures } = await createClaimants(w, [{ id: item.id, body: item.body }]);
+    if (failures.length) throw rowProblem(failures);
+  },
+  claim: (w, item) => createClaim(w, item.body, { id: item.id }),
+  attribution: async (w, item) => {
+    item.claimant = (await createAttribution(w, item.body, { id: item.id })).claimant_resolution;
+  },
+  review: (w, item) => createReview(w, item.claimId, item.body, { id: item.id }),
 };
-
-function pgCause(err: unknown): { code?: string } | undefined {
-  for (let e = err as { cause?: unknown; code?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as never, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as { code?: string };
-  }
-  return undefined;
-}
 
 /**
  * An error of one line as the single endpoint would report it, with `body.` paths
@@ -321,8 +252,7 @@ function pgCause(err: unknown): { code?: string } | undefined {
 function lineFailure(err: unknown, item: Prepared, failedIds?: Map<string, number>): LineFailure | undefined {
   let problem = err instanceof ApiError ? err : undefined;
   if (!problem) {
-    const pg = pgCause(err);
-    problem = pg ? problemFromPg(pg) : undefined;
+    problem = problemFromPgError(err);
     if (problem && ['unavailable', 'timeout'].includes(problem.code)) return undefined;
   }
   if (!problem) return undefined;
@@ -342,6 +272,25 @@ function explainMissing(message: string, failedIds?: Map<string, number>): strin
   const m = /refers to no existing (\w+) \(([0-9a-f-]{36})\)/.exec(message);
   const line = m && failedIds?.get(m[2]);
   return line ? `names line ${line}, which was not written` : message;
+}
+
+/**
+ * A set-based write's failures as the lines' failures: `data.` in front of the
+ * field (`id` is the line's own), a line number for another row of the input.
+ */
+function lineFailures(items: readonly Prepared[], failures: readonly RowFailure[]): Map<Prepared, LineFailure> {
+  const failed = new Map<Prepared, LineFailure>();
+  for (const f of failures) {
+    const item = items[f.row];
+    const path = f.field === 'id' ? 'id' : fieldPath('data', f.field);
+    const message = f.same_as === undefined ? f.message : `is also the ${f.field} of line ${items[f.same_as].line}`;
+    const existing = f.same_as === undefined ? f.existing_id : items[f.same_as].id;
+    const known = failed.get(item);
+    const error = { line: item.line, path: item.aliases.get(path) ?? path, message, code: f.code };
+    if (known) known.errors.push(error);
+    else failed.set(item, { errors: [error], existing_id: existing });
+  }
+  return failed;
 }
 
 const fieldFailure = (item: Prepared, path: string, message: string, code: string, existing_id?: string): LineFailure => ({
@@ -381,8 +330,7 @@ function snapshotSql(entity: BulkType): string {
  * the statement fails and its lines go one by one.
  */
 async function insertRows(
-  tx: Tx,
-  ctx: EventContext,
+  w: Write,
   entity: BulkType,
   table: string,
   columns: Record<string, string>,
@@ -396,11 +344,11 @@ async function insertRows(
 ): Promise<Set<string>> {
   const extra = options.extra ?? { columns: {}, snapshot: '' };
   if (rows.length === 0) return new Set();
-  const first = ctx.reserve(rows.length);
+  const first = await w.reserveStaged(rows.length);
   const input = `[${rows.map((row, n) => (typeof row === 'string' ? row : JSON.stringify({ ...row, _n: n, _event: newId() }))).join(',')}]`;
   const names = Object.keys(columns).map((c) => `"${c}"`).join(', ');
   const types = Object.entries({ ...columns, ...extra.columns }).map(([c, t]) => `"${c}" ${t}`).join(', ');
-  const result = await tx.execute(sql`
+  const result = await w.tx.execute(sql`
     with input as (
       select * from json_to_recordset(${input}::json) as r(${sql.raw(types)}, "_n" integer, "_event" uuid)
     ), ins as (
@@ -408,9 +356,9 @@ async function insertRows(
       ${sql.raw(options.skipTaken ? 'on conflict do nothing' : '')}
       returning *
     ), staged as (
-      insert into bulk_events (ord, id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
+      insert into write_events (ord, id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
       select ${first}::bigint + row_number() over (order by input."_n") - 1, input."_event", ${`${entity}.created`}, ${entity}, ins.id,
-             ${ctx.actor.keyId}::uuid, ${ctx.actor.requestId}, ${new Date().toISOString()}::timestamptz, null, ${sql.raw(snapshotSql(entity) + extra.snapshot)}
+             ${w.actor.keyId}::uuid, ${w.actor.requestId}, ${new Date().toISOString()}::timestamptz, null, ${sql.raw(snapshotSql(entity) + extra.snapshot)}
         from ins join input on input.id = ins.id
     )
     select id::text as id from ins`);
@@ -419,7 +367,7 @@ async function insertRows(
 
 const LIFECYCLE = { created_at: 'timestamptz', updated_at: 'timestamptz', version: 'integer' };
 
-type Batched<T extends BulkType> = (tx: Tx, ctx: EventContext, items: Extract<Prepared, { type: T }>[], failedIds: Map<string, number>) => Promise<FastResult>;
+type Batched<T extends BulkType> = (w: Write, items: Extract<Prepared, { type: T }>[], failedIds: Map<string, number>) => Promise<FastResult>;
 
 const ids = (values: Iterable<string>) => sql.param([...new Set(values)]);
 
@@ -429,7 +377,7 @@ function takenId(item: Prepared): LineFailure {
 }
 
 /** Lines that bring their own id (an import of an export) fail if a row has it already; the others go on. */
-async function freeIds<T extends Prepared>(tx: Tx, table: string, items: T[], failed: Map<Prepared, LineFailure>): Promise<T[]> {
+async function freeIds<T extends Prepared>(tx: Write['tx'], table: string, items: T[], failed: Map<Prepared, LineFailure>): Promise<T[]> {
   const own = items.filter((i) => i.ownId).map((i) => i.id);
   if (own.length === 0) return items;
   const taken = new Set(
@@ -442,7 +390,8 @@ async function freeIds<T extends Prepared>(tx: Tx, table: string, items: T[], fa
   });
 }
 
-const batchSources: Batched<'source'> = async (tx, ctx, items) => {
+const batchSources: Batched<'source'> = async (w, items) => {
+  const { tx } = w;
   const failed = new Map<Prepared, LineFailure>();
   const now = new Date();
   const rows = new Map<Prepared, Record<string, unknown>>();
@@ -473,8 +422,7 @@ const batchSources: Batched<'source'> = async (tx, ctx, items) => {
     });
   }
   const inserted = await insertRows(
-    tx,
-    ctx,
+    w,
     'source',
     'sources',
     {
@@ -518,55 +466,9 @@ const batchSources: Batched<'source'> = async (tx, ctx, items) => {
   return { failed };
 };
 
-const batchClaimants: Batched<'claimant'> = async (tx, ctx, items) => {
-  const failed = new Map<Prepared, LineFailure>();
-  const now = new Date();
-  const wanted = items.map((i) => i.body.wikidata_id).filter((w): w is string => typeof w === 'string');
-  const taken = new Map<string, string>();
-  if (wanted.length) {
-    for (const r of await tx
-      .select({ id: claimants.id, wikidata_id: claimants.wikidata_id })
-      .from(claimants)
-      .where(sql`${claimants.wikidata_id} = any(${sql.param(wanted)}::text[])`)) {
-      taken.set(r.wikidata_id!, r.id);
-    }
-  }
-  const rows = new Map<Prepared, Record<string, unknown>>();
-  const byWikidata = new Map<string, Prepared>();
-  for (const item of await freeIds(tx, 'claimants', items, failed)) {
-    const body = item.body;
-    const wikidata = body.wikidata_id ?? null;
-    if (wikidata !== null) {
-      const existing = taken.get(wikidata);
-      const earlier = byWikidata.get(wikidata);
-      if (existing) {
-        failed.set(item, fieldFailure(item, 'data.wikidata_id', 'is already used by another claimant', 'conflict', existing));
-        continue;
-      }
-      if (earlier) {
-        failed.set(item, fieldFailure(item, 'data.wikidata_id', `is also the wikidata_id of line ${earlier.line}`, 'conflict', earlier.id));
-        continue;
-      }
-      byWikidata.set(wikidata, item);
-    }
-    rows.set(item, {
-      id: item.id,
-      ...claimantValues(body),
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    });
-  }
-  const inserted = await insertRows(
-    tx,
-    ctx,
-    'claimant',
-    'claimants',
-    { id: 'uuid', name: 'text', kind: 'text', aliases: 'text[]', description: 'text', wikidata_id: 'text', url: 'text', ...LIFECYCLE },
-    [...rows.values()],
-  );
-  for (const item of rows.keys()) if (!inserted.has(item.id)) failed.set(item, takenId(item));
-  return { failed };
+const batchClaimants: Batched<'claimant'> = async (w, items) => {
+  const { failures } = await createClaimants(w, items.map((item) => ({ id: item.id, body: item.body })));
+  return { failed: lineFailures(items, failures) };
 };
 
 /** A claim as createClaim inserts it (and as its event shows it). */
@@ -581,12 +483,12 @@ function claimRow(item: Extract<Prepared, { type: 'claim' }>, now: Date): Record
   };
 }
 
-const batchClaims: Batched<'claim'> = async (tx, ctx, items) => {
+const batchClaims: Batched<'claim'> = async (w, items) => {
+  const { tx } = w;
   const failed = new Map<Prepared, LineFailure>();
   const now = new Date();
   await insertRows(
-    tx,
-    ctx,
+    w,
     'claim',
     'claims',
     { id: 'uuid', text: 'text', language: 'text', topics: 'text[]', status: 'text', ...LIFECYCLE },
@@ -595,21 +497,12 @@ const batchClaims: Batched<'claim'> = async (tx, ctx, items) => {
   return { failed };
 };
 
-const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedIds) => {
+const batchAttributions: Batched<'attribution'> = async (w, items, failedIds) => {
+  const { tx } = w;
   const failed = new Map<Prepared, LineFailure>();
-  // The same locks as createAttribution: claims FOR UPDATE (their derived fields are
-  // recomputed below), sources FOR SHARE (their text must not change under the anchors).
-  const claimIds = new Set(
-    rowsOf<{ id: string }>(
-      await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.body.claim_id))}::uuid[]) order by id for update`),
-    ).map((r) => r.id),
-  );
-  const named = items.map((i) => i.body.claimant_id).filter((id): id is string => typeof id === 'string');
-  const claimantIds = new Set(
-    named.length
-      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claimants where id = any(${ids(named)}::uuid[])`)).map((r) => r.id)
-      : [],
-  );
+  // In the lock order (lock-order.ts): sources FOR SHARE (their text must not change
+  // under the anchors), then claimants (claimant_name), then claims FOR UPDATE (their
+  // derived fields are recomputed below).
   const sourceLengths = new Map(
     rowsOf<{ id: string; text_length: number | null }>(
       await tx.execute(
@@ -617,13 +510,24 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
       ),
     ).map((r) => [r.id, r.text_length === null ? null : Number(r.text_length)]),
   );
+  const seenClaims = new Set(
+    rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claims where id = any(${ids(items.map((i) => i.body.claim_id))}::uuid[])`)).map((r) => r.id),
+  );
+  const named = items.map((i) => i.body.claimant_id).filter((id): id is string => typeof id === 'string');
+  const claimantIds = new Set(
+    named.length
+      ? rowsOf<{ id: string }>(await tx.execute(sql`select id::text as id from claimants where id = any(${ids(named)}::uuid[])`)).map((r) => r.id)
+      : [],
+  );
 
   const ok: typeof items = [];
   for (const item of await freeIds(tx, 'attributions', items, failed)) {
     const body = item.body;
-    if (!claimIds.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
+    const byName = body.claimant_name !== undefined;
+    if (!seenClaims.has(body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', body.claim_id, failedIds));
+    else if (byName && body.claimant_id) failed.set(item, fieldFailure(item, 'data.claimant_name', 'cannot be given together with claimant_id', 'validation_failed'));
     else if (body.claimant_id && !claimantIds.has(body.claimant_id)) failed.set(item, missing(item, 'data.claimant_id', 'claimant', body.claimant_id, failedIds));
-    else if (!body.claimant_id && !body.claimant_label) failed.set(item, fieldFailure(item, 'data', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed'));
+    else if (!byName && !body.claimant_id && !body.claimant_label) failed.set(item, fieldFailure(item, 'data', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed'));
     else if (!sourceLengths.has(body.source_id)) failed.set(item, missing(item, 'data.source_id', 'source', body.source_id, failedIds));
     else ok.push(item);
   }
@@ -652,6 +556,18 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
     }
   }
 
+  // claimant_name, for the window's good lines at once: a line that fails creates no claimant.
+  const byName = ok.filter((item) => !failed.has(item) && item.body.claimant_name !== undefined);
+  const resolutions = await resolveClaimantNames(w, byName.map((item) => item.body.claimant_name!));
+  byName.forEach((item, k) => {
+    item.body = { ...item.body, claimant_id: resolutions[k].claimant_id, claimant_name: undefined };
+    item.claimant = resolutions[k];
+  });
+  const lockedClaims = await lockClaims(tx, ok.map((i) => i.body.claim_id));
+  for (const item of ok) {
+    if (!failed.has(item) && !lockedClaims.has(item.body.claim_id)) failed.set(item, missing(item, 'data.claim_id', 'claim', item.body.claim_id, failedIds));
+  }
+
   const now = new Date();
   const rows = new Map<(typeof items)[number], Record<string, unknown>>();
   for (const item of ok) {
@@ -674,8 +590,7 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
     });
   }
   const inserted = await insertRows(
-    tx,
-    ctx,
+    w,
     'attribution',
     'attributions',
     {
@@ -701,11 +616,12 @@ const batchAttributions: Batched<'attribution'> = async (tx, ctx, items, failedI
     else failed.set(item, takenId(item));
   }
   // Once per window rather than once per line: the same final values, one claim.updated per claim.
-  await refreshClaimsDerived(tx, ctx.actor, touched);
+  await refreshClaimsDerived(w, touched);
   return { failed };
 };
 
-const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
+const batchReviews: Batched<'review'> = async (w, items, failedIds) => {
+  const { tx } = w;
   const failed = new Map<Prepared, LineFailure>();
   // As createReview: the claim FOR UPDATE, cited sources FOR SHARE.
   const claimIds = new Set(
@@ -754,8 +670,7 @@ const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
     rows.set(item, { id: item.id, claim_id: item.claimId, ...values, created_at: now, updated_at: now, version: 1, evidence });
   }
   const inserted = await insertRows(
-    tx,
-    ctx,
+    w,
     'review',
     'reviews',
     {
@@ -794,7 +709,7 @@ const batchReviews: Batched<'review'> = async (tx, ctx, items, failedIds) => {
         from json_to_recordset(${JSON.stringify(evidenceRows)}::json) as r(review_id uuid, position smallint, source_id uuid, stance text, note text)`);
   }
   // A review moves its claim to `reviewed` and may change its verdict: once per window.
-  await refreshClaimsDerived(tx, ctx.actor, touched, { reviewsChanged: true });
+  await refreshClaimsDerived(w, touched, { reviewsChanged: true });
   return { failed };
 };
 

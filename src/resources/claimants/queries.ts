@@ -1,15 +1,16 @@
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
 import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching-names.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import type { RowFailure } from '../../lib/row-failures.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
 import { awaitTurnToChange } from '../lock-order.js';
@@ -45,8 +46,7 @@ async function refuseTakenWikidata(tx: DbOrTx, wikidataId: string | null | undef
   }
 }
 
-/** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
-/** The columns a create body gives a claimant, shared by the single endpoint and bulk import. */
+/** The columns a create body gives a claimant. */
 export function claimantValues(body: ClaimantCreateBody) {
   return {
     name: body.name,
@@ -58,21 +58,81 @@ export function claimantValues(body: ClaimantCreateBody) {
   };
 }
 
-export async function createClaimant(tx: DbOrTx, actor: Actor, body: ClaimantCreateBody, options: { id?: string } = {}): Promise<ClaimantRow> {
-  await refuseTakenWikidata(tx, body.wikidata_id);
-  const now = new Date();
-  const [row] = await tx
-    .insert(claimants)
-    .values({
-      id: options.id ?? newId(),
-      ...claimantValues(body),
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(claimantColumns);
-  await recordEvent(tx, actor, { action: 'created', entityType: 'claimant', entityId: row.id, after: row });
-  return row;
+/** One claimant to create; `id` to create it with that id (an import of exported rows). */
+export interface NewClaimant {
+  id?: string;
+  body: ClaimantCreateBody;
 }
+
+/** Rows per INSERT: well under PostgreSQL's 65535 parameters at ten columns a row. */
+const INSERT_SLICE = 5000;
+
+/**
+ * Creates many claimants at once: the taken ids and wikidata ids are found with
+ * one query each, the others inserted with one statement, and each gets its
+ * `claimant.created` event in input order. `created[i]` is the row of input i,
+ * undefined when it failed; `failures` say why, against the input.
+ */
+export async function createClaimants(w: Write, rows: readonly NewClaimant[]): Promise<{ created: (ClaimantRow | undefined)[]; failures: RowFailure[] }> {
+  const { tx } = w;
+  const failures: RowFailure[] = [];
+  const created: (ClaimantRow | undefined)[] = rows.map(() => undefined);
+  const given = rows.flatMap((r) => (r.id ? [r.id] : []));
+  const wanted = rows.flatMap((r) => (r.body.wikidata_id ? [r.body.wikidata_id] : []));
+  const takenIds = new Set(given.length ? (await tx.select({ id: claimants.id }).from(claimants).where(inArray(claimants.id, given))).map((r) => r.id) : []);
+  const takenWikidata = await holdersOfWikidata(tx, wanted);
+  const byWikidata = new Map<string, number>();
+  const now = new Date();
+  const toInsert: { row: number; values: typeof claimants.$inferInsert }[] = [];
+  rows.forEach((input, row) => {
+    const failure = (f: Omit<RowFailure, 'row'>) => void failures.push({ row, ...f });
+    const wikidata = input.body.wikidata_id ?? null;
+    if (input.id && takenIds.has(input.id)) return failure(takenId(input.id));
+    if (wikidata !== null) {
+      if (takenWikidata.has(wikidata)) return failure(takenWikidataFailure(wikidata, takenWikidata.get(wikidata)!));
+      if (byWikidata.has(wikidata)) {
+        return failure({ field: 'wikidata_id', code: 'conflict', message: 'is also the wikidata_id of an earlier row', same_as: byWikidata.get(wikidata) });
+      }
+      byWikidata.set(wikidata, row);
+    }
+    toInsert.push({ row, values: { id: input.id ?? newId(), ...claimantValues(input.body), created_at: now, updated_at: now } });
+  });
+  const inserted = new Map<string, ClaimantRow>();
+  for (let i = 0; i < toInsert.length; i += INSERT_SLICE) {
+    const slice = toInsert.slice(i, i + INSERT_SLICE).map((r) => r.values);
+    // A concurrent insert of the same id or wikidata_id loses here instead of failing the transaction.
+    for (const r of await tx.insert(claimants).values(slice).onConflictDoNothing().returning(claimantColumns)) inserted.set(r.id, r);
+  }
+  const lost = toInsert.filter((r) => !inserted.has(r.values.id!));
+  const nowTaken = lost.length ? await holdersOfWikidata(tx, lost.flatMap((r) => (r.values.wikidata_id ? [r.values.wikidata_id] : []))) : new Map<string, string>();
+  for (const { row, values } of toInsert) {
+    const got = inserted.get(values.id!);
+    if (got) {
+      created[row] = got;
+      continue;
+    }
+    const holder = values.wikidata_id ? nowTaken.get(values.wikidata_id) : undefined;
+    failures.push({ row, ...(holder ? takenWikidataFailure(values.wikidata_id!, holder) : takenId(values.id!)) });
+  }
+  for (const row of created) if (row) w.record({ action: 'created', entityType: 'claimant', entityId: row.id, after: row });
+  return { created, failures: failures.sort((a, b) => a.row - b.row) };
+}
+
+async function holdersOfWikidata(tx: DbOrTx, wikidataIds: string[]): Promise<Map<string, string>> {
+  if (wikidataIds.length === 0) return new Map();
+  const rows = await tx.select({ id: claimants.id, wikidata_id: claimants.wikidata_id }).from(claimants).where(inArray(claimants.wikidata_id, [...new Set(wikidataIds)]));
+  return new Map(rows.map((r) => [r.wikidata_id!, r.id]));
+}
+
+const takenId = (id: string): Omit<RowFailure, 'row'> => ({ field: 'id', code: 'conflict', message: 'is already the id of an existing claimant', existing_id: id });
+
+const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailure, 'row'> => ({
+  field: 'wikidata_id',
+  code: 'conflict',
+  message: 'is already used by another claimant',
+  detail: `A claimant with wikidata_id ${wikidataId} already exists.`,
+  existing_id: holder,
+});
 
 /**
  * Claimant lookup, the matcher behind `GET /v1/claimants?q=` and `claimant_name`.
@@ -208,24 +268,90 @@ export const MISSPELLING_MARGIN = 0.1;
  * claimant comes within MISSPELLING_MARGIN of it; else a new claimant. A part of a
  * name ("Lindqvist") or another first name ("Anna" for "Ana") is not enough:
  * merging two people loses provenance, a duplicate can be merged later. A
- * transaction-scoped advisory lock on the name's key (its words sorted) keeps two
+ * transaction-scoped advisory lock on each name's key (its words sorted) keeps two
  * concurrent requests from creating the same person twice.
  */
-export async function resolveClaimantByName(tx: DbOrTx, actor: Actor, name: string): Promise<ClaimantResolution> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(${name}), '[^a-z0-9]+') w order by w), ' ')))`,
+export async function resolveClaimantByName(w: Write, name: string): Promise<ClaimantResolution> {
+  return (await resolveClaimantNames(w, [name]))[0];
+}
+
+/**
+ * `claimant_name` for many names at once (one resolution per name, in order), as
+ * `resolveClaimantByName` decides each: the name locks in one statement (in key
+ * order, so two writers never wait in a circle), one lookup per distinct name, and
+ * the new claimants created together (`createClaimants`). A name that is the same
+ * as, or a clear misspelling of, a name created earlier in the same set reuses
+ * that claimant, as it would had they come one after the other.
+ */
+export async function resolveClaimantNames(w: Write, names: readonly string[]): Promise<ClaimantResolution[]> {
+  const { tx } = w;
+  const distinct = [...new Set(names)];
+  if (distinct.length === 0) return [];
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(k) from (
+      select distinct hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ')) as k
+        from unnest(${sql.param(distinct)}::text[]) as n order by k) as keys`);
+  const folded = new Map(
+    rowsOf<{ n: string; q: string }>(await tx.execute(sql`select n, claimledger_fold(n) as q from unnest(${sql.param(distinct)}::text[]) as n`)).map((r) => [r.n, r.q]),
   );
-  const [best, second] = await claimantCandidates(tx, name);
-  if (best) {
-    const [row] = await tx.select({ name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(eq(claimants.id, best.id));
-    const matched = { status: 'matched' as const, claimant_id: best.id, matched_name: [row.name, ...row.aliases][best.index] ?? row.name, score: best.score };
-    if (best.score >= RESOLVE_MIN_SCORE) return { ...matched, rule: 'same_name' };
-    const [{ q }] = rowsOf<{ q: string }>(await tx.execute(sql`select claimledger_fold(${name}) as q`));
-    const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
-    if (clear && isMisspelling(q, row.folded[best.index] ?? '')) return { ...matched, rule: 'misspelling' };
+  const hits = new Map<string, Awaited<ReturnType<typeof claimantCandidates>>>();
+  for (const name of distinct) hits.set(name, await claimantCandidates(tx, name));
+  const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
+  const bestRows = new Map(
+    bestIds.length
+      ? (await tx.select({ id: claimants.id, name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(inArray(claimants.id, bestIds))).map(
+          (r) => [r.id, r],
+        )
+      : [],
+  );
+  const resolved = new Map<string, ClaimantResolution>();
+  /** Names to create, each with its folded name, in order; `row` indexes `toCreate`. */
+  const toCreate: { name: string; tidy: string; folded: string }[] = [];
+  const createdAs = new Map<string, number>();
+  for (const name of distinct) {
+    const [best, second] = hits.get(name)!;
+    const q = folded.get(name)!;
+    if (best) {
+      const row = bestRows.get(best.id)!;
+      const matched = { status: 'matched' as const, claimant_id: best.id, matched_name: [row.name, ...row.aliases][best.index] ?? row.name, score: best.score };
+      const clear = !second || best.score - second.score >= MISSPELLING_MARGIN;
+      if (best.score >= RESOLVE_MIN_SCORE) resolved.set(name, { ...matched, rule: 'same_name' });
+      else if (clear && isMisspelling(q, row.folded[best.index] ?? '')) resolved.set(name, { ...matched, rule: 'misspelling' });
+      if (resolved.has(name)) continue;
+    }
+    // A new claimant of this set, as lookup would have found it had it been committed already.
+    const query = prepareNameQuery(q);
+    const earlier = toCreate
+      .map((c, i) => ({ i, ...bestName(query, [c.folded]) }))
+      .filter((c) => c.score > (best?.score ?? -1))
+      .sort((x, y) => y.score - x.score);
+    const [near, rival] = earlier;
+    const nearClear = near && (!rival || near.score - rival.score >= MISSPELLING_MARGIN) && (!best || near.score - best.score >= MISSPELLING_MARGIN);
+    if (near && (near.score >= RESOLVE_MIN_SCORE || (nearClear && isMisspelling(q, toCreate[near.i].folded)))) {
+      createdAs.set(name, near.i);
+      resolved.set(name, {
+        status: 'matched',
+        claimant_id: '',
+        matched_name: toCreate[near.i].tidy,
+        score: near.score,
+        rule: near.score >= RESOLVE_MIN_SCORE ? 'same_name' : 'misspelling',
+      });
+      continue;
+    }
+    createdAs.set(name, toCreate.length);
+    toCreate.push({ name, tidy: name.trim().replace(/\s+/g, ' '), folded: q });
+    resolved.set(name, { status: 'created', claimant_id: '', score: best?.score ?? null, rule: 'no_close_match' });
   }
-  const created = await createClaimant(tx, actor, { name: name.trim().replace(/\s+/g, ' ') });
-  return { status: 'created', claimant_id: created.id, score: best?.score ?? null, rule: 'no_close_match' };
+  const { created } = await createClaimants(w, toCreate.map((c) => ({ body: { name: c.tidy } })));
+  for (const [name, index] of createdAs) resolved.get(name)!.claimant_id = created[index]!.id;
+  // The same name again finds the claimant its first occurrence created.
+  const seen = new Set<string>();
+  return names.map((name) => {
+    const first = resolved.get(name)!;
+    const again = seen.has(name) && first.status === 'created';
+    seen.add(name);
+    return again ? { status: 'matched', claimant_id: first.claimant_id, matched_name: toCreate[createdAs.get(name)!].tidy, score: 1, rule: 'same_name' } : { ...first };
+  });
 }
 
 export async function getClaimant(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimantRow> {
@@ -262,7 +388,8 @@ export async function listClaimants(db: Db, params: ClaimantListParams) {
   });
 }
 
-export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
+export async function updateClaimant(w: Write, id: string, patch: ClaimantPatchBody, ifMatch?: string): Promise<ClaimantRow> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
@@ -274,18 +401,19 @@ export async function updateClaimant(tx: DbOrTx, actor: Actor, id: string, patch
     .set({ ...patch, version: sql`${claimants.version} + 1`, updated_at: new Date() })
     .where(eq(claimants.id, id))
     .returning(claimantColumns);
-  await recordUpdate(tx, actor, 'claimant', id, before, after);
+  await w.recordUpdate('claimant', id, before, after);
   return after;
 }
 
-export async function deleteClaimant(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+export async function deleteClaimant(w: Write, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'claimants', id); // lock-order.ts
   const before = await getClaimant(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   if (await isReferenced(tx, { claimantId: id })) {
     if (!cascade) throw new ApiError('in_use', 'Attributions name this claimant; pass cascade=true to delete them with it.');
-    await deleteAttributionsOf(tx, actor, { claimantId: id });
+    await deleteAttributionsOf(w, { claimantId: id });
   }
   await tx.delete(claimants).where(eq(claimants.id, id));
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'claimant', entityId: id, before });
+  await w.record({ action: 'deleted', entityType: 'claimant', entityId: id, before });
 }

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
+import { rowProblem } from '../../lib/row-failures.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
-import { createClaimant, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
+import { createClaimants, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
 import { Claimant, ClaimantCreate, ClaimantListQuery, ClaimantPage, ClaimantPatch } from './schemas.js';
 
 const tags = ['claimants'];
@@ -23,8 +24,10 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const row = await createClaimant(tx, actorOf(request), request.body);
+      reply.sendAfterWrite(async (w) => {
+        const { created, failures } = await createClaimants(w, [{ body: request.body }]);
+        if (failures.length) throw rowProblem(failures);
+        const row = created[0]!;
         return { status: 201, headers: { location: `/v1/claimants/${row.id}` }, body: row };
       }),
   );
@@ -77,7 +80,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Claimant), ...problemResponses(400, 404, 409, 412, 413, 415) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateClaimant(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
+    async (request) => withWrite(app.db, actorOf(request), (w) => updateClaimant(w, request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -95,7 +98,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteClaimant(tx, actorOf(request), request.params.id, request.query.cascade ?? false, request.headers['if-match']));
+      await withWrite(app.db, actorOf(request), (w) => deleteClaimant(w, request.params.id, request.query.cascade ?? false, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

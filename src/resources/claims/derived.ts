@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { rowsOf, type DbOrTx } from '../../db/client.js';
-import type { Actor } from '../../lib/actor.js';
-import { recordUpdate } from '../events/queries.js';
+import type { Write } from '../../db/write.js';
+import { rowsOf } from '../../db/client.js';
 
 interface DerivedChange {
   id: string;
@@ -30,12 +29,11 @@ interface DerivedChange {
  * claim's attributions, else (when none has one) the earliest `published_at` of
  * their sources.
  */
-export async function refreshClaimsDerived(
-  tx: DbOrTx,
-  actor: Actor,
+export async function refreshClaimsDerived(w: Write,
   claimIds: string[],
   options: { newVersion?: boolean; reviewsChanged?: boolean; log?: boolean } = {},
 ): Promise<void> {
+  const { tx } = w;
   // clock_timestamp(), not now(): in a long transaction (a bulk import) now() is its start, before the rows' created_at.
   const bump = options.newVersion === false ? sql`` : sql`, version = c.version + 1, updated_at = clock_timestamp()`;
   // After a review write the status follows the reviews: any review means `reviewed`;
@@ -78,10 +76,7 @@ export async function refreshClaimsDerived(
   if (options.log === false) return;
   for (const row of rowsOf<DerivedChange>(result)) {
     const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
-    await recordUpdate(
-      tx,
-      actor,
-      'claim',
+    await w.recordUpdate('claim',
       row.id,
       {
         attribution_count: row.old_attribution_count,
@@ -102,10 +97,11 @@ export async function refreshClaimsDerived(
 }
 
 /** After a source's `published_at` changes, the claims it appears in may see a new first_seen_at. */
-export async function refreshClaimsOfSource(tx: DbOrTx, actor: Actor, sourceId: string): Promise<void> {
+export async function refreshClaimsOfSource(w: Write, sourceId: string): Promise<void> {
+  const { tx } = w;
   const rows = await tx.execute<{ claim_id: string }>(
     sql`select distinct claim_id from attributions where source_id = ${sourceId}::uuid`,
   );
-  await refreshClaimsDerived(tx, actor, rowsOf<{ claim_id: string }>(rows).map((r) => r.claim_id));
+  await refreshClaimsDerived(w, rowsOf<{ claim_id: string }>(rows).map((r) => r.claim_id));
 }
 

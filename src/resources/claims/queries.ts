@@ -1,9 +1,9 @@
 import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { getTableColumns } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } fro
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { preparedClaimById, preparedClaimsAfter, preparedClaimsFirstPage } from './hot.js';
 import { attributionsOfClaims, insertAttribution } from '../attributions/queries.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import { reviewsOfClaims } from '../reviews/queries.js';
 import { refreshClaimsDerived } from './derived.js';
 import type { ClaimCreateBody, ClaimListParams, ClaimPatchBody } from './schemas.js';
@@ -33,8 +33,13 @@ export function claimValues(body: ClaimCreateBody) {
   };
 }
 
-/** A claim with its inline attributions, all or nothing: the caller's transaction covers every row. */
-export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBody, options: { id?: string } = {}): Promise<ClaimRow> {
+/**
+ * A claim with its inline attributions, all or nothing: the caller's transaction
+ * covers every row. Its event is recorded once it is settled (derived fields
+ * counted), before those of its attributions.
+ */
+export async function createClaim(w: Write, body: ClaimCreateBody, options: { id?: string } = {}): Promise<ClaimRow> {
+  const { tx } = w;
   const now = new Date();
   const [row] = await tx
     .insert(claims)
@@ -45,15 +50,18 @@ export async function createClaim(tx: DbOrTx, actor: Actor, body: ClaimCreateBod
       updated_at: now,
     })
     .returning(claimColumns);
-  const created = await recordEvent(tx, actor, { action: 'created', entityType: 'claim', entityId: row.id, after: row });
   const inline = body.attributions ?? [];
-  for (const [i, attribution] of inline.entries()) {
-    await insertAttribution(tx, actor, row.id, attribution, `body.attributions[${i}]`);
+  if (inline.length === 0) {
+    w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: row });
+    return row;
   }
-  if (inline.length === 0) return row;
-  await refreshClaimsDerived(tx, actor, [row.id], { newVersion: false, log: false });
+  const { events } = await w.apart(async (inner) => {
+    for (const [i, attribution] of inline.entries()) await insertAttribution(inner, row.id, attribution, `body.attributions[${i}]`);
+  });
+  await refreshClaimsDerived(w, [row.id], { newVersion: false, log: false });
   const settled = await getClaim(tx, row.id);
-  created.setAfter(settled);
+  w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: settled });
+  w.append(events);
   return settled;
 }
 
@@ -165,7 +173,8 @@ async function searchClaims(db: Db, q: string, filters: (SQL | undefined)[], par
   return page;
 }
 
-export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, body: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
+export async function updateClaim(w: Write, id: string, body: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
+  const { tx } = w;
   const patch = body.language === undefined ? body : { ...body, language: canonicalLanguageOf(body.language) };
   const before = await getClaim(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
@@ -182,20 +191,21 @@ export async function updateClaim(tx: DbOrTx, actor: Actor, id: string, body: Cl
     .set({ ...patch, version: sql`${claims.version} + 1`, updated_at: new Date() })
     .where(eq(claims.id, id))
     .returning(claimColumns);
-  await recordUpdate(tx, actor, 'claim', id, before, after);
+  await w.recordUpdate('claim', id, before, after);
   return after;
 }
 
 /** Deleting a claim deletes its attributions and reviews (ON DELETE CASCADE), each logged. */
-export async function deleteClaim(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
+export async function deleteClaim(w: Write, id: string, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   const before = await getClaim(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
   const ownAttributions = await attributionsOfClaims(tx, [id]);
   const ownReviews = await reviewsOfClaims(tx, [id]);
   await tx.delete(claims).where(eq(claims.id, id));
-  for (const a of ownAttributions) await recordEvent(tx, actor, { action: 'deleted', entityType: 'attribution', entityId: a.id, before: a });
-  for (const r of ownReviews) await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: r.id, before: r });
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'claim', entityId: id, before });
+  for (const a of ownAttributions) await w.record({ action: 'deleted', entityType: 'attribution', entityId: a.id, before: a });
+  for (const r of ownReviews) await w.record({ action: 'deleted', entityType: 'review', entityId: r.id, before: r });
+  await w.record({ action: 'deleted', entityType: 'claim', entityId: id, before });
 }
 
 export type ClaimInclude = 'attributions' | 'reviews' | 'claimants' | 'sources';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaim, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
@@ -25,8 +25,9 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const row = await createClaim(tx, actorOf(request), request.body);
+      reply.sendAfterWrite(async (w) => {
+        const { tx } = w;
+        const row = await createClaim(w, request.body);
         const [claim] = await embedInClaims(tx, [row], ['attributions']);
         return { status: 201, headers: { location: `/v1/claims/${claim.id}` }, body: claim };
       }),
@@ -85,7 +86,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Claim), ...problemResponses(400, 404, 409, 412, 413, 415) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateClaim(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
+    async (request) => withWrite(app.db, actorOf(request), (w) => updateClaim(w, request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -102,7 +103,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteClaim(tx, actorOf(request), request.params.id, request.headers['if-match']));
+      await withWrite(app.db, actorOf(request), (w) => deleteClaim(w, request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

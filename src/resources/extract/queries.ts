@@ -1,8 +1,8 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import type { DbOrTx } from '../../db/client.js';
 import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
-import type { Actor } from '../../lib/actor.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
 import { createClaim } from '../claims/queries.js';
 import { RESOLVE_MIN_SCORE, bestClaimantsFor, updateClaimant } from '../claimants/queries.js';
@@ -90,15 +90,14 @@ function clip(text: string): string {
 
 /** Creates one claim with its attribution per choice, in the caller's transaction: all or nothing. */
 export async function commitCandidates(
-  tx: DbOrTx,
-  actor: Actor,
+  w: Write,
   source: SourceRow,
   choices: CommitChoice[],
   options: { language: string; topics?: string[] },
 ): Promise<ClaimRow[]> {
   const created: ClaimRow[] = [];
   for (const choice of choices) {
-    const claim = await createClaim(tx, actor, {
+    const claim = await createClaim(w, {
       text: clip(choice.claim_text ?? choice.candidate.claim_text),
       language: options.language,
       topics: options.topics,
@@ -110,7 +109,7 @@ export async function commitCandidates(
       if (e.extra?.errors) e.extra.errors = e.extra.errors.map((fe) => ({ ...fe, path: fe.path.replace(/^body\.attributions\[0\]/, where) }));
       throw err;
     });
-    await giveNewClaimantItsKind(tx, actor, claim.id, choice);
+    await giveNewClaimantItsKind(w, claim.id, choice);
     created.push(claim);
   }
   return created;
@@ -122,7 +121,8 @@ export async function commitCandidates(
  * version 1, with this one attribution — the extractor knows better: set
  * `person` or `organization`. An existing claimant is never touched.
  */
-async function giveNewClaimantItsKind(tx: DbOrTx, actor: Actor, claimId: string, choice: CommitChoice): Promise<void> {
+async function giveNewClaimantItsKind(w: Write, claimId: string, choice: CommitChoice): Promise<void> {
+  const { tx } = w;
   const kind = choice.candidate.speaker_type;
   if (choice.claimant_id || (kind !== 'person' && kind !== 'organization')) return;
   const [attribution] = await tx.select({ claimant_id: attributions.claimant_id }).from(attributions).where(eq(attributions.claim_id, claimId)).limit(1);
@@ -131,5 +131,5 @@ async function giveNewClaimantItsKind(tx: DbOrTx, actor: Actor, claimId: string,
   if (!row || row.kind !== 'unknown' || row.version !== 1) return;
   const [uses] = await tx.select({ n: count() }).from(attributions).where(eq(attributions.claimant_id, attribution.claimant_id));
   if (Number(uses?.n) !== 1) return;
-  await updateClaimant(tx, actor, attribution.claimant_id, { kind });
+  await updateClaimant(w, attribution.claimant_id, { kind });
 }

@@ -13,7 +13,6 @@ import {
   type ExtractionPoolOptions,
   type TimedExtraction,
 } from '../../domain/extract/pool.js';
-import { actorOf } from '../../lib/actor.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { IdParams, IdempotencyHeaders, problemResponses, ref } from '../../lib/schemas.js';
 import { embedInClaims } from '../claims/queries.js';
@@ -243,7 +242,8 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
         const { source, language, shown } = await prepare(app.db, read);
         return { source_id: source.id, language, committed: false, candidates: shown, claims: [], skipped: [], stats };
       }
-      return reply.sendAfterWrite(async (tx) => {
+      return reply.sendAfterWrite(async (w) => {
+        const { tx } = w;
         const locked = await sourceToExtract(tx, request.params.id, true);
         if (locked.text !== read.text) {
           throw new ApiError('conflict', 'The source’s text changed while its claims were being extracted; nothing was written. Send the request again.');
@@ -253,7 +253,7 @@ const extractRoutes: FastifyPluginAsyncTypebox<ExtractRoutesOptions> = async (ap
         const skipped = prepared.choices
           .filter((c) => (c.candidate as Candidate).existing_attribution_id)
           .map((c) => ({ index: c.candidate.index, id: c.candidate.id, attribution_id: (c.candidate as Candidate).existing_attribution_id as string, reason: 'already_committed' as const }));
-        const rows = await commitCandidates(tx, actorOf(request), prepared.source, toWrite, {
+        const rows = await commitCandidates(w, prepared.source, toWrite, {
           language: prepared.source.language ?? 'en',
           topics: body.topics,
         });

@@ -1,12 +1,12 @@
 import { count, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
-import { apiKeys } from '../../db/schema.js';
+import { withWrite, type Write } from '../../db/write.js';
 import type { Actor } from '../../lib/actor.js';
+import type { Db } from '../../db/client.js';
+import { apiKeys } from '../../db/schema.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { displayParts, generateSecret, hashSecret, type Scope } from '../../lib/keys.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { recordEvent, writeTransaction } from '../events/queries.js';
 import { announceCreation, announceRevocation, type Revocation } from './changes.js';
 import type { ApiKeyCreateBody, ApiKeyListParams } from './schemas.js';
 
@@ -56,12 +56,11 @@ const sortFields: Record<string, SortField> = {
   name: { column: apiKeys.name, cast: 'text', nullable: false },
 };
 
-export async function createKey(
-  tx: DbOrTx,
-  actor: Actor,
+export async function createKey(w: Write,
   body: ApiKeyCreateBody,
   secret = generateSecret(),
 ): Promise<ReturnType<typeof publicKey> & { secret: string }> {
+  const { tx } = w;
   const now = new Date();
   if (body.expires_at && new Date(body.expires_at).getTime() <= now.getTime()) {
     throw new ApiError('validation_failed', 'expires_at must be in the future: a key that has already expired could never be used.', {
@@ -83,7 +82,7 @@ export async function createKey(
       })
       .returning(),
   );
-  await recordEvent(tx, actor, { action: 'created', entityType: 'api_key', entityId: row.id, after: eventSnapshot(row) });
+  await w.record({ action: 'created', entityType: 'api_key', entityId: row.id, after: eventSnapshot(row) });
   await announceCreation(tx);
   return { ...publicKey(row), secret };
 }
@@ -107,7 +106,8 @@ export async function listKeys(db: Db, params: ApiKeyListParams) {
  * API process hears of it when the transaction commits; the caller waits for them
  * with the returned revocation (undefined: the key was already revoked).
  */
-export async function revokeKey(tx: DbOrTx, actor: Actor, id: string): Promise<Revocation | undefined> {
+export async function revokeKey(w: Write, id: string): Promise<Revocation | undefined> {
+  const { tx } = w;
   const [before] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
   if (!before) throw notFound('API key', id);
   if (before.revoked_at) return undefined;
@@ -116,7 +116,7 @@ export async function revokeKey(tx: DbOrTx, actor: Actor, id: string): Promise<R
     .set({ revoked_at: new Date(), updated_at: new Date(), version: sql`${apiKeys.version} + 1` })
     .where(eq(apiKeys.id, id))
     .returning();
-  await recordEvent(tx, actor, {
+  await w.record({
     action: 'updated',
     entityType: 'api_key',
     entityId: id,
@@ -169,17 +169,18 @@ export const REVOKED_ADMIN_KEY_NOTICE = 'CLAIMLEDGER_ADMIN_KEY names a revoked k
 export async function bootstrapKeys(db: Db, adminSecret: string | undefined, warn: (message: string) => void = () => {}): Promise<string | undefined> {
   const system: Actor = { keyId: null, requestId: 'startup' };
   return withoutParameters('preparing the API keys', () =>
-    writeTransaction(db, async (tx) => {
+    withWrite(db, system, async (w) => {
+      const { tx } = w;
       await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
       if (adminSecret) {
         const [existing] = await tx.select({ revoked_at: apiKeys.revoked_at }).from(apiKeys).where(eq(apiKeys.secret_hash, hashSecret(adminSecret)));
-        if (!existing) await createKey(tx, system, { name: 'CLAIMLEDGER_ADMIN_KEY', scopes: ['admin'] }, adminSecret);
+        if (!existing) await createKey(w, { name: 'CLAIMLEDGER_ADMIN_KEY', scopes: ['admin'] }, adminSecret);
         else if (existing.revoked_at) warn(REVOKED_ADMIN_KEY_NOTICE);
         return undefined;
       }
       const [{ n }] = await tx.select({ n: count() }).from(apiKeys);
       if (n > 0) return undefined;
-      const created = await createKey(tx, system, { name: 'first admin key', scopes: ['admin'] });
+      const created = await createKey(w, { name: 'first admin key', scopes: ['admin'] });
       return created.secret;
     }),
   );

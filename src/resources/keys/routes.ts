@@ -3,7 +3,7 @@ import { actorOf } from '../../lib/actor.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, NoQuery, pageOf, problemResponses, ref } from '../../lib/schemas.js';
 import type { WriteAnswer } from '../../plugins/idempotency.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { createKey, listKeys, revokeKey } from './queries.js';
 import { ApiKey, ApiKeyCreate, ApiKeyListQuery, ApiKeyWithSecret, SECRET_SHOWN_ONCE } from './schemas.js';
 
@@ -35,8 +35,8 @@ const keysRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const key = await createKey(tx, actorOf(request), request.body);
+      reply.sendAfterWrite(async (w) => {
+        const key = await createKey(w, request.body);
         return { status: 201, headers: { location: `/v1/keys/${key.id}`, 'cache-control': 'no-store' }, body: key };
       }, { stored: withoutSecret }),
   );
@@ -78,7 +78,7 @@ const keysRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const revocation = await writeTransaction(app.db, (tx) => revokeKey(tx, actorOf(request), request.params.id));
+      const revocation = await withWrite(app.db, actorOf(request), (w) => revokeKey(w, request.params.id));
       if (revocation) await app.enforceRevocation(revocation);
       return reply.code(204).send(null);
     },

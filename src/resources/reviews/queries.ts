@@ -1,16 +1,16 @@
 import { and, asc, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import type { ReviewCreateBody, ReviewListParams, ReviewPatchBody } from './schemas.js';
 
 type EvidenceItem = { source_id: string; stance: 'supports' | 'refutes' | 'context'; note?: string | null };
@@ -90,13 +90,12 @@ export function reviewValues(body: ReviewCreateBody) {
   };
 }
 
-export async function createReview(
-  tx: DbOrTx,
-  actor: Actor,
+export async function createReview(w: Write,
   claimId: string,
   body: ReviewCreateBody,
   options: { id?: string } = {},
 ): Promise<ReviewWithEvidence> {
+  const { tx } = w;
   // The cited sources, then the claim (lock-order.ts).
   await lockSources(tx, (body.evidence ?? []).map((e) => e.source_id));
   if (!(await lockClaims(tx, [claimId])).has(claimId)) throw notFound('claim', claimId);
@@ -109,8 +108,8 @@ export async function createReview(
     .returning();
   await writeEvidence(tx, row.id, body.evidence ?? []);
   const [created] = await withEvidence(tx, [row]);
-  await recordEvent(tx, actor, { action: 'created', entityType: 'review', entityId: row.id, after: created });
-  await refreshClaimsDerived(tx, actor, [claimId], { reviewsChanged: true });
+  await w.record({ action: 'created', entityType: 'review', entityId: row.id, after: created });
+  await refreshClaimsDerived(w, [claimId], { reviewsChanged: true });
   return created;
 }
 
@@ -146,7 +145,8 @@ export async function listReviews(db: Db, params: ReviewListParams) {
   return { ...page, data: await withEvidence(db, page.data) };
 }
 
-export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: ReviewPatchBody, ifMatch?: string): Promise<ReviewWithEvidence> {
+export async function updateReview(w: Write, id: string, patch: ReviewPatchBody, ifMatch?: string): Promise<ReviewWithEvidence> {
+  const { tx } = w;
   // The sources it will cite, its claim, then the review (lock-order.ts).
   const before = await lockAfterParents(
     (forUpdate) => getReview(tx, id, { forUpdate }),
@@ -174,13 +174,14 @@ export async function updateReview(tx: DbOrTx, actor: Actor, id: string, patch: 
     .where(eq(reviews.id, id));
   if (evidenceChanged) await writeEvidence(tx, id, evidence);
   const after = await getReview(tx, id);
-  await recordUpdate(tx, actor, 'review', id, before, after);
-  await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });
+  await w.recordUpdate('review', id, before, after);
+  await refreshClaimsDerived(w, [before.claim_id], { reviewsChanged: true });
   return after;
 }
 
 /** `?cascade=true` on a source: its evidence rows leave the review, which gets a new version and an event. */
-export async function dropEvidenceOfSource(tx: DbOrTx, actor: Actor, reviewId: string, sourceId: string): Promise<void> {
+export async function dropEvidenceOfSource(w: Write, reviewId: string, sourceId: string): Promise<void> {
+  const { tx } = w;
   const before = await getReview(tx, reviewId, { forUpdate: true });
   await writeEvidence(
     tx,
@@ -188,10 +189,11 @@ export async function dropEvidenceOfSource(tx: DbOrTx, actor: Actor, reviewId: s
     before.evidence.filter((e) => e.source_id !== sourceId),
   );
   await tx.update(reviews).set({ version: sql`${reviews.version} + 1`, updated_at: new Date() }).where(eq(reviews.id, reviewId));
-  await recordUpdate(tx, actor, 'review', reviewId, before, await getReview(tx, reviewId));
+  await w.recordUpdate('review', reviewId, before, await getReview(tx, reviewId));
 }
 
-export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch?: string): Promise<void> {
+export async function deleteReview(w: Write, id: string, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   // Its claim, then the review (lock-order.ts).
   const before = await lockAfterParents(
     (forUpdate) => getReview(tx, id, { forUpdate }),
@@ -199,8 +201,8 @@ export async function deleteReview(tx: DbOrTx, actor: Actor, id: string, ifMatch
   );
   assertIfMatch(ifMatch, before.version);
   await tx.delete(reviews).where(and(eq(reviews.id, id)));
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'review', entityId: id, before });
-  await refreshClaimsDerived(tx, actor, [before.claim_id], { reviewsChanged: true });
+  await w.record({ action: 'deleted', entityType: 'review', entityId: id, before });
+  await refreshClaimsDerived(w, [before.claim_id], { reviewsChanged: true });
 }
 
 /**

@@ -4,7 +4,7 @@ import { toClaimReview } from '../../domain/claimreview.js';
 import { actorOf } from '../../lib/actor.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { claimReviewInputs, createReview, deleteReview, getReview, listReviews, reviewsOfClaim, updateReview } from './queries.js';
 import { ClaimReviewDoc, Review, ReviewCreate, ReviewListQuery, ReviewPage, ReviewPatch } from './schemas.js';
 
@@ -29,8 +29,8 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const review = await createReview(tx, actorOf(request), request.params.id, request.body);
+      reply.sendAfterWrite(async (w) => {
+        const review = await createReview(w, request.params.id, request.body);
         return { status: 201, headers: { location: `/v1/reviews/${review.id}` }, body: review };
       }),
   );
@@ -84,7 +84,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Review), ...problemResponses(400, 404, 412, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateReview(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
+    async (request) => withWrite(app.db, actorOf(request), (w) => updateReview(w, request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -102,7 +102,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteReview(tx, actorOf(request), request.params.id, request.headers['if-match']));
+      await withWrite(app.db, actorOf(request), (w) => deleteReview(w, request.params.id, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { and, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
-import type { Actor } from '../../lib/actor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
-import { hasChanges, recordEvent, recordUpdate } from '../events/queries.js';
+import { hasChanges } from '../../lib/changes.js';
 import { deleteAttributionsOf, reanchorSourceAttributions, hasAnchoredAttributions, isReferenced, lockClaimsOf } from '../attributions/queries.js';
 import { refreshClaimsOfSource } from '../claims/derived.js';
 import { awaitTurnToChange } from '../lock-order.js';
@@ -78,7 +78,8 @@ export function sourceValues(body: SourceCreateBody, url: string | null) {
 }
 
 /** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
-export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
+export async function createSource(w: Write, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
+  const { tx } = w;
   const url = urlOrRefuse(body.url);
   const now = new Date();
   const [row] = await tx
@@ -96,7 +97,7 @@ export async function createSource(tx: DbOrTx, actor: Actor, body: SourceCreateB
     await refuseTakenUrl(tx, url);
     throw new ApiError('conflict', 'A source with this url already exists.');
   }
-  await recordEvent(tx, actor, { action: 'created', entityType: 'source', entityId: row.id, after: snapshot(row) });
+  await w.record({ action: 'created', entityType: 'source', entityId: row.id, after: snapshot(row) });
   return row;
 }
 
@@ -169,7 +170,8 @@ async function searchSources(db: Db, q: string, filters: (SQL | undefined)[], pa
   return page;
 }
 
-export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
+export async function updateSource(w: Write, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'sources', id);
   const before = await getSource(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
@@ -198,9 +200,9 @@ export async function updateSource(tx: DbOrTx, actor: Actor, id: string, patch: 
     Object.assign(changes, text);
   }
   const after = await applyChanges(tx, before, changes);
-  if (textChanged && text.text !== null) await reanchorSourceAttributions(tx, actor, id, text.text);
-  if (changes.published_at !== undefined) await refreshClaimsOfSource(tx, actor, id);
-  await recordUpdate(tx, actor, 'source', id, snapshot(before), snapshot(after));
+  if (textChanged && text.text !== null) await reanchorSourceAttributions(w, id, text.text);
+  if (changes.published_at !== undefined) await refreshClaimsOfSource(w, id);
+  await w.recordUpdate('source', id, snapshot(before), snapshot(after));
   return after;
 }
 
@@ -216,7 +218,8 @@ async function applyChanges(tx: DbOrTx, before: SourceRow, changes: Partial<Sour
 }
 
 /** The source first, then (deleteAttributionsOf) every claim the cascade touches, then its attributions and reviews: lock-order.ts. */
-export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+export async function deleteSource(w: Write, id: string, cascade: boolean, ifMatch?: string): Promise<void> {
+  const { tx } = w;
   await awaitTurnToChange(tx, 'sources', id);
   const before = await getSource(tx, id, { forUpdate: true });
   assertIfMatch(ifMatch, before.version);
@@ -224,8 +227,8 @@ export async function deleteSource(tx: DbOrTx, actor: Actor, id: string, cascade
     if (!cascade) {
       throw new ApiError('in_use', 'Attributions or review evidence use this source; pass cascade=true to delete them with it.');
     }
-    await deleteAttributionsOf(tx, actor, { sourceId: id });
+    await deleteAttributionsOf(w, { sourceId: id });
   }
   await tx.delete(sources).where(and(eq(sources.id, id)));
-  await recordEvent(tx, actor, { action: 'deleted', entityType: 'source', entityId: id, before: snapshot(before) });
+  await w.record({ action: 'deleted', entityType: 'source', entityId: id, before: snapshot(before) });
 }

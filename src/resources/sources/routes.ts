@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
-import { writeTransaction } from '../events/queries.js';
+import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createSource, deleteSource, getSource, listSources, updateSource } from './queries.js';
@@ -23,8 +23,8 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendAfterWrite(async (tx) => {
-        const row = await createSource(tx, actorOf(request), request.body);
+      reply.sendAfterWrite(async (w) => {
+        const row = await createSource(w, request.body);
         return { status: 201, headers: { location: `/v1/sources/${row.id}` }, body: row };
       }),
   );
@@ -80,7 +80,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(Source), ...problemResponses(400, 404, 409, 412, 413, 415, 422) },
       },
     },
-    async (request) => writeTransaction(app.db, (tx) => updateSource(tx, actorOf(request), request.params.id, request.body, request.headers['if-match'])),
+    async (request) => withWrite(app.db, actorOf(request), (w) => updateSource(w, request.params.id, request.body, request.headers['if-match'])),
   );
 
   app.delete(
@@ -98,7 +98,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await writeTransaction(app.db, (tx) => deleteSource(tx, actorOf(request), request.params.id, request.query.cascade ?? false, request.headers['if-match']));
+      await withWrite(app.db, actorOf(request), (w) => deleteSource(w, request.params.id, request.query.cascade ?? false, request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

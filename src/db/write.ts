@@ -1,0 +1,232 @@
+import { sql } from 'drizzle-orm';
+import type { Actor } from '../lib/actor.js';
+import { changedFields, type Snapshot } from '../lib/changes.js';
+import { newId } from '../lib/ids.js';
+import type { Db, Tx } from './client.js';
+import { holdKey, storeAnswer, type KeyedRequest, type StoredAnswer } from './idempotency.js';
+import { events } from './schema.js';
+
+export type EntityType = 'source' | 'claimant' | 'claim' | 'attribution' | 'review' | 'api_key';
+export type NewEvent = typeof events.$inferInsert;
+
+/** One change-log entry as a write describes it; `record` gives it its id, actor and time. */
+export interface EventInput {
+  action: 'created' | 'updated' | 'deleted';
+  entityType: EntityType;
+  entityId: string;
+  before?: Snapshot | null;
+  after?: Snapshot | null;
+}
+
+/** A write made for a request with an Idempotency-Key. */
+export interface KeyedWrite<T> {
+  request: KeyedRequest;
+  /** The answer to the request, from what the write returned; stored before COMMIT. */
+  answer(result: T): StoredAnswer;
+}
+
+// Any constant shared by every claimledger process.
+const EVENT_LOG_LOCK = 4_242_002;
+
+/** Events kept in memory before they are staged in the transaction's own table. */
+const STAGE_AT = 2000;
+
+/**
+ * Everything a write needs, handed to it as one value: its transaction, who
+ * makes it, and the change-log events it has recorded so far. Query functions
+ * that change rows take a Write; those that only read take the transaction
+ * (`w.tx`).
+ *
+ * Events are plain values appended in the order the changes happened, each one
+ * final when recorded (a write records a row's event once the row is settled).
+ * They are inserted just before COMMIT (see `withWrite`), so they commit or
+ * roll back with the change they describe. A large write (a bulk import) may
+ * `stage` them: they move, in order, into a temporary table of the transaction
+ * that COMMIT empties into the change log; memory stays flat.
+ */
+export class Write {
+  /** Recorded and not yet staged, in order. */
+  readonly events: NewEvent[] = [];
+  /** Events recorded in all, staged or not (this write's own and its committed savepoints'). */
+  recorded = 0;
+
+  private constructor(
+    readonly tx: Tx,
+    readonly actor: Actor,
+    private readonly log: StagedLog,
+    private readonly parent?: Write,
+    /** Set on a write run `apart`: its events wait for the caller, so they are never staged from here. */
+    private readonly holding = false,
+  ) {}
+
+  /** @internal Opens the root write of a transaction; use `withWrite`. */
+  static open(tx: Tx, actor: Actor): Write {
+    return new Write(tx, actor, { staged: 0, created: false });
+  }
+
+  /** Appends one entry to the change log of this write. */
+  record(event: EventInput): void {
+    this.events.push({
+      id: newId(),
+      type: `${event.entityType}.${event.action}`,
+      entity_type: event.entityType,
+      entity_id: event.entityId,
+      key_id: this.actor.keyId,
+      request_id: this.actor.requestId,
+      // Dates become RFC 3339 strings, as clients see them in the API.
+      before: event.before ? jsonSafe(event.before) : null,
+      after: event.after ? jsonSafe(event.after) : null,
+      occurred_at: new Date(),
+    });
+    this.recorded++;
+  }
+
+  /** Records an update when something changed (lifecycle fields aside); returns whether it did. */
+  recordUpdate(entityType: EntityType, entityId: string, before: Snapshot, after: Snapshot): boolean {
+    const diff = changedFields(before, after);
+    if (diff) this.record({ action: 'updated', entityType, entityId, ...diff });
+    return diff !== null;
+  }
+
+  /**
+   * Runs `fn` in a savepoint (drizzle's nested transaction): if it throws, its
+   * changes and the events it recorded are undone and the error goes on; the
+   * surrounding write is intact. For isolating one item of many.
+   */
+  async savepoint<T>(fn: (w: Write) => Promise<T>): Promise<T> {
+    let inner: Write | undefined;
+    const hadTable = this.log.created;
+    let result: T;
+    try {
+      result = await this.tx.transaction(async (nested) => {
+        inner = new Write(nested as unknown as Tx, this.actor, this.log, this, this.holding);
+        return fn(inner);
+      });
+    } catch (err) {
+      // A staging table created in the savepoint went with it.
+      this.log.created = hadTable;
+      throw err;
+    }
+    this.events.push(...inner!.events);
+    this.recorded += inner!.recorded;
+    return result;
+  }
+
+  /**
+   * Runs `fn` in this transaction with its events kept apart and handed back,
+   * for the caller to `append` once the events that must come before them are
+   * recorded: a claim created with its attributions is logged, settled, before
+   * the attributions (and the claimants they create).
+   */
+  async apart<T>(fn: (w: Write) => Promise<T>): Promise<{ result: T; events: NewEvent[] }> {
+    const inner = new Write(this.tx, this.actor, this.log, this, true);
+    const result = await fn(inner);
+    return { result, events: inner.events };
+  }
+
+  /** Appends events recorded `apart`, in their order. */
+  append(recorded: readonly NewEvent[]): void {
+    this.events.push(...recorded);
+    this.recorded += recorded.length;
+  }
+
+  /**
+   * Moves the events recorded so far (those of the enclosing writes first, so
+   * the order holds) into the transaction's staging table. In a savepoint that
+   * rolls back, what it staged rolls back with it.
+   */
+  async stage(): Promise<void> {
+    if (this.holding) return;
+    await this.parent?.stage();
+    if (this.events.length === 0) return;
+    await this.stagingTable();
+    const pending = this.events.splice(0);
+    for (let i = 0; i < pending.length; i += STAGE_AT) {
+      const rows = pending.slice(i, i + STAGE_AT).map((e) => ({ ...e, ord: this.log.staged++ }));
+      await this.tx.execute(sql`
+        insert into write_events
+        select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+          ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
+          request_id text, occurred_at timestamptz, before jsonb, after jsonb)`);
+    }
+  }
+
+  /**
+   * For a statement that inserts up to `n` events into `write_events` itself
+   * (columns as created below, `ord` from the returned position on): stages what
+   * is in memory first, so the order holds, and returns the first position.
+   */
+  async reserveStaged(n: number): Promise<number> {
+    await this.stage();
+    await this.stagingTable();
+    const first = this.log.staged;
+    this.log.staged += n;
+    this.recorded += n;
+    return first;
+  }
+
+  private async stagingTable() {
+    if (this.log.created) return;
+    await this.tx.execute(sql`
+      create temp table write_events (
+        ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
+        request_id text, occurred_at timestamptz, before jsonb, after jsonb
+      ) on commit drop`);
+    this.log.created = true;
+  }
+
+  /** Stages when enough events are waiting in memory. */
+  async stageIfMany(): Promise<void> {
+    if (this.events.length >= STAGE_AT) await this.stage();
+  }
+
+  /**
+   * Appends the events to the change log under a transaction-scoped lock held
+   * until commit, so `seq` follows commit order: a feed reader that has seen
+   * seq N never later finds a smaller seq committed by a slower transaction.
+   * Only this tail (the insert and the commit) is serialised.
+   */
+  async flushToLog(): Promise<void> {
+    if (this.recorded === 0) return;
+    await this.tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
+    if (this.log.created) {
+      await this.stage();
+      await this.tx.execute(sql`
+        insert into events (id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
+        select id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after from write_events order by ord`);
+      return;
+    }
+    // One statement may carry at most 65535 parameters: insert in slices.
+    for (let i = 0; i < this.events.length; i += 1000) await this.tx.insert(events).values(this.events.slice(i, i + 1000));
+  }
+}
+
+interface StagedLog {
+  /** Events staged so far (the next one's position). */
+  staged: number;
+  created: boolean;
+}
+
+function jsonSafe(snapshot: Snapshot): Snapshot {
+  return JSON.parse(JSON.stringify(snapshot));
+}
+
+/**
+ * Runs `fn` as one write: a transaction whose events are appended to the change
+ * log at its end (`Write.flushToLog`).
+ *
+ * With `keyed`, the transaction first holds the request's Idempotency-Key (409
+ * while another request holds it; AnsweredBefore if one already committed) and
+ * stores the request's answer before COMMIT: the answer exists exactly when the
+ * write does, whatever happens to the connection afterwards.
+ */
+export function withWrite<T>(db: Db, actor: Actor, fn: (w: Write) => Promise<T>, keyed?: KeyedWrite<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    const w = Write.open(tx, actor);
+    if (keyed) await holdKey(tx, keyed.request);
+    const result = await fn(w);
+    if (keyed) await storeAnswer(tx, keyed.request, keyed.answer(result));
+    await w.flushToLog();
+    return result;
+  });
+}
