@@ -600,7 +600,9 @@ async function faults(tools: PgToolchain) {
     for (const pid of workers) process.kill(pid, 'SIGKILL');
     const killedAt = performance.now();
     let ready: Answer | undefined;
-    while (performance.now() - killedAt < 20_000 && primary.alive) {
+    // A new worker compiles the sources (tsx) and connects before it listens: seconds on a quiet
+    // machine, tens of seconds on a busy one. What is tested is that it comes back, not how fast.
+    while (performance.now() - killedAt < 60_000 && primary.alive) {
       ready = await call(api.base, 'GET', '/readyz', undefined, 5_000);
       if (ready.status === 200) break;
       await sleep(250);
