@@ -25,7 +25,7 @@ import { loadBenchmark } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
 import { atThreshold, calibrationError, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
 
-const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers'];
+const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers', 'meaning', 'meaning_lead'];
 
 interface Labelled {
   id: string;

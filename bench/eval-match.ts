@@ -28,9 +28,10 @@ const KEY = 'clk_eval-match-admin-key-not-a-secret-000000000000';
 
 /**
  * What a verified claim becomes in the API: the fact-checked statement is the claim's text.
- * The fact-check article (its headline, author and date) is the source in which the claim is
- * reported, attributed with `kind: reported, stance: reports`: the headline is the
- * fact-checker's wording of the claim, not the claim, so it is context, not text.
+ * The fact-check article (its headline, author and date, and as its text the subtitle, the
+ * article's opening line) is the source in which the claim is reported, attributed with
+ * `kind: reported, stance: reports`: headline and subtitle are the fact-checker's wording of
+ * the claim, not the claim, so they are context, not text.
  */
 export function bulkLines(claims: VerifiedClaim[]): string[] {
   const sources: string[] = [];
@@ -46,6 +47,7 @@ export function bulkLines(claims: VerifiedClaim[]): string[] {
       publisher: 'Snopes',
       authors: c.author ? [c.author] : [],
       ...(c.url ? { url: c.url } : {}),
+      ...(c.subtitle ? { text: c.subtitle } : {}),
       ...(published && !Number.isNaN(published.getTime()) ? { published_at: published.toISOString() } : {}),
     };
     sources.push(JSON.stringify({ type: 'source', ref: `source:${c.id}`, data: source }));
@@ -57,8 +59,8 @@ export function bulkLines(claims: VerifiedClaim[]): string[] {
   return [...sources, ...claimLines, ...attributions];
 }
 
-/** The texts the API indexes for a claim (its text and its context), for the baseline to rank the same words. */
-export const indexedText = (c: VerifiedClaim) => `${c.text} ${c.title}`;
+/** The texts the API reads for a claim (its text and its context), for the baseline to rank the same words. */
+export const indexedText = (c: VerifiedClaim) => `${c.text} ${c.title} ${c.subtitle}`;
 
 export async function openFreshDatabase(serverUrl?: string): Promise<Database> {
   if (!serverUrl) return wrapPglite(await PGlite.create({ extensions: pgliteExtensions }));

@@ -103,7 +103,7 @@ t.test('the answer: claims with score and signals, best first, limit and min_sco
   for (let i = 1; i < all.length; i++) t.ok(all[i - 1].score >= all[i].score, 'best first');
   for (const m of all) {
     t.ok(m.score >= 0 && m.score <= 1);
-    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'numbers', 'phrases', 'relative', 'text']);
+    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'meaning', 'meaning_lead', 'numbers', 'phrases', 'relative', 'text']);
     t.ok(typeof m.id === 'string' && typeof m.text === 'string' && typeof m.created_at === 'string', 'a claim');
     t.notOk('search' in m, 'no internal columns');
   }
