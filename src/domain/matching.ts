@@ -273,11 +273,17 @@ export function matchSignals(query: PreparedQuery, candidates: Candidate[], coll
       meaning_lead: 0,
     };
   });
+  return withCompetition(signals);
+}
+
+/**
+ * Sets the signals that compare a candidate with the others (`relative`, `meaning_lead`) from
+ * those that do not; the fitting script uses it to score a text's candidates without its gold claim.
+ */
+export function withCompetition(signals: MatchSignals[]): MatchSignals[] {
   const best = Math.max(0, ...signals.map((s) => s.context));
-  for (const s of signals) s.relative = best > 0 ? s.context / best : 0;
   const leads = leadsOf(signals.map((s) => s.meaning));
-  signals.forEach((s, i) => (s.meaning_lead = leads[i]));
-  return signals;
+  return signals.map((s, i) => ({ ...s, relative: best > 0 ? s.context / best : 0, meaning_lead: leads[i] }));
 }
 
 export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHTS): number {
