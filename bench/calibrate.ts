@@ -30,7 +30,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, leadsOf, matchScores, rankOf, withCompetition, type MatchSignals, type MatchWeights, type ScoreCalibration } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
@@ -97,41 +97,71 @@ function solve(A: number[][], b: number[]): number[] {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
+type Floor = Pick<CompetitionFloor, 'context' | 'meaning'>;
+
 /** The same text with its gold claims taken out of its candidates (see `withoutGold` in eval-match.ts). */
-const noGold = (q: QueryRows): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold) });
+const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold, floor) });
 
-/** Both kinds of rows: every training text as it is, and again without its gold claims. */
-export const fittingRows = (train: QueryRows[]) => [...train, ...train.map(noGold)];
+/** The signals comparing candidates recomputed with these floors. */
+const withFloor = (q: QueryRows, floor: Floor): QueryRows => {
+  const signals = withCompetition(
+    q.candidates.map((c) => c.signals),
+    floor,
+  );
+  return { gold: q.gold, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+};
 
-export function fitWeights(train: QueryRows[], noMatch = false): { weights: MatchWeights; calibration: ScoreCalibration } {
-  if (noMatch) train = fittingRows(train);
+/** The value below which 1 % of `values` lie. */
+const lowPercentile = (values: number[]) => round([...values].sort((a, b) => a - b)[Math.floor(0.01 * (values.length - 1))] ?? 0);
+const second = (values: number[]) => [...values].sort((a, b) => b - a)[1] ?? 0;
+
+export interface Fit {
+  weights: MatchWeights;
+  calibration: ScoreCalibration;
+  floor: CompetitionFloor;
+}
+
+/**
+ * COMPETITION_FLOOR first, from the training tweets (the best `context` and the second best
+ * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it.
+ */
+export function fitWeights(train: QueryRows[], noMatch = false): Fit {
+  const floor: Floor = {
+    context: lowPercentile(train.map((q) => Math.max(0, ...q.candidates.map((c) => c.signals.context)))),
+    meaning: lowPercentile(train.map((q) => second(q.candidates.map((c) => c.signals.meaning)))),
+  };
+  train = train.map((q) => withFloor(q, floor));
+  if (noMatch) train = [...train, ...train.map((q) => noGold(q, floor))];
   const rows = train.flatMap((q) => q.candidates);
   const stage1 = fitLogistic(
     rows.map((r) => SIGNALS.map((k) => r.signals[k])),
     rows.map((r) => r.label),
   );
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
+  const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
+  const rankFloor = lowPercentile(train.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))));
   const xs: number[][] = [];
   const ys: number[] = [];
   for (const q of train) {
-    const ranks = q.candidates.map((c) => rankOf(c.signals, weights));
-    const leads = leadsOf(ranks);
+    const ranks = ranksOf(q);
+    const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
       xs.push([ranks[i], leads[i]]);
       ys.push(c.label);
     });
   }
   const stage2 = fitLogistic(xs, ys, 0.1);
-  return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) } };
+  return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) }, floor: { ...floor, rank: rankFloor } };
 }
 
 /** The top 5 a caller would see with these weights. */
-function ranked(queries: QueryRows[], weights: MatchWeights, calibration: ScoreCalibration): Ranked[] {
+function ranked(queries: QueryRows[], { weights, calibration, floor }: Fit): Ranked[] {
   return queries.map((q) => {
     const scores = matchScores(
-      q.candidates.map((c) => c.signals),
+      withFloor(q, floor).candidates.map((c) => c.signals),
       weights,
       calibration,
+      floor.rank,
     );
     const results = q.candidates.map((c, i) => ({ id: c.id, score: scores[i] })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     return { gold: q.gold, results: results.slice(0, 5) };
@@ -198,12 +228,14 @@ async function main() {
 function fitAndReport(train: QueryRows[], dev: QueryRows[], withNoMatch: boolean) {
   const missing = (qs: QueryRows[]) => qs.filter((q) => !q.candidates.some((c) => c.label === 1)).length;
   console.log(`candidates: the gold claim is missing for ${missing(train)}/${train.length} training and ${missing(dev)}/${dev.length} development tweets`);
-  const { weights, calibration } = fitWeights(train, withNoMatch);
-  console.log(`\nexport const MATCH_WEIGHTS: Readonly<MatchWeights> = ${JSON.stringify(weights).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ')};`);
-  console.log(`export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = ${JSON.stringify(calibration).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ')};\n`);
-  const noMatch = (qs: QueryRows[]) => ranked(qs.map(noGold), weights, calibration);
-  console.log(report('train (fitted on)', ranked(train, weights, calibration), noMatch(train)));
-  console.log(report('\ndev', ranked(dev, weights, calibration), noMatch(dev)));
+  const fit = fitWeights(train, withNoMatch);
+  const ts = (v: object) => JSON.stringify(v).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
+  console.log(`\nexport const COMPETITION_FLOOR: Readonly<CompetitionFloor> = ${ts(fit.floor)};`);
+  console.log(`export const MATCH_WEIGHTS: Readonly<MatchWeights> = ${ts(fit.weights)};`);
+  console.log(`export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = ${ts(fit.calibration)};\n`);
+  const noMatch = (qs: QueryRows[]) => ranked(qs.map((q) => noGold(q, fit.floor)), fit);
+  console.log(report('train (fitted on)', ranked(train, fit), noMatch(train)));
+  console.log(report('\ndev', ranked(dev, fit), noMatch(dev)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -20,7 +20,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, wrapPglite, type Database } from '../src/db/client.js';
-import { DEFAULT_MIN_SCORE, matchScores, withCompetition, type MatchSignals } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, matchScores, withCompetition, type CompetitionFloor, type MatchSignals } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { Bm25 } from './eval-match-bm25.js';
 import { loadQueries, loadVerifiedClaims, type Split, type VerifiedClaim } from './eval-match-data.js';
@@ -140,9 +140,12 @@ export async function loadBenchmark(serverUrl?: string) {
  * recomputed: what the API would answer if the collection did not hold the claim the text
  * repeats. Its best candidate is a wrong answer however far it leads the rest.
  */
-export function withoutGold<C extends { id: string; signals: MatchSignals }>(candidates: C[], gold: Set<string>): C[] {
+export function withoutGold<C extends { id: string; signals: MatchSignals }>(candidates: C[], gold: Set<string>, floor?: Pick<CompetitionFloor, 'context' | 'meaning'>): C[] {
   const rest = candidates.filter((c) => !gold.has(c.id));
-  const signals = withCompetition(rest.map((c) => c.signals));
+  const signals = withCompetition(
+    rest.map((c) => c.signals),
+    floor,
+  );
   return rest.map((c, i) => ({ ...c, signals: signals[i] }));
 }
 

@@ -12,7 +12,8 @@
  *   context   BM25 against the claim's text and its context (the titles and the opening lines of
  *             the sources the claim is attributed to: a fact-check's headline and lede often word
  *             the claim differently);
- *   relative  `context` over the best `context` among the candidates: how clearly this one leads;
+ *   relative  `context` over the best `context` among the candidates (at least COMPETITION_FLOOR's):
+ *             how clearly this one leads;
  *   coverage  the share of the claim's own information (idf-weighted stems) found in the query:
  *             a tweet that quotes the claim among other words covers it fully, whatever its length;
  *   phrases   the share of the claim's adjacent stem pairs found adjacent in the query;
@@ -21,7 +22,7 @@
  *   meaning   the cosine of the query's and the claim's (with its context) mean word vectors
  *             (domain/word-vectors.ts), each word weighted by how rare it is in English: words
  *             that differ but mean much the same ("jab", "vaccine") count a little;
- *   meaning_lead  `meaning` minus the best other candidate's.
+ *   meaning_lead  `meaning` minus the best other candidate's (at least COMPETITION_FLOOR's).
  *
  *   rank = w · signals                 (fitted on the CheckThat! 2022 2A training tweets)
  *   score = σ(a + b·rank + c·lead)     lead = rank minus the best other candidate's rank
@@ -49,6 +50,15 @@ export interface MatchWeights {
   meaning_lead: number;
 }
 
+export interface CompetitionFloor {
+  /** The least best `context` a candidate's `relative` is taken against. */
+  context: number;
+  /** The least best other `meaning` a candidate's `meaning_lead` is taken against. */
+  meaning: number;
+  /** The least best other rank a candidate's lead is taken against. */
+  rank: number;
+}
+
 export interface ScoreCalibration {
   bias: number;
   rank: number;
@@ -56,8 +66,16 @@ export interface ScoreCalibration {
 }
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
-export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.079, context: 0.102, relative: 9.823, coverage: -0.227, phrases: -1.997, numbers: 1.103, meaning: -0.132, meaning_lead: 6.869 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -5.242, rank: 0.353, lead: 0.557 };
+export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.079, context: 0.101, relative: 9.836, coverage: -0.243, phrases: -1.985, numbers: 1.103, meaning: -0.173, meaning_lead: 6.844 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -5.22, rank: 0.353, lead: 0.558 };
+/**
+ * The least a candidate is measured against: `relative`, `meaning_lead` and the score's lead
+ * compare a candidate with the best other, but never with less than what the best other scored
+ * for 99 % of the training tweets (each with 100 candidates, bench/calibrate.ts). A text that
+ * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
+ * that claim's signals, as if that were evidence (bench/MATCHING.md).
+ */
+export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, rank: 3.776 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
@@ -280,9 +298,12 @@ export function matchSignals(query: PreparedQuery, candidates: Candidate[], coll
  * Sets the signals that compare a candidate with the others (`relative`, `meaning_lead`) from
  * those that do not; the fitting script uses it to score a text's candidates without its gold claim.
  */
-export function withCompetition(signals: MatchSignals[]): MatchSignals[] {
-  const best = Math.max(0, ...signals.map((s) => s.context));
-  const leads = leadsOf(signals.map((s) => s.meaning));
+export function withCompetition(signals: MatchSignals[], floor: Readonly<Pick<CompetitionFloor, 'context' | 'meaning'>> = COMPETITION_FLOOR): MatchSignals[] {
+  const best = Math.max(floor.context, ...signals.map((s) => s.context));
+  const leads = leadsOf(
+    signals.map((s) => s.meaning),
+    floor.meaning,
+  );
   return signals.map((s, i) => ({ ...s, relative: best > 0 ? s.context / best : 0, meaning_lead: leads[i] }));
 }
 
@@ -308,9 +329,10 @@ export function matchScores(
   signals: MatchSignals[],
   weights: Readonly<MatchWeights> = MATCH_WEIGHTS,
   calibration: Readonly<ScoreCalibration> = SCORE_CALIBRATION,
+  rankFloor = COMPETITION_FLOOR.rank,
 ): number[] {
   const ranks = signals.map((s) => rankOf(s, weights));
-  const leads = leadsOf(ranks);
+  const leads = leadsOf(ranks, rankFloor);
   return ranks.map((r, i) => {
     const p = 1 / (1 + Math.exp(-(calibration.bias + calibration.rank * r + calibration.lead * leads[i])));
     const capped = signals[i].numbers < 0 ? Math.min(p, QUANTITY_MISMATCH_CAP) : p;
@@ -319,12 +341,13 @@ export function matchScores(
 }
 
 /**
- * Each rank minus the best of the others (the first's lead is positive, everyone else's
- * negative); a rank below zero counts as zero, the rank of a claim with nothing in common.
+ * Each value minus the best of the others (the first's lead is positive, everyone else's
+ * negative); the best other counts as at least `floor` (0 by default: the rank of a claim with
+ * nothing in common), so a candidate without rivals is not far ahead of them for that alone.
  */
-export function leadsOf(ranks: number[]): number[] {
-  let first = 0;
-  let second = 0;
+export function leadsOf(ranks: number[], floor = 0): number[] {
+  let first = floor;
+  let second = floor;
   for (const r of ranks) {
     if (r > first) [first, second] = [r, first];
     else if (r > second) second = r;
