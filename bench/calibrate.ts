@@ -14,18 +14,29 @@
  *   stage 2, the score: a logistic regression on (rank, lead over the best other candidate)
  *            of the same rows (SCORE_CALIBRATION), so a score is a probability.
  *
+ * With `--no-match`, both stages also see every training tweet with its gold claims taken out
+ * of its candidates (`withoutGold`): every candidate then wrong however far the best leads,
+ * which is what a text repeating no claim the collection holds looks like. Not what the
+ * shipped weights come from: bench/MATCHING.md says what it gave and cost. Either way it
+ * reports how often such a text still gets a candidate at the default min_score.
+ *
+ *   npm run calibrate:match -- --rows /tmp/rows.json [--no-match]
+ *                           # keeps the collected rows in that file; later runs refit from it
+ *
  * Deterministic: the same data gives the same weights. It prints them as TypeScript to paste
  * into src/domain/matching.ts, with MAP@5, P@1, precision and recall at the default
  * min_score and the reliability table for train and dev. The held-out devtest split is
  * never read here.
  */
-import { DEFAULT_MIN_SCORE, leadsOf, matchScores, rankOf, type MatchSignals, type MatchWeights, type ScoreCalibration } from '../src/domain/matching.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MIN_SCORE, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
-import { loadBenchmark } from './eval-match.js';
+import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
-import { atThreshold, calibrationError, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
+import { atThreshold, calibrationError, noMatchRate, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
 
-const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers'];
+const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers', 'meaning', 'meaning_lead'];
 
 interface Labelled {
   id: string;
@@ -38,8 +49,8 @@ interface QueryRows {
   candidates: Labelled[];
 }
 
-/** Newton's method on the L2-regularised log-likelihood (intercept not penalised). */
-export function fitLogistic(xs: number[][], ys: number[], l2 = 1): number[] {
+/** Newton's method on the L2-regularised log-likelihood (intercept not penalised), each row counting `weights[n]` (1 by default). */
+export function fitLogistic(xs: number[][], ys: number[], l2 = 1, weights: number[] = []): number[] {
   const d = xs[0].length + 1;
   let w = new Array<number>(d).fill(0);
   for (let iter = 0; iter < 100; iter++) {
@@ -48,9 +59,10 @@ export function fitLogistic(xs: number[][], ys: number[], l2 = 1): number[] {
     xs.forEach((x, n) => {
       const f = [1, ...x];
       const p = 1 / (1 + Math.exp(-f.reduce((s, v, i) => s + v * w[i], 0)));
+      const k = weights[n] ?? 1;
       for (let i = 0; i < d; i++) {
-        g[i] += (p - ys[n]) * f[i];
-        for (let j = 0; j < d; j++) H[i][j] += p * (1 - p) * f[i] * f[j];
+        g[i] += k * (p - ys[n]) * f[i];
+        for (let j = 0; j < d; j++) H[i][j] += k * p * (1 - p) * f[i] * f[j];
       }
     });
     for (let i = 1; i < d; i++) {
@@ -85,51 +97,102 @@ function solve(A: number[][], b: number[]): number[] {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-export function fitWeights(train: QueryRows[]): { weights: MatchWeights; calibration: ScoreCalibration } {
+type Floor = Pick<CompetitionFloor, 'context' | 'meaning'>;
+
+/** The same text with its gold claims taken out of its candidates (see `withoutGold` in eval-match.ts). */
+const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold, floor) });
+
+/** The signals comparing candidates recomputed with these floors. */
+const withFloor = (q: QueryRows, floor: Floor): QueryRows => {
+  const signals = withCompetition(
+    q.candidates.map((c) => c.signals),
+    floor,
+  );
+  return { gold: q.gold, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+};
+
+/** The value below which 1 % of `values` lie. */
+const lowPercentile = (values: number[]) => round([...values].sort((a, b) => a - b)[Math.floor(0.01 * (values.length - 1))] ?? 0);
+const second = (values: number[]) => [...values].sort((a, b) => b - a)[1] ?? 0;
+
+export interface Fit {
+  weights: MatchWeights;
+  calibration: ScoreCalibration;
+  floor: CompetitionFloor;
+}
+
+/**
+ * COMPETITION_FLOOR first, from the training tweets (the best `context` and the second best
+ * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it.
+ */
+export function fitWeights(train: QueryRows[], noMatch = false): Fit {
+  const floor: Floor = {
+    context: lowPercentile(train.map((q) => Math.max(0, ...q.candidates.map((c) => c.signals.context)))),
+    meaning: lowPercentile(train.map((q) => second(q.candidates.map((c) => c.signals.meaning)))),
+  };
+  train = train.map((q) => withFloor(q, floor));
+  if (noMatch) train = [...train, ...train.map((q) => noGold(q, floor))];
   const rows = train.flatMap((q) => q.candidates);
   const stage1 = fitLogistic(
     rows.map((r) => SIGNALS.map((k) => r.signals[k])),
     rows.map((r) => r.label),
   );
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
+  const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
+  const rankFloor = lowPercentile(train.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))));
   const xs: number[][] = [];
   const ys: number[] = [];
   for (const q of train) {
-    const ranks = q.candidates.map((c) => rankOf(c.signals, weights));
-    const leads = leadsOf(ranks);
+    const ranks = ranksOf(q);
+    const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
       xs.push([ranks[i], leads[i]]);
       ys.push(c.label);
     });
   }
   const stage2 = fitLogistic(xs, ys, 0.1);
-  return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) } };
+  return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) }, floor: { ...floor, rank: rankFloor } };
 }
 
 /** The top 5 a caller would see with these weights. */
-function ranked(queries: QueryRows[], weights: MatchWeights, calibration: ScoreCalibration): Ranked[] {
+function ranked(queries: QueryRows[], { weights, calibration, floor }: Fit): Ranked[] {
   return queries.map((q) => {
     const scores = matchScores(
-      q.candidates.map((c) => c.signals),
+      withFloor(q, floor).candidates.map((c) => c.signals),
       weights,
       calibration,
+      floor.rank,
     );
     const results = q.candidates.map((c, i) => ({ id: c.id, score: scores[i] })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     return { gold: q.gold, results: results.slice(0, 5) };
   });
 }
 
-export function report(name: string, all: Ranked[]): string {
+export function report(name: string, all: Ranked[], noMatch: Ranked[]): string {
   const r = rankingFigures(all);
   const at = atThreshold(all, DEFAULT_MIN_SCORE);
   const bins = reliability(all);
   return [
-    `${name}: MAP@5 ${r.map5.toFixed(3)}, P@1 ${r.p1.toFixed(3)}, recall@5 ${r.recall5.toFixed(3)}; at min_score ${DEFAULT_MIN_SCORE}: precision ${at.precision.toFixed(3)}, recall ${at.recall.toFixed(3)}; calibration error ${calibrationError(bins).toFixed(3)}`,
+    `${name}: MAP@5 ${r.map5.toFixed(3)}, P@1 ${r.p1.toFixed(3)}, recall@5 ${r.recall5.toFixed(3)}; at min_score ${DEFAULT_MIN_SCORE}: precision ${at.precision.toFixed(3)}, recall ${at.recall.toFixed(3)}; calibration error ${calibrationError(bins).toFixed(3)}; without gold, best ≥ ${DEFAULT_MIN_SCORE}: ${noMatchRate(noMatch, DEFAULT_MIN_SCORE).toFixed(3)}`,
     reliabilityTable(bins),
   ].join('\n');
 }
 
 async function main() {
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'no-match': { type: 'boolean', default: false } } });
+  const noMatch = values['no-match'];
+  // Collecting the rows is most of the time; `--rows FILE` keeps them to refit from (same data, same weights).
+  if (values.rows && existsSync(values.rows)) {
+    const saved = JSON.parse(readFileSync(values.rows, 'utf8')) as Record<'train' | 'dev', { gold: string[]; candidates: Labelled[] }[]>;
+    // The signals comparing candidates are recomputed, so rows saved before a change to them still serve.
+    const revive = (qs: { gold: string[]; candidates: Labelled[] }[]) =>
+      qs.map((q) => {
+        const signals = withCompetition(q.candidates.map((c) => c.signals));
+        return { gold: new Set(q.gold), candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+      });
+    fitAndReport(revive(saved.train), revive(saved.dev), noMatch);
+    return;
+  }
   const bench = await loadBenchmark(process.env.DATABASE_URL);
   process.stderr.write(`verified claims loaded in ${bench.loadSeconds.toFixed(0)} s\n`);
   const { vclaimOf } = bench;
@@ -152,16 +215,27 @@ async function main() {
   try {
     const train = await collect('train');
     const dev = await collect('dev');
-    const missing = (qs: QueryRows[]) => qs.filter((q) => !q.candidates.some((c) => c.label === 1)).length;
-    console.log(`candidates: the gold claim is missing for ${missing(train)}/${train.length} training and ${missing(dev)}/${dev.length} development tweets`);
-    const { weights, calibration } = fitWeights(train);
-    console.log(`\nexport const MATCH_WEIGHTS: Readonly<MatchWeights> = ${JSON.stringify(weights).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ')};`);
-    console.log(`export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = ${JSON.stringify(calibration).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ')};\n`);
-    console.log(report('train (fitted on)', ranked(train, weights, calibration)));
-    console.log(report('\ndev', ranked(dev, weights, calibration)));
+    if (values.rows) {
+      const plain = (qs: QueryRows[]) => qs.map((q) => ({ gold: [...q.gold], candidates: q.candidates }));
+      writeFileSync(values.rows, JSON.stringify({ train: plain(train), dev: plain(dev) }));
+    }
+    fitAndReport(train, dev, noMatch);
   } finally {
     await bench.close();
   }
+}
+
+function fitAndReport(train: QueryRows[], dev: QueryRows[], withNoMatch: boolean) {
+  const missing = (qs: QueryRows[]) => qs.filter((q) => !q.candidates.some((c) => c.label === 1)).length;
+  console.log(`candidates: the gold claim is missing for ${missing(train)}/${train.length} training and ${missing(dev)}/${dev.length} development tweets`);
+  const fit = fitWeights(train, withNoMatch);
+  const ts = (v: object) => JSON.stringify(v).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
+  console.log(`\nexport const COMPETITION_FLOOR: Readonly<CompetitionFloor> = ${ts(fit.floor)};`);
+  console.log(`export const MATCH_WEIGHTS: Readonly<MatchWeights> = ${ts(fit.weights)};`);
+  console.log(`export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = ${ts(fit.calibration)};\n`);
+  const noMatch = (qs: QueryRows[]) => ranked(qs.map((q) => noGold(q, fit.floor)), fit);
+  console.log(report('train (fitted on)', ranked(train, fit), noMatch(train)));
+  console.log(report('\ndev', ranked(dev, fit), noMatch(dev)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -100,3 +100,12 @@ export function reliabilityTable(bins: ReliabilityBin[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The share of texts with no claim to find (`Ranked` with an empty gold set, such as a
+ * benchmark text with its gold claims taken out) whose best result scores at least `threshold`:
+ * the false-positive rate on texts that repeat nothing the collection holds.
+ */
+export function noMatchRate(all: Ranked[], threshold: number): number {
+  return all.filter((r) => (r.results[0]?.score ?? 0) >= threshold).length / Math.max(all.length, 1);
+}

@@ -2,7 +2,8 @@ import t from 'tap';
 import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
-import { cleanQueryText, leadsOf, matchScores, parseTsvector, type MatchSignals } from '../src/domain/matching.js';
+import { cleanQueryText, cosine, leadsOf, matchScores, meanVector, parseTsvector, signatureWords, type MatchSignals } from '../src/domain/matching.js';
+import { DIMENSIONS, VOCABULARY, wordVectors } from '../src/domain/word-vectors.js';
 import { compareQuantities, readQuantities } from '../src/domain/numbers.js';
 import { bestName, nameKey, prepareNameQuery, scoreName } from '../src/domain/matching-names.js';
 
@@ -78,12 +79,32 @@ t.test('tweets are cleaned: signature, links, pictures, handles and hashtags, em
   t.equal(cleanQueryText('#COVID19Vaccine &amp; #joe_biden'), 'COVID 19 Vaccine & joe biden');
 });
 
+t.test("a tweet's signature gives its author and month as words, never its day", async (t) => {
+  t.equal(signatureWords('Vote to save our NHS. — Jeremy Corbyn (@jeremycorbyn) December 8, 2019'), 'Jeremy Corbyn jeremycorbyn December 2019');
+  t.equal(signatureWords('No signature here, 8 December 2019'), '');
+});
+
+t.test('word vectors: read from the npm package, unit length, alike words close', async (t) => {
+  const vectors = wordVectors();
+  t.comment(`${VOCABULARY} word vectors read in ${vectors.loadSeconds.toFixed(2)} s`);
+  const vaccine = vectors.vector('vaccine');
+  t.equal(vaccine?.length, DIMENSIONS);
+  t.ok(Math.abs(vaccine!.reduce((s, v) => s + v * v, 0) - 1) < 1e-4, 'unit length');
+  t.equal(vectors.rank('the'), 0, 'most frequent first');
+  t.equal(vectors.vector('qwzxv'), undefined, 'no vector for a non-word');
+  const same = cosine(meanVector('The vaccine causes infertility in women'), meanVector('Vaccination makes women infertile'));
+  const other = cosine(meanVector('The vaccine causes infertility in women'), meanVector('The library opens on Sundays'));
+  t.ok(same > other + 0.2, `a rewording is closer (${same.toFixed(3)}) than an unrelated sentence (${other.toFixed(3)})`);
+});
+
 t.test('signals and scores', async (t) => {
   t.same([...parseTsvector("'cost':3 'tunnel':2,5 'o''brien':1")], [['cost', [3]], ['tunnel', [2, 5]], ["o'brien", [1]]]);
   t.same(leadsOf([3, 1, 2]), [1, -2, -1], 'each against the best other');
   t.same(leadsOf([2]), [2], 'alone: against a claim with nothing in common');
-  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0 };
-  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0 };
+  t.same(leadsOf([2], 3), [-1], 'alone, with a floor: no lead for having no rivals');
+  t.same(leadsOf([5, 4], 3), [1, -1], 'a floor below the best other changes nothing');
+  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3 };
+  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3 };
   const [s, w] = matchScores([strong, weak]);
   t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
   const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);

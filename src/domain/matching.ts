@@ -9,14 +9,20 @@
  *
  * The signals (all computed on PostgreSQL's English stems, so "costs" meets "cost"):
  *   text      BM25 of the query against the claim's text (k1 1.2, b 0.75, idf from the collection);
- *   context   BM25 against the claim's text and its context (the titles of the sources the
- *             claim is attributed to: a fact-check's headline often words the claim differently);
- *   relative  `context` over the best `context` among the candidates: how clearly this one leads;
+ *   context   BM25 against the claim's text and its context (the titles and the opening lines of
+ *             the sources the claim is attributed to: a fact-check's headline and lede often word
+ *             the claim differently);
+ *   relative  `context` over the best `context` among the candidates (at least COMPETITION_FLOOR's):
+ *             how clearly this one leads;
  *   coverage  the share of the claim's own information (idf-weighted stems) found in the query:
  *             a tweet that quotes the claim among other words covers it fully, whatever its length;
  *   phrases   the share of the claim's adjacent stem pairs found adjacent in the query;
  *   numbers   agreement of the quantities both mention: 1 the same, −1 a quantity contradicted,
- *             0 when either mentions none (see domain/numbers.ts).
+ *             0 when either mentions none (see domain/numbers.ts);
+ *   meaning   the cosine of the query's and the claim's (with its context) mean word vectors
+ *             (domain/word-vectors.ts), each word weighted by how rare it is in English: words
+ *             that differ but mean much the same ("jab", "vaccine") count a little;
+ *   meaning_lead  `meaning` minus the best other candidate's (at least COMPETITION_FLOOR's).
  *
  *   rank = w · signals                 (fitted on the CheckThat! 2022 2A training tweets)
  *   score = σ(a + b·rank + c·lead)     lead = rank minus the best other candidate's rank
@@ -31,6 +37,7 @@
  * claim about 70 %.
  */
 import { compareQuantities, readQuantities, type Quantity } from './numbers.js';
+import { DIMENSIONS, wordVectors } from './word-vectors.js';
 
 export interface MatchWeights {
   text: number;
@@ -39,6 +46,17 @@ export interface MatchWeights {
   coverage: number;
   phrases: number;
   numbers: number;
+  meaning: number;
+  meaning_lead: number;
+}
+
+export interface CompetitionFloor {
+  /** The least best `context` a candidate's `relative` is taken against. */
+  context: number;
+  /** The least best other `meaning` a candidate's `meaning_lead` is taken against. */
+  meaning: number;
+  /** The least best other rank a candidate's lead is taken against. */
+  rank: number;
 }
 
 export interface ScoreCalibration {
@@ -48,8 +66,16 @@ export interface ScoreCalibration {
 }
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
-export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: -0.008, context: 0.203, relative: 9.63, coverage: -0.524, phrases: -2, numbers: 1.044 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -4.784, rank: 0.285, lead: 0.605 };
+export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.079, context: 0.101, relative: 9.836, coverage: -0.243, phrases: -1.985, numbers: 1.103, meaning: -0.173, meaning_lead: 6.844 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -5.22, rank: 0.353, lead: 0.558 };
+/**
+ * The least a candidate is measured against: `relative`, `meaning_lead` and the score's lead
+ * compare a candidate with the best other, but never with less than what the best other scored
+ * for 99 % of the training tweets (each with 100 candidates, bench/calibrate.ts). A text that
+ * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
+ * that claim's signals, as if that were evidence (bench/MATCHING.md).
+ */
+export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, rank: 3.776 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
@@ -66,7 +92,7 @@ const B = 0.75;
  */
 export function cleanQueryText(text: string): string {
   return text
-    .replace(/\s*[—–]\s*[^—–\n]{0,100}?\(@\w+\)\s+[A-Z][a-z]+\.? \d{1,2}, \d{4}\s*$/u, ' ')
+    .replace(SIGNATURE, ' ')
     .replace(/pic\.twitter\.com\/\S+/gi, ' ')
     .replace(/(?:https?:\/\/|www\.)\S+/gi, ' ')
     .replace(/[#@](\w+)/g, (_, word: string) => ` ${splitCompound(word)} `)
@@ -74,6 +100,21 @@ export function cleanQueryText(text: string): string {
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** An embedded tweet's trailing "— Name (@handle) Month D, YYYY". */
+const SIGNATURE = /\s*[—–]\s*([^—–\n]{0,100}?)\(@(\w+)\)\s+([A-Z][a-z]+)\.? \d{1,2}, (\d{4})\s*$/u;
+
+/**
+ * The words of a tweet's signature that say something about what it repeats, for the word
+ * signals only (never as quantities): who posted it, often the claimant ("Donald J. Trump
+ * realDonaldTrump"), and the month and year, often those the claim names ("a photograph
+ * published in December 2019"). Measured on the CheckThat! training tweets: BM25 with them
+ * ranks the right claim better than without (bench/MATCHING.md).
+ */
+export function signatureWords(text: string): string {
+  const m = SIGNATURE.exec(text);
+  return m ? `${m[1].replace(/[#@](\w+)/g, (_, word: string) => splitCompound(word)).trim()} ${splitCompound(m[2])} ${m[3]} ${m[4]}` : '';
 }
 
 /** "AustralianFires" → "Australian Fires", "COVID19Vaccine" → "COVID 19 Vaccine", "joe_biden" → "joe biden". */
@@ -112,7 +153,8 @@ const NUMBER_STEMS = new Set(
     ' ',
   ),
 );
-export const isNumberStem = (stem: string) => NUMBER_STEMS.has(stem) || /^[$€£¥]?\d[\d.,]*[a-z]{0,3}$/.test(stem);
+/** A year is a word here, as the numbers signal does not read it: "in 2019" names a time, not an amount. */
+export const isNumberStem = (stem: string) => NUMBER_STEMS.has(stem) || (/^[$€£¥]?\d[\d.,]*[a-z]{0,3}$/.test(stem) && !/^(?:19|20)\d\d$/.test(stem));
 
 /** The stems the word signals compare: number stems out. */
 export function wordStems(stems: Stems): Stems {
@@ -162,32 +204,64 @@ function phrases(stems: Stems): Set<string> {
   return out;
 }
 
-export interface MatchSignals {
-  text: number;
-  context: number;
-  relative: number;
-  coverage: number;
-  phrases: number;
-  numbers: number;
-}
+export type MatchSignals = MatchWeights;
 
 /** What is computed once per query and reused for every candidate. */
 export interface PreparedQuery {
   stems: Stems;
   phrases: Set<string>;
   quantities: Quantity[];
+  meaning: Float64Array;
 }
 
-export function prepareQuery(cleanedText: string, stems: Stems): PreparedQuery {
+/** `searchedText` is the cleaned text with its signature's words; quantities are read from the cleaned text only. */
+export function prepareQuery(cleanedText: string, searchedText: string, stems: Stems): PreparedQuery {
   const words = wordStems(stems);
-  return { stems: words, phrases: phrases(words), quantities: readQuantities(cleanedText) };
+  return { stems: words, phrases: phrases(words), quantities: readQuantities(cleanedText), meaning: meanVector(searchedText) };
 }
 
 export interface Candidate {
   text: string;
   stems: Stems;
-  /** Stems of the claim's context (its sources' titles); empty when it has none. */
+  /** Stems of the claim's context (its sources' titles and opening lines); empty when it has none. */
   context: Stems;
+  /** The context as text. */
+  contextText: string;
+}
+
+/** The estimated share of running English text that the word of frequency rank `r` makes (Zipf's law). */
+const zipf = (r: number) => 1 / ((r + 1) * Math.log(1.78 * 100_000));
+/** Smooth inverse frequency: common words count for little, rare ones fully (Arora et al., 2017). */
+const SIF = 1e-4;
+
+/** Lower-cased words, digits out (quantities are the numbers signal's), a trailing 's dropped. */
+function meaningWords(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu) ?? []).filter((w) => !/^\d/.test(w)).map((w) => w.replace(/['’]s$/, ''));
+}
+
+/** The rarity-weighted sum of a text's word vectors (words without a vector add nothing). */
+export function meanVector(text: string): Float64Array {
+  const vectors = wordVectors();
+  const sum = new Float64Array(DIMENSIONS);
+  for (const word of meaningWords(text)) {
+    const v = vectors.vector(word);
+    if (!v) continue;
+    const k = SIF / (SIF + zipf(vectors.rank(word)!));
+    for (let d = 0; d < DIMENSIONS; d++) sum[d] += k * v[d];
+  }
+  return sum;
+}
+
+export function cosine(a: Float64Array, b: Float64Array): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let d = 0; d < a.length; d++) {
+    dot += a[d] * b[d];
+    aa += a[d] * a[d];
+    bb += b[d] * b[d];
+  }
+  return aa && bb ? dot / Math.sqrt(aa * bb) : 0;
 }
 
 /** The signals of each candidate; `relative` needs them all, so they are computed together. */
@@ -213,15 +287,37 @@ export function matchSignals(query: PreparedQuery, candidates: Candidate[], coll
       coverage: information ? covered / information : 0,
       phrases: own.size ? shared / own.size : 0,
       numbers: compareQuantities(query.quantities, readQuantities(c.text)),
+      meaning: Math.round(cosine(query.meaning, meanVector(`${candidate.text} ${candidate.contextText}`)) * 10_000) / 10_000,
+      meaning_lead: 0,
     };
   });
-  const best = Math.max(0, ...signals.map((s) => s.context));
-  for (const s of signals) s.relative = best > 0 ? s.context / best : 0;
-  return signals;
+  return withCompetition(signals);
+}
+
+/**
+ * Sets the signals that compare a candidate with the others (`relative`, `meaning_lead`) from
+ * those that do not; the fitting script uses it to score a text's candidates without its gold claim.
+ */
+export function withCompetition(signals: MatchSignals[], floor: Readonly<Pick<CompetitionFloor, 'context' | 'meaning'>> = COMPETITION_FLOOR): MatchSignals[] {
+  const best = Math.max(floor.context, ...signals.map((s) => s.context));
+  const leads = leadsOf(
+    signals.map((s) => s.meaning),
+    floor.meaning,
+  );
+  return signals.map((s, i) => ({ ...s, relative: best > 0 ? s.context / best : 0, meaning_lead: leads[i] }));
 }
 
 export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHTS): number {
-  return w.text * s.text + w.context * s.context + w.relative * s.relative + w.coverage * s.coverage + w.phrases * s.phrases + w.numbers * s.numbers;
+  return (
+    w.text * s.text +
+    w.context * s.context +
+    w.relative * s.relative +
+    w.coverage * s.coverage +
+    w.phrases * s.phrases +
+    w.numbers * s.numbers +
+    w.meaning * s.meaning +
+    w.meaning_lead * s.meaning_lead
+  );
 }
 
 /**
@@ -233,9 +329,10 @@ export function matchScores(
   signals: MatchSignals[],
   weights: Readonly<MatchWeights> = MATCH_WEIGHTS,
   calibration: Readonly<ScoreCalibration> = SCORE_CALIBRATION,
+  rankFloor = COMPETITION_FLOOR.rank,
 ): number[] {
   const ranks = signals.map((s) => rankOf(s, weights));
-  const leads = leadsOf(ranks);
+  const leads = leadsOf(ranks, rankFloor);
   return ranks.map((r, i) => {
     const p = 1 / (1 + Math.exp(-(calibration.bias + calibration.rank * r + calibration.lead * leads[i])));
     const capped = signals[i].numbers < 0 ? Math.min(p, QUANTITY_MISMATCH_CAP) : p;
@@ -244,12 +341,13 @@ export function matchScores(
 }
 
 /**
- * Each rank minus the best of the others (the first's lead is positive, everyone else's
- * negative); a rank below zero counts as zero, the rank of a claim with nothing in common.
+ * Each value minus the best of the others (the first's lead is positive, everyone else's
+ * negative); the best other counts as at least `floor` (0 by default: the rank of a claim with
+ * nothing in common), so a candidate without rivals is not far ahead of them for that alone.
  */
-export function leadsOf(ranks: number[]): number[] {
-  let first = 0;
-  let second = 0;
+export function leadsOf(ranks: number[], floor = 0): number[] {
+  let first = floor;
+  let second = floor;
   for (const r of ranks) {
     if (r > first) [first, second] = [r, first];
     else if (r > second) second = r;

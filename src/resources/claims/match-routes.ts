@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION } from '../../domain/matching.js';
+import { COMPETITION_FLOOR, DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION } from '../../domain/matching.js';
+import { wordVectors } from '../../domain/word-vectors.js';
 import { Language, problemResponses } from '../../lib/schemas.js';
 import { Claim } from './schemas.js';
 import { CANDIDATES, POSTINGS_PER_STEM, matchClaims } from './match.js';
@@ -23,11 +24,21 @@ const MatchBody = Type.Object(
 const Signals = Type.Object(
   {
     text: Type.Number({ minimum: 0, description: 'BM25 of `text` against the claim (English stems, each weighted by how rare it is among all claims).' }),
-    context: Type.Number({ minimum: 0, description: 'The same against the claim and its context: the titles of the sources it is attributed to.' }),
-    relative: Type.Number({ minimum: 0, maximum: 1, description: '`context` over the best `context` among the candidates.' }),
+    context: Type.Number({
+      minimum: 0,
+      description: 'The same against the claim and its context: the titles and the opening lines (300 characters) of the texts of the sources it is attributed to.',
+    }),
+    relative: Type.Number({ minimum: 0, maximum: 1, description: `\`context\` over the best \`context\` among the candidates, taken as at least ${COMPETITION_FLOOR.context}.` }),
     coverage: Type.Number({ minimum: 0, maximum: 1, description: "Share of the claim's own information (its stems weighted by rarity) that `text` contains." }),
     phrases: Type.Number({ minimum: 0, maximum: 1, description: "Share of the claim's adjacent word pairs that `text` has adjacent too." }),
     numbers: Type.Number({ minimum: -1, maximum: 1, description: 'Quantities: 1 those both mention agree, −1 one is contradicted (70 % against 47 %), 0 when they mention no quantity of the same kind.' }),
+    meaning: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      description:
+        "Cosine of the mean English word vectors of `text` and of the claim with its context, each word weighted by how rare it is: words that differ but mean much the same count a little.",
+    }),
+    meaning_lead: Type.Number({ minimum: -2, maximum: 2, description: `\`meaning\` minus the best other candidate's \`meaning\`, taken as at least ${COMPETITION_FLOOR.meaning}.` }),
   },
   { additionalProperties: false, description: 'The signals the score combines, for judging a match yourself.' },
 );
@@ -50,12 +61,18 @@ const c = SCORE_CALIBRATION;
 const description = `"Has this been claimed or checked before?" Existing claims that assert the same thing as \`text\`, best first, each with a \`score\` from 0 to 1. \
 \`text\` may be as it was found: a tweet's trailing "— Name (@handle) date" signature, links, pic.twitter.com references and emoji are dropped, #HashTags and @handles are split into words ("#AustralianFires" → "Australian Fires").
 
-**What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim more than 9 times in 10 there, but only about 4 tweets in 5 got their claim back above it: pass a lower \`min_score\` to see less likely matches. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
+**What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim more than 9 times in 10 there, and about 6 tweets in 7 got their claim back above it (3 in 4 on held-out tweets): pass a lower \`min_score\` to see less likely matches. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
 
-**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
+**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
 
 /** POST /v1/claims/match: a read, though a POST (the text can be long). */
 const claimMatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // The word vectors take about a second of CPU to read: a server reads them as it starts
+  // listening, not on its first match. An app that never listens (the tests, which inject)
+  // reads them on its first match only.
+  app.addHook('onListen', async () => {
+    wordVectors();
+  });
   app.post(
     '/claims/match',
     {

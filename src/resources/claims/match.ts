@@ -9,6 +9,7 @@ import {
   matchSignals,
   parseTsvector,
   prepareQuery,
+  signatureWords,
   type Collection,
   type MatchSignals,
   type Stems,
@@ -25,7 +26,8 @@ import {
  * of a rare stem, the best-weighted (shortest) claims of a common one — so a match reads a
  * bounded number of index entries (no table rows) whatever the collection's size. The
  * CANDIDATES best of them are fetched with their stems, the document frequencies of those
- * stems and their context (the titles of the sources they are attributed to), and scored in
+ * stems and their context (the titles and opening lines of the sources they are attributed
+ * to), and scored in
  * full. The pre-score is approximate only for stems in more than POSTINGS_PER_STEM claims,
  * whose weight the query can only ever count for so many claims: what it can miss is a claim
  * that shares nothing with the text but such common stems.
@@ -33,8 +35,13 @@ import {
 
 export const POSTINGS_PER_STEM = 2000;
 export const CANDIDATES = 100;
-/** Titles of at most this many of a claim's sources make its context. */
+/** Titles of at most this many of a claim's sources make its context, with the opening of their texts. */
 export const CONTEXT_SOURCES = 10;
+/**
+ * How much of a source's text its context takes: the lede, where a fact-check or a news
+ * report says in other words what the claim is (Snopes' subtitles are at most 294 characters).
+ */
+export const CONTEXT_TEXT_CHARS = 300;
 
 export interface ClaimMatch extends ClaimRow {
   score: number;
@@ -93,25 +100,26 @@ async function collectionSize(db: Db): Promise<{ claims: number; averageLength: 
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
 export async function scoredCandidates(db: Db, text: string, language?: string): Promise<ClaimMatch[]> {
   const cleaned = cleanQueryText(text);
+  const searched = `${cleaned} ${signatureWords(text)}`.trim();
   const stemRows = rowsOf<QueryStem>(
     await db.execute(sql`
       select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
-        from unnest(to_tsvector('english'::regconfig, ${cleaned})) u
+        from unnest(to_tsvector('english'::regconfig, ${searched})) u
         left join match_term_stats s on s.term = u.lexeme
        order by u.lexeme`),
   );
-  const searched = stemRows.filter((s) => s.df > 0);
-  if (searched.length === 0) return [];
+  const known = stemRows.filter((s) => s.df > 0);
+  if (known.length === 0) return [];
   const size = await collectionSize(db);
   const dfOf = new Map<string, number>(stemRows.map((s) => [s.term, s.df]));
   const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
-  const terms = searched.map((s) => s.term);
-  const weights = searched.map((s) => idf(collection, s.term));
+  const terms = known.map((s) => s.term);
+  const weights = known.map((s) => idf(collection, s.term));
   // A language given: claims in that language (any region) and claims without one.
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const rows = rowsOf<ClaimRow & { search: string; context: string | null; dfs: Record<string, number> | null; prescore: number }>(
+  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; prescore: number }>(
     await db.execute(sql`
       with q(term, idf) as (select * from unnest(${sql.param(terms)}::text[], ${sql.param(weights)}::float8[])),
       hits as (
@@ -124,31 +132,34 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
          limit ${CANDIDATES}
       ),
       found as (
-        select ${columns}, c.search::text as search, h.prescore,
-               (select to_tsvector('english'::regconfig, string_agg(x.title, ' . '))::text
-                  from (select distinct s.title from attributions a join sources s on s.id = a.source_id
-                         where a.claim_id = c.id order by s.title limit ${CONTEXT_SOURCES}) x) as context
+        select ${columns}, c.search::text as search, h.prescore, x.context_text
           from hits h join claims c on c.id = h.claim_id
+          left join lateral (
+            select string_agg(concat_ws(' . ', y.title, y.opening), ' . ' order by y.title, y.opening) as context_text
+              from (select distinct s.title, left(s.text, ${CONTEXT_TEXT_CHARS}) as opening
+                      from attributions a join sources s on s.id = a.source_id
+                     where a.claim_id = c.id order by s.title, opening limit ${CONTEXT_SOURCES}) y
+          ) x on true
          where true${inLanguage}
       )
-      select f.*,
+      select f.*, to_tsvector('english'::regconfig, coalesce(f.context_text, ''))::text as context,
              (select jsonb_object_agg(d.term, d.df) from (
                 select u.term, coalesce(s.df, 0) as df
-                  from (select unnest(tsvector_to_array(f.search::tsvector || coalesce(f.context, '')::tsvector)) as term) u
+                  from (select unnest(tsvector_to_array(f.search::tsvector || to_tsvector('english'::regconfig, coalesce(f.context_text, '')))) as term) u
                   left join match_term_stats s on s.term = u.term) d) as dfs
         from found f`),
   );
   for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
   const queryStems: Stems = new Map(stemRows.map((s) => [s.term, s.positions ?? []]));
-  const query = prepareQuery(cleaned, queryStems);
+  const query = prepareQuery(cleaned, searched, queryStems);
   const signals = matchSignals(
     query,
-    rows.map((r) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context ?? '') })),
+    rows.map((r) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context), contextText: r.context_text ?? '' })),
     collection,
   );
   const scores = matchScores(signals);
   return rows
-    .map(({ search: _search, context: _context, dfs: _dfs, prescore: _prescore, ...claim }, i) => ({ ...asClaim(claim), score: scores[i], signals: signals[i] }))
+    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, prescore: _prescore, ...claim }, i) => ({ ...asClaim(claim), score: scores[i], signals: signals[i] }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
