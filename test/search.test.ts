@@ -193,8 +193,8 @@ t.test('two words whose best documents seldom hold both: every page exact, with 
   // words' lists from the top does not settle the page and every match is scored instead.
   await insertClaims(
     2_400,
-    sql`case when i <= 1_000 then 'harbour harbour harbour'
-             when i <= 2_000 then 'ferry ferry ferry'
+    sql`case when i <= 1000 then 'harbour harbour harbour'
+             when i <= 2000 then 'ferry ferry ferry'
              else 'a long claim ' || i || ' about the harbour and the ferry' || repeat(' and the timetable of the night service', 1 + i % 4) end`,
   );
   const both = 400;
