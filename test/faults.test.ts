@@ -28,6 +28,9 @@ import { requireTool } from './support/requirements.js';
  * CLAIMLEDGER_TEST_DATABASE_URL. About 80 s.
  */
 
+// A private cluster, two workers and their restarts: more than the suite's usual file budget.
+t.setTimeout(420_000);
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_KEY = 'clk_faults-test-admin-key-not-a-secret-000000000000';
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';

@@ -26,6 +26,9 @@ import { mulberry32 } from './support/random.js';
 const SEED = Number(process.env.FUZZ_SEED || Math.floor(Math.random() * 2 ** 31));
 const MIN_REQUESTS = Number(process.env.FUZZ_MIN || 6_000);
 t.comment(`fuzz seed ${SEED} (repeat with FUZZ_SEED=${SEED})`);
+// Thirteen thousand requests take a minute or two on a quiet machine and more on a busy one;
+// a request that hangs is caught by FUZZ_HUNG_MS, not by the file's timeout.
+t.setTimeout(Math.max(420_000, Number(process.env.TAP_TIMEOUT ?? 0) * 1000));
 
 // ---------------------------------------------------------------- the app
 
