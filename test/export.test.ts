@@ -136,6 +136,20 @@ t.test('CSV: RFC 4180, a header row, lists joined with |, objects as JSON, the s
   t.same(parseCsv(none.body), [Object.keys((await databaseRows(api, 'claims'))[0])], 'an empty export is its header');
 });
 
+t.test('CSV: a text cell that a spreadsheet would run as a formula starts with an apostrophe; NDJSON keeps the text as written', async (t) => {
+  await api.reset();
+  const texts = ['=HYPERLINK("http://evil.example","click")', '+48 percent of voters agree', '-5 degrees was the record', '@mayor said the tunnel costs 2.4 billion'];
+  for (const text of texts) t.equal((await api.post('/v1/claims', { text, topics: ['=cmd'] })).statusCode, 201, text);
+  t.equal((await api.post('/v1/claims', { text: 'A plain claim, 2 + 2 = 4', topics: ['budget'] })).statusCode, 201);
+  const [header, ...records] = parseCsv((await exported(api, 'claims', {}, 'csv')).body);
+  const column = (name: string) => records.map((r) => r[header.indexOf(name)]);
+  t.same(column('text').sort(), [...texts.map((x) => `'${x}`), 'A plain claim, 2 + 2 = 4'].sort(), 'each formula start is neutralised; other text is not touched');
+  t.same(column('topics').sort(), ["'=cmd", "'=cmd", "'=cmd", "'=cmd", 'budget'], 'lists too');
+  t.ok(column('attribution_count').every((n) => n === '0'), 'numbers are left as they are');
+  const raw = ndjsonRows((await exported(api, 'claims')).body).map((r) => r.text as string);
+  t.same(raw.sort(), [...texts, 'A plain claim, 2 + 2 = 4'].sort(), 'NDJSON gives the text as written');
+});
+
 t.test('exports take the list filters and give the rows the list gives', async (t) => {
   await api.reset();
   await load(api);
