@@ -31,3 +31,60 @@ export function rowProblem(failures: readonly RowFailure[], prefix = 'body'): Ap
     ...(first.existing_id ? { existing_id: first.existing_id } : {}),
   });
 }
+
+/** One row for a set-based create; `id` to create it with that id (an import of exported rows). */
+export interface NewRow<Body> {
+  id?: string;
+  body: Body;
+}
+
+/** What a set-based create gives back: `created[i]` is input i's row, undefined when it failed; `failures` say why. */
+export interface Created<Row> {
+  created: (Row | undefined)[];
+  failures: RowFailure[];
+}
+
+/** The one row of a single request, or the problem it answers with. */
+export function onlyRow<Row>({ created, failures }: Created<Row>, prefix = 'body'): Row {
+  if (failures.length) throw rowProblem(failures, prefix);
+  return created[0]!;
+}
+
+/** Collects the failures of a set-based write by row; `sorted()` gives them in row order. */
+export class RowFailures {
+  private readonly byRow = new Map<number, RowFailure[]>();
+
+  add(row: number, failure: Omit<RowFailure, 'row'>): void {
+    const known = this.byRow.get(row);
+    if (known) known.push({ row, ...failure });
+    else this.byRow.set(row, [{ row, ...failure }]);
+  }
+
+  /** Adds the failure unless the row failed already: a row is refused for its first problem. */
+  first(row: number, failure: Omit<RowFailure, 'row'>): void {
+    if (!this.byRow.has(row)) this.add(row, failure);
+  }
+
+  has(row: number): boolean {
+    return this.byRow.has(row);
+  }
+
+  sorted(): RowFailure[] {
+    return [...this.byRow.keys()].sort((a, b) => a - b).flatMap((row) => this.byRow.get(row)!);
+  }
+}
+
+/** `refers to no existing X (id)`: a row names a parent that does not exist. */
+export const noSuch = (field: string, what: string, id: string): Omit<RowFailure, 'row'> => ({
+  field,
+  code: 'unprocessable',
+  message: `refers to no existing ${what} (${id})`,
+});
+
+/** A row brought its own id and a row of the table has it already. */
+export const takenIdFailure = (what: string, id: string): Omit<RowFailure, 'row'> => ({
+  field: 'id',
+  code: 'conflict',
+  message: `is already the id of an existing ${what}`,
+  existing_id: id,
+});

@@ -3,18 +3,20 @@ import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, reviewEvidence, reviews, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
-import { anchorQuotation, type QuotationMiss } from '../../domain/anchor.js';
+import { anchorQuotation, type QuotationAnchor, type QuotationMiss } from '../../domain/anchor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { RowFailures, noSuch, takenIdFailure, type Created } from '../../lib/row-failures.js';
+import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { hasChanges } from '../../lib/changes.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
-import { resolveClaimantByName, type ClaimantResolution } from '../claimants/queries.js';
+import { resolveClaimantByName, resolveClaimantNames, type ClaimantResolution } from '../claimants/queries.js';
 import { dropEvidenceOfSource } from '../reviews/queries.js';
 import { lockAfterParents, lockClaimants, lockClaims, lockSources } from '../lock-order.js';
-import type { AttributionCreateBody, AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
+import type { AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
 
 const sortFields: Record<string, SortField> = {
   created_at: { column: attributions.created_at, cast: 'timestamptz', nullable: false },
@@ -35,6 +37,9 @@ async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string, path: string
   return row.text;
 }
 
+const QUOTE_NOT_FOUND =
+  'The quote does not appear in the source text (even forgiving whitespace, quote styles, dashes and case, and reading elisions and bracketed insertions).';
+
 /** What the 422 says of a quote that is not in the source: which part, and why. */
 export function quoteMissMessage(miss: QuotationMiss): string {
   const part = miss.marked ? `part ${miss.part} of ${miss.parts} (${JSON.stringify(miss.text)}) ` : '';
@@ -53,13 +58,7 @@ export function quoteMissMessage(miss: QuotationMiss): string {
 export function anchorOrRefuse(text: string | null, quote: string | null | undefined, path: string) {
   if (!quote || text === null) return { selector: null, parts: null, anchored: false };
   const found = anchorQuotation(text, quote);
-  if ('miss' in found) {
-    throw new ApiError(
-      'quote_not_in_source',
-      'The quote does not appear in the source text (even forgiving whitespace, quote styles, dashes and case, and reading elisions and bracketed insertions).',
-      { errors: [{ path, message: quoteMissMessage(found.miss) }] },
-    );
-  }
+  if ('miss' in found) throw new ApiError('quote_not_in_source', QUOTE_NOT_FOUND, { errors: [{ path, message: quoteMissMessage(found.miss) }] });
   return { ...found.anchor, anchored: true };
 }
 
@@ -98,48 +97,163 @@ export function attributionValues(body: AttributionInlineBody) {
   };
 }
 
-/** Creates one attribution of `claimId`; the caller refreshes the claim's derived fields. */
-export async function insertAttribution(w: Write,
-  claimId: string,
-  body: AttributionInlineBody,
-  base = 'body',
-  options: { id?: string } = {},
-): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
-  const { tx } = w;
-  const { resolution, ...who } = await resolveWho(w, body, base);
-  const text = await sourceTextForAnchoring(tx, body.source_id, `${base}.source_id`);
-  const now = new Date();
-  const [row] = await tx
-    .insert(attributions)
-    .values({
-      id: options.id ?? newId(),
-      claim_id: claimId,
-      source_id: body.source_id,
-      ...who,
-      ...attributionValues(body),
-      ...anchorOrRefuse(text, body.quote, `${base}.quote`),
-      created_at: now,
-      updated_at: now,
-    })
-    .returning();
-  await w.record({ action: 'created', entityType: 'attribution', entityId: row.id, after: row });
-  return resolution ? { ...row, claimant_resolution: resolution } : row;
+/** One attribution to create: of `claim_id`, said as `body` says; `id` for an import of exported rows. */
+export interface NewAttribution {
+  id?: string;
+  claim_id: string;
+  body: AttributionInlineBody;
 }
 
-export async function createAttribution(w: Write,
-  body: AttributionCreateBody,
-  options: { id?: string } = {},
-): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
+export type CreatedAttribution = AttributionRow & { claimant_resolution?: ClaimantResolution };
+
+/** Source text read at once for anchoring, in UTF-16 units: a window of quotes in 1 MiB sources stays bounded. */
+const TEXT_BUDGET = 8_000_000;
+
+/** A set of attributions checked, with their quotes anchored; nothing written yet. */
+export interface AttributionPlan {
+  rows: readonly NewAttribution[];
+  failures: RowFailures;
+  anchors: Map<number, QuotationAnchor>;
+}
+
+/**
+ * Creates many attributions at once: checks, locks, anchoring and `claimant_name`
+ * resolution for all of them in a few statements, one INSERT, an
+ * `attribution.created` event each in input order, and the derived fields of
+ * their claims refreshed once per claim. The single endpoint calls this with
+ * one row, bulk import with a window of lines.
+ */
+export async function createAttributions(w: Write, rows: readonly NewAttribution[]): Promise<Created<CreatedAttribution>> {
+  return writeAttributions(w, await planAttributions(w, rows, { newClaims: false }), { newClaims: false });
+}
+
+/**
+ * The checks of `createAttributions`, made before anything is written, so a
+ * claim created with its attributions (`createClaims`) can be refused whole.
+ * Takes the locks in the lock order (lock-order.ts): the sources FOR SHARE
+ * (their text must not change under the anchors), the claimants named by id.
+ * `newClaims`: the claims are being created by the same write, so they are
+ * neither looked up nor refreshed here.
+ */
+export async function planAttributions(w: Write, rows: readonly NewAttribution[], options: { newClaims: boolean }): Promise<AttributionPlan> {
   const { tx } = w;
-  const { claim_id, ...rest } = body;
-  // In the lock order (lock-order.ts): the source and the claimant, then the claim, whose
-  // derived fields are recomputed below and which must not vanish meanwhile.
-  await lockSources(tx, [rest.source_id]);
-  const { resolution, ...who } = await resolveWho(w, rest, 'body');
-  if (!(await lockClaims(tx, [claim_id])).has(claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${claim_id})`);
-  const row = await insertAttribution(w, claim_id, { ...rest, ...who, claimant_name: undefined }, 'body', options);
-  await refreshClaimsDerived(w, [claim_id]);
-  return resolution ? { ...row, claimant_resolution: resolution } : row;
+  const failures = new RowFailures();
+  const sourceIds = await lockSources(tx, rows.map((r) => r.body.source_id));
+  const claimantIds = await lockClaimants(tx, rows.map((r) => r.body.claimant_id));
+  const claimIds = options.newClaims ? undefined : await existingIds(tx, claims, rows.map((r) => r.claim_id));
+  const takenIds = await existingIds(tx, attributions, rows.flatMap((r) => (r.id ? [r.id] : [])));
+  rows.forEach(({ id, claim_id, body }, row) => {
+    const byName = body.claimant_name !== undefined;
+    if (body.claimant_id && byName) failures.add(row, { field: 'claimant_name', code: 'validation_failed', message: 'cannot be given together with claimant_id' });
+    else if (!body.claimant_id && !byName && !body.claimant_label) {
+      failures.add(row, { field: '', code: 'validation_failed', message: 'needs claimant_id, claimant_name or claimant_label' });
+    } else if (body.claimant_id && !claimantIds.has(body.claimant_id)) failures.add(row, noSuch('claimant_id', 'claimant', body.claimant_id));
+    else if (claimIds && !claimIds.has(claim_id)) failures.add(row, noSuch('claim_id', 'claim', claim_id));
+    else if (!sourceIds.has(body.source_id)) failures.add(row, noSuch('source_id', 'source', body.source_id));
+    else if (id && takenIds.has(id)) failures.add(row, takenIdFailure('attribution', id));
+  });
+  return { rows, failures, anchors: await anchorQuotes(tx, rows, failures) };
+}
+
+/** Anchors the quotes of the rows not failed yet, reading source texts a few megabytes at a time; a quote not found fails its row. */
+async function anchorQuotes(tx: DbOrTx, rows: readonly NewAttribution[], failures: RowFailures): Promise<Map<number, QuotationAnchor>> {
+  const anchors = new Map<number, QuotationAnchor>();
+  const quoted = rows.flatMap((r, row) => (r.body.quote && !failures.has(row) ? [row] : []));
+  if (quoted.length === 0) return anchors;
+  const lengths = new Map(
+    (
+      await tx
+        .select({ id: sources.id, length: sources.text_length })
+        .from(sources)
+        .where(and(inArray(sources.id, [...new Set(quoted.map((row) => rows[row].body.source_id))]), isNotNull(sources.text)))
+    ).map((r) => [r.id, r.length ?? 0]),
+  );
+  const withText = [...lengths.keys()];
+  for (let start = 0; start < withText.length; ) {
+    const chunk: string[] = [];
+    for (let budget = 0; start < withText.length && (chunk.length === 0 || budget + lengths.get(withText[start])! <= TEXT_BUDGET); start++) {
+      budget += lengths.get(withText[start])!;
+      chunk.push(withText[start]);
+    }
+    const texts = new Map((await tx.select({ id: sources.id, text: sources.text }).from(sources).where(inArray(sources.id, chunk))).map((r) => [r.id, r.text!]));
+    for (const row of quoted) {
+      const text = texts.get(rows[row].body.source_id);
+      if (text === undefined) continue;
+      const found = anchorQuotation(text, rows[row].body.quote!);
+      if ('anchor' in found) anchors.set(row, found.anchor);
+      else failures.add(row, { field: 'quote', code: 'quote_not_in_source', message: quoteMissMessage(found.miss), detail: QUOTE_NOT_FOUND });
+    }
+  }
+  return anchors;
+}
+
+/** Writes what `planAttributions` passed: names resolved to claimants, the rows, their events. */
+export async function writeAttributions(w: Write, plan: AttributionPlan, options: { newClaims: boolean }): Promise<Created<CreatedAttribution>> {
+  const { tx } = w;
+  const { rows, failures, anchors } = plan;
+  const ok = () => rows.flatMap((_, row) => (failures.has(row) ? [] : [row]));
+  // claimant_name, for the rows that will be written, at once: a refused row creates no claimant.
+  const named = ok().filter((row) => rows[row].body.claimant_name !== undefined);
+  const resolutions = new Map<number, ClaimantResolution>();
+  // Each new claimant is logged just before the first attribution that names it.
+  const { result: resolved, events: claimantEvents } = await w.apart((inner) => resolveClaimantNames(inner, named.map((row) => rows[row].body.claimant_name!)));
+  resolved.forEach((r, k) => resolutions.set(named[k], r));
+  const claimantEvent = new Map(claimantEvents.map((e) => [e.entity_id, e]));
+  if (!options.newClaims) {
+    // Last in the lock order, the claims, FOR UPDATE: their derived fields are recomputed below.
+    const locked = await lockClaims(tx, ok().map((row) => rows[row].claim_id));
+    for (const row of ok()) if (!locked.has(rows[row].claim_id)) failures.add(row, noSuch('claim_id', 'claim', rows[row].claim_id));
+  }
+  const now = new Date();
+  const toInsert = ok().map((row) => {
+    const { id, claim_id, body } = rows[row];
+    const anchor = anchors.get(row);
+    const values = {
+      id: id ?? newId(),
+      claim_id,
+      source_id: body.source_id,
+      claimant_id: resolutions.get(row)?.claimant_id ?? body.claimant_id ?? null,
+      claimant_label: body.claimant_label ?? null,
+      ...attributionValues(body),
+      selector: anchor?.selector ?? null,
+      parts: anchor?.parts ?? null,
+      anchored: anchor !== undefined,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    return { row, values };
+  });
+  const inserted = new Map(
+    (await insertMany<AttributionRow>(tx, attributions, toInsert.map((r) => r.values), { skipTaken: true, returning: getTableColumns(attributions) })).map((r) => [r.id, r]),
+  );
+  const created: (CreatedAttribution | undefined)[] = rows.map(() => undefined);
+  for (const { row, values } of toInsert) {
+    const got = inserted.get(values.id);
+    if (!got) {
+      failures.add(row, takenIdFailure('attribution', values.id));
+      continue;
+    }
+    const resolution = resolutions.get(row);
+    created[row] = resolution ? { ...got, claimant_resolution: resolution } : got;
+    const newClaimant = resolution && claimantEvent.get(resolution.claimant_id);
+    if (newClaimant) {
+      w.append([newClaimant]);
+      claimantEvent.delete(resolution.claimant_id);
+    }
+    w.record({ action: 'created', entityType: 'attribution', entityId: got.id, after: got });
+  }
+  // A claimant whose attributions were all refused at the last step still exists: logged too.
+  w.append([...claimantEvent.values()]);
+  if (!options.newClaims) await refreshClaimsDerived(w, created.flatMap((r) => (r ? [r.claim_id] : [])));
+  return { created, failures: failures.sorted() };
+}
+
+/** The ids of `table` among `ids` (unlocked). */
+export async function existingIds(tx: DbOrTx, table: typeof claims | typeof attributions, ids: readonly string[]): Promise<Set<string>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Set();
+  return new Set((await tx.select({ id: table.id }).from(table).where(inArray(table.id, wanted))).map((r) => r.id));
 }
 
 export async function getAttribution(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<AttributionRow> {

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { onlyRow } from '../../lib/row-failures.js';
 import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import {
-  createAttribution,
+  createAttributions,
   deleteAttribution,
   embedInAttributions,
   getAttribution,
@@ -32,7 +33,8 @@ const attributionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       reply.sendAfterWrite(async (w) => {
-        const row = await createAttribution(w, request.body);
+        const { claim_id, ...body } = request.body;
+        const row = onlyRow(await createAttributions(w, [{ claim_id, body }]));
         return { status: 201, headers: { location: `/v1/attributions/${row.id}` }, body: row };
       }),
   );

@@ -52,10 +52,6 @@ interface Common {
   bytes: number;
   /** `data.claim_id` → `data.claim_ref` where the line named a row by ref, so errors point at what the client wrote. */
   aliases: Map<string, string>;
-  /** The row to insert, as JSON, when it could be made while the line was read (see BulkWriter.add). */
-  row?: string;
-  /** The claimant an attribution's `claimant_name` resolved to, once written. */
-  claimant?: { claimant_id: string; status: 'matched' | 'created' };
 }
 
 export type PrepareResult =

@@ -7,7 +7,8 @@ import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { RowFailure } from '../../lib/row-failures.js';
+import { takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
+import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
 import { hasChanges } from '../../lib/changes.js';
@@ -58,22 +59,13 @@ export function claimantValues(body: ClaimantCreateBody) {
   };
 }
 
-/** One claimant to create; `id` to create it with that id (an import of exported rows). */
-export interface NewClaimant {
-  id?: string;
-  body: ClaimantCreateBody;
-}
-
-/** Rows per INSERT: well under PostgreSQL's 65535 parameters at ten columns a row. */
-const INSERT_SLICE = 5000;
-
 /**
  * Creates many claimants at once: the taken ids and wikidata ids are found with
  * one query each, the others inserted with one statement, and each gets its
  * `claimant.created` event in input order. `created[i]` is the row of input i,
  * undefined when it failed; `failures` say why, against the input.
  */
-export async function createClaimants(w: Write, rows: readonly NewClaimant[]): Promise<{ created: (ClaimantRow | undefined)[]; failures: RowFailure[] }> {
+export async function createClaimants(w: Write, rows: readonly NewRow<ClaimantCreateBody>[]): Promise<Created<ClaimantRow>> {
   const { tx } = w;
   const failures: RowFailure[] = [];
   const created: (ClaimantRow | undefined)[] = rows.map(() => undefined);
@@ -87,7 +79,7 @@ export async function createClaimants(w: Write, rows: readonly NewClaimant[]): P
   rows.forEach((input, row) => {
     const failure = (f: Omit<RowFailure, 'row'>) => void failures.push({ row, ...f });
     const wikidata = input.body.wikidata_id ?? null;
-    if (input.id && takenIds.has(input.id)) return failure(takenId(input.id));
+    if (input.id && takenIds.has(input.id)) return failure(takenIdFailure('claimant', input.id));
     if (wikidata !== null) {
       if (takenWikidata.has(wikidata)) return failure(takenWikidataFailure(wikidata, takenWikidata.get(wikidata)!));
       if (byWikidata.has(wikidata)) {
@@ -95,14 +87,12 @@ export async function createClaimants(w: Write, rows: readonly NewClaimant[]): P
       }
       byWikidata.set(wikidata, row);
     }
-    toInsert.push({ row, values: { id: input.id ?? newId(), ...claimantValues(input.body), created_at: now, updated_at: now } });
+    toInsert.push({ row, values: { id: input.id ?? newId(), ...claimantValues(input.body), created_at: now, updated_at: now, version: 1 } });
   });
-  const inserted = new Map<string, ClaimantRow>();
-  for (let i = 0; i < toInsert.length; i += INSERT_SLICE) {
-    const slice = toInsert.slice(i, i + INSERT_SLICE).map((r) => r.values);
-    // A concurrent insert of the same id or wikidata_id loses here instead of failing the transaction.
-    for (const r of await tx.insert(claimants).values(slice).onConflictDoNothing().returning(claimantColumns)) inserted.set(r.id, r);
-  }
+  // A concurrent insert of the same id or wikidata_id loses here instead of failing the transaction.
+  const inserted = new Map(
+    (await insertMany<ClaimantRow>(tx, claimants, toInsert.map((r) => r.values), { skipTaken: true, returning: claimantColumns })).map((r) => [r.id, r]),
+  );
   const lost = toInsert.filter((r) => !inserted.has(r.values.id!));
   const nowTaken = lost.length ? await holdersOfWikidata(tx, lost.flatMap((r) => (r.values.wikidata_id ? [r.values.wikidata_id] : []))) : new Map<string, string>();
   for (const { row, values } of toInsert) {
@@ -112,7 +102,7 @@ export async function createClaimants(w: Write, rows: readonly NewClaimant[]): P
       continue;
     }
     const holder = values.wikidata_id ? nowTaken.get(values.wikidata_id) : undefined;
-    failures.push({ row, ...(holder ? takenWikidataFailure(values.wikidata_id!, holder) : takenId(values.id!)) });
+    failures.push({ row, ...(holder ? takenWikidataFailure(values.wikidata_id!, holder) : takenIdFailure('claimant', values.id!)) });
   }
   for (const row of created) if (row) w.record({ action: 'created', entityType: 'claimant', entityId: row.id, after: row });
   return { created, failures: failures.sort((a, b) => a.row - b.row) };
@@ -123,8 +113,6 @@ async function holdersOfWikidata(tx: DbOrTx, wikidataIds: string[]): Promise<Map
   const rows = await tx.select({ id: claimants.id, wikidata_id: claimants.wikidata_id }).from(claimants).where(inArray(claimants.wikidata_id, [...new Set(wikidataIds)]));
   return new Map(rows.map((r) => [r.wikidata_id!, r.id]));
 }
-
-const takenId = (id: string): Omit<RowFailure, 'row'> => ({ field: 'id', code: 'conflict', message: 'is already the id of an existing claimant', existing_id: id });
 
 const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailure, 'row'> => ({
   field: 'wikidata_id',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
-import { rowProblem } from '../../lib/row-failures.js';
+import { onlyRow } from '../../lib/row-failures.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaimants, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';
 import { Claimant, ClaimantCreate, ClaimantListQuery, ClaimantPage, ClaimantPatch } from './schemas.js';
@@ -25,9 +25,7 @@ const claimantsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       reply.sendAfterWrite(async (w) => {
-        const { created, failures } = await createClaimants(w, [{ body: request.body }]);
-        if (failures.length) throw rowProblem(failures);
-        const row = created[0]!;
+        const row = onlyRow(await createClaimants(w, [{ body: request.body }]));
         return { status: 201, headers: { location: `/v1/claimants/${row.id}` }, body: row };
       }),
   );

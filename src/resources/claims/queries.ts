@@ -1,6 +1,8 @@
 import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { getTableColumns } from 'drizzle-orm';
-import type { Write } from '../../db/write.js';
+import type { NewEvent, Write } from '../../db/write.js';
+import { insertMany } from '../../db/insert-many.js';
+import { RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js';
@@ -10,7 +12,7 @@ import { newId } from '../../lib/ids.js';
 import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { preparedClaimById, preparedClaimsAfter, preparedClaimsFirstPage } from './hot.js';
-import { attributionsOfClaims, insertAttribution } from '../attributions/queries.js';
+import { attributionsOfClaims, existingIds, planAttributions, writeAttributions } from '../attributions/queries.js';
 import { hasChanges } from '../../lib/changes.js';
 import { reviewsOfClaims } from '../reviews/queries.js';
 import { refreshClaimsDerived } from './derived.js';
@@ -34,35 +36,49 @@ export function claimValues(body: ClaimCreateBody) {
 }
 
 /**
- * A claim with its inline attributions, all or nothing: the caller's transaction
- * covers every row. Its event is recorded once it is settled (derived fields
- * counted), before those of its attributions.
+ * Creates many claims at once, each with its inline attributions, all or
+ * nothing per claim: the attributions are checked (sources, claimants, quotes
+ * anchored) before any claim is written, and a claim one of whose attributions
+ * would be refused is not written. One INSERT for the claims, one for their
+ * attributions; a claim's event is recorded once it is settled (derived fields
+ * counted), before those of its attributions. The single endpoint calls this
+ * with one row, extraction with its kept candidates, bulk import with a window
+ * of lines.
  */
-export async function createClaim(w: Write, body: ClaimCreateBody, options: { id?: string } = {}): Promise<ClaimRow> {
+export async function createClaims(w: Write, rows: readonly NewRow<ClaimCreateBody>[]): Promise<Created<ClaimRow>> {
   const { tx } = w;
-  const now = new Date();
-  const [row] = await tx
-    .insert(claims)
-    .values({
-      id: options.id ?? newId(),
-      ...claimValues(body),
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(claimColumns);
-  const inline = body.attributions ?? [];
-  if (inline.length === 0) {
-    w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: row });
-    return row;
+  const failures = new RowFailures();
+  const ids = rows.map((r) => r.id ?? newId());
+  const taken = await existingIds(tx, claims, rows.flatMap((r) => (r.id ? [r.id] : [])));
+  rows.forEach((r, row) => r.id && taken.has(r.id) && failures.add(row, takenIdFailure('claim', r.id)));
+  const inline = rows.flatMap((r, row) => (failures.has(row) ? [] : (r.body.attributions ?? []).map((body, i) => ({ row, i, claim_id: ids[row], body }))));
+  const plan = inline.length ? await planAttributions(w, inline, { newClaims: true }) : undefined;
+  for (const { row: k, field, ...failure } of plan?.failures.sorted() ?? []) {
+    failures.add(inline[k].row, { ...failure, field: fieldPath(`attributions[${inline[k].i}]`, field) });
   }
-  const { events } = await w.apart(async (inner) => {
-    for (const [i, attribution] of inline.entries()) await insertAttribution(inner, row.id, attribution, `body.attributions[${i}]`);
-  });
-  await refreshClaimsDerived(w, [row.id], { newVersion: false, log: false });
-  const settled = await getClaim(tx, row.id);
-  w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: settled });
-  w.append(events);
-  return settled;
+  const now = new Date();
+  const toInsert = rows.flatMap((r, row) =>
+    failures.has(row) ? [] : [{ row, values: { id: ids[row], ...claimValues(r.body), created_at: now, updated_at: now, version: 1 } }],
+  );
+  const inserted = new Map((await insertMany<ClaimRow>(tx, claims, toInsert.map((r) => r.values), { skipTaken: true, returning: claimColumns })).map((r) => [r.id, r]));
+  for (const { row, values } of toInsert) if (!inserted.has(values.id)) failures.add(row, takenIdFailure('claim', values.id));
+  let attributionEvents: NewEvent[] = [];
+  const settled = new Map<string, ClaimRow>();
+  if (plan) {
+    // The attributions of claims that were not written are not written either.
+    for (const [k, a] of inline.entries()) if (failures.has(a.row) && !plan.failures.has(k)) plan.failures.add(k, noSuch('claim_id', 'claim', a.claim_id));
+    const { result, events } = await w.apart((inner) => writeAttributions(inner, plan, { newClaims: true }));
+    // Inline attributions bring no id, so nothing checked above can fail them now.
+    if (result.created.some((a, k) => !a && !failures.has(inline[k].row))) throw new Error('an inline attribution was not written after its checks passed');
+    attributionEvents = events;
+    const withInline = [...new Set(inline.filter((a) => !failures.has(a.row)).map((a) => a.claim_id))];
+    await refreshClaimsDerived(w, withInline, { newVersion: false, log: false });
+    if (withInline.length) for (const row of await tx.select(claimColumns).from(claims).where(inArray(claims.id, withInline))) settled.set(row.id, row);
+  }
+  const created = rows.map((_, row) => (failures.has(row) ? undefined : (settled.get(ids[row]) ?? inserted.get(ids[row]))));
+  for (const row of created) if (row) w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: row });
+  w.append(attributionEvents);
+  return { created, failures: failures.sorted() };
 }
 
 export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ClaimRow> {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { onlyRow } from '../../lib/row-failures.js';
 import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
-import { createClaim, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
+import { createClaims, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
 import { Claim, ClaimCreate, ClaimGetQuery, ClaimListQuery, ClaimPage, ClaimPatch } from './schemas.js';
 
 const tags = ['claims'];
@@ -27,7 +28,7 @@ const claimsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       reply.sendAfterWrite(async (w) => {
         const { tx } = w;
-        const row = await createClaim(w, request.body);
+        const row = onlyRow(await createClaims(w, [{ body: request.body }]));
         const [claim] = await embedInClaims(tx, [row], ['attributions']);
         return { status: 201, headers: { location: `/v1/claims/${claim.id}` }, body: claim };
       }),

@@ -1,10 +1,11 @@
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { and, count, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import type { DbOrTx } from '../../db/client.js';
 import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
-import { createClaim } from '../claims/queries.js';
+import { createClaims } from '../claims/queries.js';
+import { rowProblem } from '../../lib/row-failures.js';
 import { RESOLVE_MIN_SCORE, bestClaimantsFor, updateClaimant } from '../claimants/queries.js';
 import type { ClaimantMatchOut } from './schemas.js';
 
@@ -95,33 +96,38 @@ export async function commitCandidates(
   choices: CommitChoice[],
   options: { language: string; topics?: string[] },
 ): Promise<ClaimRow[]> {
-  const created: ClaimRow[] = [];
-  for (const choice of choices) {
-    const claim = await createClaim(w, {
-      text: clip(choice.claim_text ?? choice.candidate.claim_text),
-      language: options.language,
-      topics: options.topics,
-      attributions: [attributionFor(source, choice)],
-    }).catch((err: unknown) => {
-      // The error names `body.attributions[0]`; say which kept candidate it was.
-      const e = err as { extra?: { errors?: { path: string; message: string }[] } };
-      const where = choice.keepIndex !== undefined ? `body.keep[${choice.keepIndex}]` : `candidates[${choice.candidate.index}]`;
-      if (e.extra?.errors) e.extra.errors = e.extra.errors.map((fe) => ({ ...fe, path: fe.path.replace(/^body\.attributions\[0\]/, where) }));
-      throw err;
-    });
-    await giveNewClaimantItsKind(w, claim.id, choice);
-    created.push(claim);
+  const { created, failures } = await createClaims(
+    w,
+    choices.map((choice) => ({
+      body: {
+        text: clip(choice.claim_text ?? choice.candidate.claim_text),
+        language: options.language,
+        topics: options.topics,
+        attributions: [attributionFor(source, choice)],
+      },
+    })),
+  );
+  if (failures.length) {
+    // Refused for the first candidate that failed; its errors name the kept candidate, not `body.attributions[0]`.
+    const choice = choices[failures[0].row];
+    const where = choice.keepIndex !== undefined ? `body.keep[${choice.keepIndex}]` : `candidates[${choice.candidate.index}]`;
+    const problem = rowProblem(failures.filter((f) => f.row === failures[0].row));
+    problem.extra.errors = problem.extra.errors?.map((fe) => ({ ...fe, path: fe.path.replace(/^body\.attributions\[0\]/, where) }));
+    throw problem;
   }
-  return created;
+  const claims = created.map((row) => row!);
+  for (const [k, choice] of choices.entries()) await giveNewClaimantItsKind(w, claims[k].id, choice, claims.map((c) => c.id));
+  return claims;
 }
 
 /**
  * A speaker committed by name becomes a claimant of kind `unknown` (that is
  * how `claimant_name` creates one). When the claimant is new — still at
- * version 1, with this one attribution — the extractor knows better: set
- * `person` or `organization`. An existing claimant is never touched.
+ * version 1, named by no attribution but those of this commit (`committed`,
+ * its claims) — the extractor knows better: set `person` or `organization`.
+ * An existing claimant is never touched.
  */
-async function giveNewClaimantItsKind(w: Write, claimId: string, choice: CommitChoice): Promise<void> {
+async function giveNewClaimantItsKind(w: Write, claimId: string, choice: CommitChoice, committed: string[]): Promise<void> {
   const { tx } = w;
   const kind = choice.candidate.speaker_type;
   if (choice.claimant_id || (kind !== 'person' && kind !== 'organization')) return;
@@ -129,7 +135,10 @@ async function giveNewClaimantItsKind(w: Write, claimId: string, choice: CommitC
   if (!attribution?.claimant_id) return;
   const [row] = await tx.select({ kind: claimants.kind, version: claimants.version }).from(claimants).where(eq(claimants.id, attribution.claimant_id));
   if (!row || row.kind !== 'unknown' || row.version !== 1) return;
-  const [uses] = await tx.select({ n: count() }).from(attributions).where(eq(attributions.claimant_id, attribution.claimant_id));
-  if (Number(uses?.n) !== 1) return;
+  const [uses] = await tx
+    .select({ n: count() })
+    .from(attributions)
+    .where(and(eq(attributions.claimant_id, attribution.claimant_id), notInArray(attributions.claim_id, committed)));
+  if (Number(uses?.n) !== 0) return;
   await updateClaimant(w, attribution.claimant_id, { kind });
 }

@@ -1,12 +1,14 @@
-import { and, asc, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
 import { assertIfMatch } from '../../lib/conditional.js';
-import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
+import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { RowFailures, noSuch, onlyRow, rowProblem, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
+import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';
@@ -43,15 +45,21 @@ export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<R
   return withEvidence(db, rows);
 }
 
-export function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
-  const errors: FieldError[] = [];
+/** What is wrong with a review's ratings, field by field. */
+function ratingFailures(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }): { field: string; message: string }[] {
+  const failures: { field: string; message: string }[] = [];
   const { rating_value: value, best_rating: best, worst_rating: worst } = r;
   // Scales may run either way (1 = best on some), so check "between", not "<=".
-  if (best !== null && worst !== null && best === worst) errors.push({ path: 'body.best_rating', message: 'must differ from worst_rating' });
+  if (best !== null && worst !== null && best === worst) failures.push({ field: 'best_rating', message: 'must differ from worst_rating' });
   if (value !== null && best !== null && worst !== null && (value - worst) * (value - best) > 0) {
-    errors.push({ path: 'body.rating_value', message: 'must lie between worst_rating and best_rating' });
+    failures.push({ field: 'rating_value', message: 'must lie between worst_rating and best_rating' });
   }
-  if (errors.length) throw new ApiError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  return failures;
+}
+
+export function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
+  const failures = ratingFailures(r);
+  if (failures.length) throw rowProblem(failures.map((f) => ({ row: 0, code: 'validation_failed', ...f })));
 }
 
 /** Evidence must cite existing sources; refused with 422 naming each unknown one. */
@@ -90,27 +98,66 @@ export function reviewValues(body: ReviewCreateBody) {
   };
 }
 
-export async function createReview(w: Write,
-  claimId: string,
-  body: ReviewCreateBody,
-  options: { id?: string } = {},
-): Promise<ReviewWithEvidence> {
+/** One review to create, of `claim_id`. */
+export interface NewReview extends NewRow<ReviewCreateBody> {
+  claim_id: string;
+}
+
+/**
+ * Creates many reviews at once with their evidence: the cited sources and the
+ * claims locked in the lock order (lock-order.ts), one INSERT for the reviews
+ * and one for the evidence, a `review.created` event each (evidence included)
+ * in input order, and the claims' verdicts and statuses refreshed once per
+ * claim. The single endpoint calls this with one row, bulk import with a window
+ * of lines.
+ */
+export async function createReviews(w: Write, rows: readonly NewReview[]): Promise<Created<ReviewWithEvidence>> {
   const { tx } = w;
-  // The cited sources, then the claim (lock-order.ts).
-  await lockSources(tx, (body.evidence ?? []).map((e) => e.source_id));
-  if (!(await lockClaims(tx, [claimId])).has(claimId)) throw notFound('claim', claimId);
-  const values = reviewValues(body);
-  checkRatings(values);
+  const failures = new RowFailures();
+  const sourceIds = await lockSources(tx, rows.flatMap((r) => (r.body.evidence ?? []).map((e) => e.source_id)));
+  const claimIds = await lockClaims(tx, rows.map((r) => r.claim_id));
+  const given = rows.flatMap((r) => (r.id ? [r.id] : []));
+  const takenIds = new Set(given.length ? (await tx.select({ id: reviews.id }).from(reviews).where(inArray(reviews.id, given))).map((r) => r.id) : []);
   const now = new Date();
-  const [row] = await tx
-    .insert(reviews)
-    .values({ id: options.id ?? newId(), claim_id: claimId, ...values, created_at: now, updated_at: now })
-    .returning();
-  await writeEvidence(tx, row.id, body.evidence ?? []);
-  const [created] = await withEvidence(tx, [row]);
-  await w.record({ action: 'created', entityType: 'review', entityId: row.id, after: created });
-  await refreshClaimsDerived(w, [claimId], { reviewsChanged: true });
-  return created;
+  const toInsert: { row: number; values: typeof reviews.$inferInsert & { id: string }; evidence: ReviewWithEvidence['evidence'] }[] = [];
+  rows.forEach(({ id, claim_id, body }, row) => {
+    if (!claimIds.has(claim_id)) return failures.add(row, noSuch('claim_id', 'claim', claim_id));
+    const values = reviewValues(body);
+    const wrong = ratingFailures(values);
+    if (wrong.length) return wrong.forEach((f) => failures.add(row, { ...f, code: 'validation_failed' }));
+    const evidence = (body.evidence ?? []).map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null }));
+    evidence.forEach((e, i) => {
+      if (!sourceIds.has(e.source_id)) failures.add(row, { ...noSuch(`evidence[${i}].source_id`, 'source', e.source_id), detail: 'Evidence cites sources that do not exist.' });
+    });
+    if (failures.has(row)) return;
+    if (id && takenIds.has(id)) return failures.add(row, takenIdFailure('review', id));
+    toInsert.push({ row, values: { id: id ?? newId(), claim_id, ...values, created_at: now, updated_at: now, version: 1 }, evidence });
+  });
+  const inserted = new Map(
+    (await insertMany<ReviewRow>(tx, reviews, toInsert.map((r) => r.values), { skipTaken: true, returning: getTableColumns(reviews) })).map((r) => [r.id, r]),
+  );
+  const created: (ReviewWithEvidence | undefined)[] = rows.map(() => undefined);
+  for (const { row, values, evidence } of toInsert) {
+    const got = inserted.get(values.id);
+    if (got) created[row] = { ...got, evidence };
+    else failures.add(row, takenIdFailure('review', values.id));
+  }
+  const written = created.filter((r): r is ReviewWithEvidence => r !== undefined);
+  await insertMany(
+    tx,
+    reviewEvidence,
+    written.flatMap((r) => r.evidence.map((e, position) => ({ review_id: r.id, position, ...e }))),
+  );
+  for (const row of written) w.record({ action: 'created', entityType: 'review', entityId: row.id, after: row });
+  await refreshClaimsDerived(w, written.map((r) => r.claim_id), { reviewsChanged: true });
+  return { created, failures: failures.sorted() };
+}
+
+/** `POST /v1/claims/{id}/reviews`: the claim is the resource addressed, so an unknown one is 404. */
+export async function createReview(w: Write, claimId: string, body: ReviewCreateBody): Promise<ReviewWithEvidence> {
+  const result = await createReviews(w, [{ claim_id: claimId, body }]);
+  if (result.failures.some((f) => f.field === 'claim_id')) throw notFound('claim', claimId);
+  return onlyRow(result);
 }
 
 export async function getReview(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ReviewWithEvidence> {

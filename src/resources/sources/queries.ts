@@ -8,6 +8,8 @@ import { normaliseSourceUrl } from '../../domain/url.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { RowFailures, rowProblem, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
+import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
 import { hasChanges } from '../../lib/changes.js';
@@ -25,14 +27,25 @@ const sortFields: Record<string, SortField> = {
   title: { column: sources.title, cast: 'text', nullable: false },
 };
 
-export function urlOrRefuse(url: string | null | undefined, path = 'body.url'): string | null {
+const INVALID_URL: Omit<RowFailure, 'row'> = {
+  field: 'url',
+  code: 'validation_failed',
+  message: 'must be an absolute http(s) URL without credentials',
+  detail: 'url must be an absolute http or https URL without credentials.',
+};
+
+const takenUrl = (url: string, holder: string): Omit<RowFailure, 'row'> => ({
+  field: 'url',
+  code: 'conflict',
+  message: 'is already used by another source',
+  detail: `A source with the url ${url} already exists.`,
+  existing_id: holder,
+});
+
+export function urlOrRefuse(url: string | null | undefined, prefix = 'body'): string | null {
   if (url === undefined || url === null) return null;
   const normalised = normaliseSourceUrl(url);
-  if (!normalised) {
-    throw new ApiError('validation_failed', 'url must be an absolute http or https URL without credentials.', {
-      errors: [{ path, message: 'must be an absolute http(s) URL without credentials' }],
-    });
-  }
+  if (!normalised) throw rowProblem([{ row: 0, ...INVALID_URL }], prefix);
   return normalised;
 }
 
@@ -50,12 +63,7 @@ export function textFields(text: string | null | undefined) {
 async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string) {
   if (!url) return;
   const [taken] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.url, url)).limit(1);
-  if (taken && taken.id !== exceptId) {
-    throw new ApiError('conflict', `A source with the url ${url} already exists.`, {
-      existing_id: taken.id,
-      errors: [{ path: 'body.url', message: 'is already used by another source' }],
-    });
-  }
+  if (taken && taken.id !== exceptId) throw rowProblem([{ row: 0, ...takenUrl(url, taken.id) }]);
 }
 
 /**
@@ -77,28 +85,49 @@ export function sourceValues(body: SourceCreateBody, url: string | null) {
   };
 }
 
-/** `options.id`: create with this id instead of a new one (bulk import of exported rows). */
-export async function createSource(w: Write, body: SourceCreateBody, options: { id?: string } = {}): Promise<SourceRow> {
-  const { tx } = w;
-  const url = urlOrRefuse(body.url);
+/**
+ * Creates many sources at once, one statement for all, each with its
+ * `source.created` event in input order. A url (normalised) may be held by one
+ * source only: one already taken, or given by an earlier row of the same input,
+ * fails the row. The single endpoint calls this with one row, bulk import with
+ * a window of lines.
+ */
+export async function createSources(w: Write, rows: readonly NewRow<SourceCreateBody>[]): Promise<Created<SourceRow>> {
+  const failures = new RowFailures();
   const now = new Date();
-  const [row] = await tx
-    .insert(sources)
-    .values({
-      id: options.id ?? newId(),
-      ...sourceValues(body, url),
-      created_at: now,
-      updated_at: now,
-    })
-    // A concurrent insert of the same url loses here instead of failing the transaction.
-    .onConflictDoNothing({ target: sources.url })
-    .returning();
-  if (!row) {
-    await refuseTakenUrl(tx, url);
-    throw new ApiError('conflict', 'A source with this url already exists.');
+  const byUrl = new Map<string, number>();
+  const toInsert: { row: number; values: typeof sources.$inferInsert }[] = [];
+  rows.forEach((input, row) => {
+    let url: string | null = null;
+    if (input.body.url !== undefined && input.body.url !== null) {
+      url = normaliseSourceUrl(input.body.url);
+      if (!url) return failures.add(row, INVALID_URL);
+      const earlier = byUrl.get(url);
+      if (earlier !== undefined) return failures.add(row, { field: 'url', code: 'conflict', message: 'is also the url of an earlier row', same_as: earlier });
+      byUrl.set(url, row);
+    }
+    toInsert.push({ row, values: { id: input.id ?? newId(), ...sourceValues(input.body, url), created_at: now, updated_at: now, version: 1 } });
+  });
+  // A taken id or url (a concurrent insert too) leaves the row out; which one is told below.
+  const inserted = new Map(
+    (await insertMany<Omit<SourceRow, 'text'>>(w.tx, sources, toInsert.map((r) => r.values), { skipTaken: true, returning: summaryColumns })).map((r) => [r.id, r]),
+  );
+  const lostUrls = toInsert.flatMap((r) => (!inserted.has(r.values.id!) && r.values.url ? [r.values.url] : []));
+  const urlHolders = new Map(
+    lostUrls.length ? (await w.tx.select({ id: sources.id, url: sources.url }).from(sources).where(inArray(sources.url, lostUrls))).map((r) => [r.url!, r.id]) : [],
+  );
+  const created: (SourceRow | undefined)[] = rows.map(() => undefined);
+  for (const { row, values } of toInsert) {
+    const got = inserted.get(values.id!);
+    if (got) {
+      created[row] = { ...got, text: values.text ?? null };
+      continue;
+    }
+    const holder = values.url ? urlHolders.get(values.url) : undefined;
+    failures.add(row, holder && holder !== values.id ? takenUrl(values.url!, holder) : takenIdFailure('source', values.id!));
   }
-  await w.record({ action: 'created', entityType: 'source', entityId: row.id, after: snapshot(row) });
-  return row;
+  for (const row of created) if (row) w.record({ action: 'created', entityType: 'source', entityId: row.id, after: snapshot(row) });
+  return { created, failures: failures.sorted() };
 }
 
 export async function getSource(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<SourceRow> {
@@ -113,7 +142,7 @@ export function sourceFilters(params: SourceListParams): (SQL | undefined)[] {
   return [
     params.kind ? eq(sources.kind, params.kind) : undefined,
     params.publisher ? eq(sources.publisher, params.publisher) : undefined,
-    params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query.url')!) : undefined,
+    params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query')!) : undefined,
     params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
     params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
     params.q !== undefined ? sql`${sourceDocument} @@ ${webSearch(params.q)}` : undefined,

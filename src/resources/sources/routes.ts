@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { onlyRow } from '../../lib/row-failures.js';
 import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
 import { linkNext } from '../../lib/pagination.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
-import { createSource, deleteSource, getSource, listSources, updateSource } from './queries.js';
+import { createSources, deleteSource, getSource, listSources, updateSource } from './queries.js';
 import { Source, SourceCreate, SourceListQuery, SourcePage, SourcePatch } from './schemas.js';
 
 const tags = ['sources'];
@@ -24,7 +25,7 @@ const sourcesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       reply.sendAfterWrite(async (w) => {
-        const row = await createSource(w, request.body);
+        const row = onlyRow(await createSources(w, [{ body: request.body }]));
         return { status: 201, headers: { location: `/v1/sources/${row.id}` }, body: row };
       }),
   );
