@@ -20,7 +20,7 @@ import bodyTimeoutsPlugin from './plugins/body-timeouts.js';
 import keysRoutes from './resources/keys/routes.js';
 import extractRoutes from './resources/extract/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
-import { schemaController } from './plugins/validation.js';
+import { schemaController } from './resources/validation.js';
 import operationsRoutes from './resources/operations/routes.js';
 import sourcesRoutes from './resources/sources/routes.js';
 import claimantsRoutes from './resources/claimants/routes.js';

@@ -26,6 +26,13 @@ export interface KeyedRequest {
 }
 
 /** What a retry is answered with. `body` is the serialised JSON the client was sent. */
+/** A route's answer to a write: sent once the write has committed. */
+export interface WriteAnswer<T = unknown> {
+  status: number;
+  headers?: Record<string, string>;
+  body: T;
+}
+
 export interface StoredAnswer {
   status: number;
   headers: Record<string, string>;

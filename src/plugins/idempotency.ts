@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { actorOf } from '../resources/http.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AnsweredBefore, storedAnswer, sweepExpiredAnswers, type KeyedRequest, type StoredAnswer } from '../db/idempotency.js';
+import { AnsweredBefore, storedAnswer, sweepExpiredAnswers, type KeyedRequest, type StoredAnswer, type WriteAnswer } from '../db/idempotency.js';
 import { ApiError } from '../lib/errors.js';
 import { withWrite, type Write } from '../db/write.js';
-import { actorOf } from '../lib/actor.js';
 
 /**
  * `Idempotency-Key` on POST (the IETF httpapi draft, as Stripe does it): a retry
@@ -18,13 +18,6 @@ import { actorOf } from '../lib/actor.js';
  * Answers are kept 24 hours, in the database, so they hold across restarts and
  * several API processes.
  */
-
-/** A route's answer to a write: sent once the write has committed. */
-export interface WriteAnswer<T = unknown> {
-  status: number;
-  headers?: Record<string, string>;
-  body: T;
-}
 
 export interface SendAfterWriteOptions<T> {
   /**

@@ -3,7 +3,7 @@ import { ATTRIBUTION_KINDS, STANCES } from '../../db/schema.js';
 import { MAX_ELISION_GAP, MAX_INSERTION_GAP } from '../../domain/anchor.js';
 import { Id, ShortText, Timestamp, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../db/search.js';
 
 export const attributionSchemas = () => [Selector, QuotePart, AttributionInline, AttributionCreate, AttributionPatch, Attribution];
 

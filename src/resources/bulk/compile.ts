@@ -1,10 +1,10 @@
 import type { TSchema } from 'typebox';
 import type { AjvError } from '../../lib/ajv-errors.js';
-import { schemaController } from '../../plugins/validation.js';
+import { schemaController } from '../validation.js';
 import { allSchemas } from '../registry.js';
 
 /**
- * Validators from the app's own schema controller (plugins/validation.ts), for
+ * Validators from the app's own schema controller (resources/validation.ts), for
  * checks a route cannot declare: each NDJSON line of a bulk body, or the filters
  * of one export type. `body` gets the strict Ajv of request bodies (no coercion,
  * unknown fields refused), `querystring` the one of query strings.

@@ -1,8 +1,8 @@
 import { createGunzip } from 'node:zlib';
+import { actorOf } from '../http.js';
 import { Readable, pipeline } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
-import { actorOf } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { IdempotencyHeaders, Problem, ref } from '../../lib/schemas.js';
 import { NdjsonBody, ReceivedBody, ndjsonLines } from './ndjson.js';

@@ -9,10 +9,10 @@ import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
-import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../lib/search.js';
+import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
+import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../db/search.js';
 import { hasChanges } from '../../lib/changes.js';
-import { deleteAttributionsOf, isReferenced } from '../attributions/queries.js';
+import { deleteAttributionsOf, isReferenced } from '../attributions/owners.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
 import { awaitTurnToChange } from '../lock-order.js';
 

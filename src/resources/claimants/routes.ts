@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actorOf } from '../../lib/actor.js';
+import { actorOf, linkNext } from '../http.js';
 import { withWrite } from '../../db/write.js';
-import { linkNext } from '../../lib/pagination.js';
 import { onlyRow } from '../../lib/row-failures.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaimants, deleteClaimant, getClaimant, listClaimants, updateClaimant } from './queries.js';

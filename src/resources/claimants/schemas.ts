@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { CLAIMANT_KINDS } from '../../db/schema.js';
 import { Id, ShortText, StringList, Timestamp, WebUrl, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { sortWithRank } from '../../lib/search.js';
+import { sortWithRank } from '../../db/search.js';
 
 const ClaimantKind = Type.Enum([...CLAIMANT_KINDS], { description: 'What sort of speaker this is.' });
 const WikidataId = Type.String({ pattern: '^Q[1-9][0-9]{0,11}$', description: 'Wikidata item id (`Q` + digits); unique among claimants.', examples: ['Q42'] });

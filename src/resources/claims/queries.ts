@@ -9,8 +9,8 @@ import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } from '../../lib/pagination.js';
-import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../lib/search.js';
+import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } from '../../db/pagination.js';
+import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../db/search.js';
 import { preparedClaimById, preparedClaimsAfter, preparedClaimsFirstPage } from './hot.js';
 import { attributionsOfClaims, existingIds, planAttributions, writeAttributions } from '../attributions/queries.js';
 import { hasChanges } from '../../lib/changes.js';

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf, linkNext } from '../http.js';
 import { onlyRow } from '../../lib/row-failures.js';
-import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
-import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, parseInclude, problemResponses, ref } from '../../lib/schemas.js';
 import { createClaims, deleteClaim, embedInClaims, getClaim, listClaims, updateClaim, type ClaimInclude } from './queries.js';
 import { Claim, ClaimCreate, ClaimGetQuery, ClaimListQuery, ClaimPage, ClaimPatch } from './schemas.js';

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Language, StringList, Timestamp, Id, includeParam, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../db/search.js';
 import { Attribution, AttributionInline } from '../attributions/schemas.js';
 import { Claimant } from '../claimants/schemas.js';
 import { SourceSummary } from '../sources/schemas.js';

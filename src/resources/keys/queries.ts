@@ -6,7 +6,7 @@ import { apiKeys } from '../../db/schema.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { displayParts, generateSecret, hashSecret, type Scope } from '../../lib/keys.js';
-import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { announceCreation, announceRevocation, type Revocation } from './changes.js';
 import type { ApiKeyCreateBody, ApiKeyListParams } from './schemas.js';
 

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actorOf } from '../../lib/actor.js';
-import { linkNext } from '../../lib/pagination.js';
+import { actorOf, linkNext } from '../http.js';
 import { IdParams, IdempotencyHeaders, NoQuery, pageOf, problemResponses, ref } from '../../lib/schemas.js';
-import type { WriteAnswer } from '../../plugins/idempotency.js';
+import type { WriteAnswer } from '../../db/idempotency.js';
 import { withWrite } from '../../db/write.js';
 import { createKey, listKeys, revokeKey } from './queries.js';
 import { ApiKey, ApiKeyCreate, ApiKeyListQuery, ApiKeyWithSecret, SECRET_SHOWN_ONCE } from './schemas.js';

@@ -9,7 +9,7 @@ import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { RowFailures, noSuch, onlyRow, rowProblem, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
-import { paginate, resolveSort, type SortField } from '../../lib/pagination.js';
+import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';
 import { hasChanges } from '../../lib/changes.js';

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf, linkNext } from '../http.js';
 import { Type } from 'typebox';
 import { toClaimReview } from '../../domain/claimreview.js';
-import { actorOf } from '../../lib/actor.js';
-import { linkNext } from '../../lib/pagination.js';
 import { IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { withWrite } from '../../db/write.js';
 import { claimReviewInputs, createReview, deleteReview, getReview, listReviews, reviewsOfClaim, updateReview } from './queries.js';

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf, linkNext } from '../http.js';
 import { onlyRow } from '../../lib/row-failures.js';
-import { actorOf } from '../../lib/actor.js';
 import { withWrite } from '../../db/write.js';
-import { linkNext } from '../../lib/pagination.js';
 import { CascadeQuery, IdParams, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { createSources, deleteSource, getSource, listSources, updateSource } from './queries.js';
 import { Source, SourceCreate, SourceListQuery, SourcePage, SourcePatch } from './schemas.js';

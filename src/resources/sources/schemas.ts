@@ -3,7 +3,7 @@ import { SOURCE_KINDS } from '../../db/schema.js';
 import { TRACKING_PARAMS } from '../../domain/url.js';
 import { Id, Language, ShortText, StringList, Timestamp, WebUrl, nullable, pageOf, ref } from '../../lib/schemas.js';
 import { listQueryProperties } from '../../lib/pagination.js';
-import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../lib/search.js';
+import { RANKED_WALK, RANK_DESCRIPTION, searchParam, sortWithRank } from '../../db/search.js';
 
 export const MAX_SOURCE_TEXT = 1_048_576;
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { rowsOf } from '../db/client.js';
-import { ApiError } from './errors.js';
-import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from './pagination.js';
+import { rowsOf } from './client.js';
+import { ApiError } from '../lib/errors.js';
+import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from '../lib/pagination.js';
 
 /**
  * Relevance-ordered lists (`q` on claims, sources, attributions, claimants) and
