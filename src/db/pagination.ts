@@ -1,6 +1,6 @@
 import { and, asc, desc, getTableName, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { ApiError } from '../lib/errors.js';
+import { InputProblem } from '../lib/row-failures.js';
 import { invalidCursor, openCursor } from '../lib/pagination.js';
 
 /**
@@ -40,7 +40,7 @@ export function resolveSort(sort: string, fields: Record<string, SortField>): Re
   const descending = sort.startsWith('-');
   const name = descending ? sort.slice(1) : sort;
   const field = fields[name];
-  if (!field) throw new ApiError('validation_failed', `Cannot sort by ${name}.`, { errors: [{ path: 'query.sort', message: 'is not a sortable field' }] });
+  if (!field) throw new InputProblem({ field: 'sort', code: 'validation_failed', message: 'is not a sortable field', detail: `Cannot sort by ${name}.` });
   return { name: sort, field, descending };
 }
 

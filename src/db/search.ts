@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { rowsOf } from './client.js';
 import { ApiError } from '../lib/errors.js';
+import { InputProblem } from '../lib/row-failures.js';
 import { MAX_LIMIT, DEFAULT_LIMIT, UUID, invalidCursor, openCursor } from '../lib/pagination.js';
 
 /**
@@ -70,7 +71,7 @@ export function decodeRankCursor(list: string, cursor: string, q: string, sort =
 export const SCORE_SORT = '-score';
 
 export const rankNeedsQ = (sort = RANK_SORT) =>
-  new ApiError('validation_failed', `sort=${sort} orders by relevance to q; pass q.`, { errors: [{ path: 'query.sort', message: 'needs q' }] });
+  new InputProblem({ field: 'sort', code: 'validation_failed', message: 'needs q', detail: `sort=${sort} orders by relevance to q; pass q.` });
 
 /** Web-search syntax ("phrase", OR, -word) with English stemming and stop words. */
 export const webSearch = (q: string): SQL => sql`websearch_to_tsquery('english'::regconfig, ${q})`;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ApiError } from './errors.js';
+import { InputProblem } from './row-failures.js';
 
 /**
  * What every list shares of its parameters and cursors: page sizes, the list
@@ -41,6 +41,5 @@ export function openCursor<P extends { l?: unknown; s?: unknown; id?: unknown }>
   return payload as P & { id: string };
 }
 
-export const invalidCursor = (why: string) =>
-  new ApiError('invalid_cursor', `The cursor ${why}.`, { errors: [{ path: 'query.cursor', message: why }] });
+export const invalidCursor = (why: string) => new InputProblem({ field: 'cursor', code: 'invalid_cursor', message: why, detail: `The cursor ${why}.` });
 

@@ -22,6 +22,20 @@ export interface RowFailure {
 /** `prefix` + field, as `body.wikidata_id` or `data` for the row as a whole. */
 export const fieldPath = (prefix: string, field: string) => (field === '' ? prefix : /^\[/.test(field) ? `${prefix}${field}` : `${prefix}.${field}`);
 
+/**
+ * Thrown by a query when its one input is refused: the failures name fields of
+ * that input only. The transport puts its part in front (the error handler:
+ * `body.` for a write, `query.` for a read; bulk import: `data.` and the line).
+ */
+export class InputProblem extends Error {
+  readonly failures: RowFailure[];
+
+  constructor(...failures: Omit<RowFailure, 'row'>[]) {
+    super(failures.map((f) => `${f.field} ${f.message}`).join('; '));
+    this.failures = failures.map((f) => ({ row: 0, ...f }));
+  }
+}
+
 /** The problem a single request answers with when its one row failed. */
 export function rowProblem(failures: readonly RowFailure[], prefix = 'body'): ApiError {
   const [first] = failures;

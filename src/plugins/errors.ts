@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { fieldErrorsFromAjv } from '../lib/ajv-errors.js';
 import { ApiError, PROBLEMS, problemType, type ProblemCode } from '../lib/errors.js';
+import { InputProblem, rowProblem } from '../lib/row-failures.js';
 import { isConnectionFailure, problemFromPgError } from '../lib/pg-errors.js';
 
 /**
@@ -11,8 +12,10 @@ import { isConnectionFailure, problemFromPgError } from '../lib/pg-errors.js';
  * (lib/pg-errors.ts, the mapping PostgREST uses). 5xx answers never carry internals.
  */
 
-export function toApiError(err: FastifyError | ApiError | Error): ApiError {
+/** `part`: where the request's input is, for the paths of an InputProblem (`body` for a write, `query` for a read). */
+export function toApiError(err: FastifyError | ApiError | Error, part: 'body' | 'query' = 'body'): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof InputProblem) return rowProblem(err.failures, part);
   const fe = err as FastifyError;
   if (fe.validation) {
     const where = fe.validationContext === 'querystring' ? 'query' : (fe.validationContext ?? 'body');
@@ -105,7 +108,7 @@ export default fp(
     });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
-      const problem = toApiError(err);
+      const problem = toApiError(err, request.method === 'GET' || request.method === 'HEAD' ? 'query' : 'body');
       if (problem.status >= 500) request.log.error({ err }, 'request failed');
       else request.log.info({ code: problem.code, detail: problem.message }, 'request refused');
       return sendProblem(reply, request, problem);

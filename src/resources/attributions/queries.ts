@@ -1,16 +1,17 @@
-import { and, count, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
 import { anchorQuotation, type QuotationAnchor, type QuotationMiss } from '../../domain/anchor.js';
 import { assertIfMatch } from '../../lib/conditional.js';
-import { ApiError, notFound, type FieldError } from '../../lib/errors.js';
+import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { RowFailures, noSuch, takenIdFailure, type Created } from '../../lib/row-failures.js';
+import { InputProblem, RowFailures, noSuch, takenIdFailure, type Created, type RowFailure } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
-import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
-import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../db/search.js';
+import { type SortField } from '../../db/pagination.js';
+import { listPage, type ListSpec } from '../../db/list.js';
+import { webSearch } from '../../db/search.js';
 import { hasChanges } from '../../lib/changes.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { resolveClaimantByName, resolveClaimantNames, type ClaimantResolution } from '../claimants/queries.js';
@@ -23,16 +24,15 @@ const sortFields: Record<string, SortField> = {
   said_at: { column: attributions.said_at, cast: 'timestamptz', nullable: true },
 };
 
-const fieldError = (path: string, message: string, code: 'validation_failed' | 'unprocessable' = 'unprocessable') =>
-  new ApiError(code, `${path} ${message}`, { errors: [{ path, message }] });
+const fieldError = (field: string, message: string, code: 'validation_failed' | 'unprocessable' = 'unprocessable') => new InputProblem({ field, code, message });
 
 /**
  * Reads the source's text under a share lock: a concurrent change of that text
  * waits for this transaction, and then sees the attribution anchored in it.
  */
-async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string, path: string): Promise<string | null> {
+async function sourceTextForAnchoring(tx: DbOrTx, sourceId: string): Promise<string | null> {
   const [row] = await tx.select({ text: sources.text }).from(sources).where(eq(sources.id, sourceId)).for('share');
-  if (!row) throw fieldError(path, `refers to no existing source (${sourceId})`);
+  if (!row) throw new InputProblem(noSuch('source_id', 'source', sourceId));
   return row.text;
 }
 
@@ -54,20 +54,19 @@ export function quoteMissMessage(miss: QuotationMiss): string {
  * parts, or null when the source has no text. A quote that is not in the text
  * throws 422 quote_not_in_source naming the part that was not found.
  */
-export function anchorOrRefuse(text: string | null, quote: string | null | undefined, path: string) {
+export function anchorOrRefuse(text: string | null, quote: string | null | undefined) {
   if (!quote || text === null) return { selector: null, parts: null, anchored: false };
   const found = anchorQuotation(text, quote);
-  if ('miss' in found) throw new ApiError('quote_not_in_source', QUOTE_NOT_FOUND, { errors: [{ path, message: quoteMissMessage(found.miss) }] });
+  if ('miss' in found) throw new InputProblem({ field: 'quote', code: 'quote_not_in_source', message: quoteMissMessage(found.miss), detail: QUOTE_NOT_FOUND });
   return { ...found.anchor, anchored: true };
 }
 
 async function resolveWho(w: Write,
   body: { claimant_id?: string | null; claimant_name?: string; claimant_label?: string | null },
-  base: string,
 ): Promise<{ claimant_id: string | null; claimant_label: string | null; resolution?: ClaimantResolution }> {
   const { tx } = w;
   if (body.claimant_id && body.claimant_name) {
-    throw fieldError(`${base}.claimant_name`, 'cannot be given together with claimant_id', 'validation_failed');
+    throw fieldError('claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
   }
   let claimantId = body.claimant_id ?? null;
   let resolution: ClaimantResolution | undefined;
@@ -77,11 +76,11 @@ async function resolveWho(w: Write,
   }
   // Held until commit, so the claimant cannot be deleted under the attribution (lock-order.ts).
   if (claimantId && !(await lockClaimants(tx, [claimantId])).has(claimantId)) {
-    throw fieldError(`${base}.claimant_id`, `refers to no existing claimant (${claimantId})`);
+    throw new InputProblem(noSuch('claimant_id', 'claimant', claimantId));
   }
   const label = body.claimant_label ?? null;
   if (!claimantId && !label) {
-    throw fieldError(base, 'needs claimant_id, claimant_name or claimant_label', 'validation_failed');
+    throw fieldError('', 'needs claimant_id, claimant_name or claimant_label', 'validation_failed');
   }
   return { claimant_id: claimantId, claimant_label: label, resolution };
 }
@@ -140,7 +139,8 @@ export async function planAttributions(w: Write, rows: readonly NewAttribution[]
   const sourceIds = await lockSources(tx, rows.map((r) => r.body.source_id));
   const claimantIds = await lockClaimants(tx, rows.map((r) => r.body.claimant_id));
   const claimIds = options.newClaims ? undefined : await existingIds(tx, claims, rows.map((r) => r.claim_id));
-  const takenIds = await existingIds(tx, attributions, rows.flatMap((r) => (r.id ? [r.id] : [])));
+  // A taken id is found by the INSERT; a row naming its claimant must know before the name creates one.
+  const takenIds = await existingIds(tx, attributions, rows.flatMap((r) => (r.id && r.body.claimant_name !== undefined ? [r.id] : [])));
   rows.forEach(({ id, claim_id, body }, row) => {
     const byName = body.claimant_name !== undefined;
     if (body.claimant_id && byName) failures.add(row, { field: 'claimant_name', code: 'validation_failed', message: 'cannot be given together with claimant_id' });
@@ -277,54 +277,25 @@ export function attributionFilters(params: AttributionListParams): (SQL | undefi
 /** The indexed search document of an attribution (attributions_search_idx): its quote. */
 const quoteDocument = searchExpressions.attributionDocument(attributions.quote);
 
-export async function listAttributions(db: Db, params: AttributionListParams) {
-  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
-    return searchAttributions(db, params.q, attributionFilters({ ...params, q: undefined }), params);
-  }
-  if (params.sort === RANK_SORT) throw rankNeedsQ();
-  const filters = attributionFilters(params);
-  return paginate({
-    filters,
-    sort: resolveSort(params.sort ?? '-created_at', sortFields),
-    id: attributions.id,
-    cursor: params.cursor,
-    limit: params.limit ?? 50,
-    fetch: (where, order, limit) => db.select().from(attributions).where(where).orderBy(...order).limit(limit),
-    count: params.count ? async (where) => (await db.select({ n: count() }).from(attributions).where(where))[0].n : undefined,
-  });
-}
+const attributionList: ListSpec<AttributionListParams> = {
+  list: 'attributions',
+  table: attributions,
+  id: attributions.id,
+  columns: getTableColumns(attributions),
+  sortFields,
+  filters: attributionFilters,
+  search: {
+    document: quoteDocument,
+    highlight: attributions.quote,
+    terms: { table: sql`${attributionTerms}`, term: sql`${attributionTerms.term}`, weight: sql`${attributionTerms.weight}`, doc: sql`${attributionTerms.attribution_id}` },
+  },
+};
+
+/** `GET /v1/attributions`: filtered and sorted, or searched (`q`, the quotes) best first. */
+export const listAttributions = (db: Db, params: AttributionListParams) => listPage<AttributionListParams, AttributionRow>(db, attributionList, params);
+
 
 /** `q` on attributions: full text over quotes, best first (lib/search.ts), with a highlight of the quote. */
-async function searchAttributions(db: Db, q: string, filters: (SQL | undefined)[], params: AttributionListParams) {
-  const query = webSearch(q);
-  const where = and(...filters);
-  const { hits, next_cursor } = await rankedSearchPage(
-    db,
-    {
-      list: 'attributions',
-      table: sql`${attributions}`,
-      id: sql`${attributions.id}`,
-      document: quoteDocument,
-      terms: { table: sql`${attributionTerms}`, term: sql`${attributionTerms.term}`, weight: sql`${attributionTerms.weight}`, doc: sql`${attributionTerms.attribution_id}` },
-      where,
-    },
-    { q, cursor: params.cursor, limit: params.limit },
-  );
-  const rows = hits.length
-    ? await db
-        .select({ ...getTableColumns(attributions), highlight: sql<string>`${headline(attributions.quote, query)}` })
-        .from(attributions)
-        .where(inArray(attributions.id, hits.map((h) => h.id)))
-    : [];
-  const page: { data: (AttributionRow & { rank: number; highlight: string })[]; next_cursor: string | null; total?: number } = {
-    data: inHitOrder(hits, rows),
-    next_cursor,
-  };
-  if (params.count) {
-    page.total = (await db.select({ n: count() }).from(attributions).where(and(sql`${quoteDocument} @@ ${query}`, where)))[0].n;
-  }
-  return page;
-}
 
 export async function updateAttribution(w: Write,
   id: string,
@@ -333,7 +304,7 @@ export async function updateAttribution(w: Write,
 ): Promise<AttributionRow & { claimant_resolution?: ClaimantResolution }> {
   const { tx } = w;
   if (patch.claimant_id != null && patch.claimant_name !== undefined) {
-    throw fieldError('body.claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
+    throw fieldError('claimant_name', 'cannot be given together with claimant_id', 'validation_failed');
   }
   const whoChanged = patch.claimant_id !== undefined || patch.claimant_name !== undefined || patch.claimant_label !== undefined;
   let who: { claimant_id: string | null; claimant_label: string | null } = { claimant_id: null, claimant_label: null };
@@ -351,12 +322,11 @@ export async function updateAttribution(w: Write,
               claimant_name: patch.claimant_name,
               claimant_label: patch.claimant_label !== undefined ? patch.claimant_label : seen.claimant_label,
             },
-            'body',
           )
         : { claimant_id: seen.claimant_id, claimant_label: seen.claimant_label, resolution: undefined };
       ({ resolution, ...who } = resolved);
       const found = await lockClaims(tx, [seen.claim_id, patch.claim_id]);
-      if (patch.claim_id && !found.has(patch.claim_id)) throw fieldError('body.claim_id', `refers to no existing claim (${patch.claim_id})`);
+      if (patch.claim_id && !found.has(patch.claim_id)) throw new InputProblem(noSuch('claim_id', 'claim', patch.claim_id));
     },
   );
   assertIfMatch(ifMatch, before.version);
@@ -364,7 +334,7 @@ export async function updateAttribution(w: Write,
   const quote = patch.quote !== undefined ? patch.quote : before.quote;
   const reanchor = sourceId !== before.source_id || quote !== before.quote;
   const anchoring = reanchor
-    ? anchorOrRefuse(await sourceTextForAnchoring(tx, sourceId, 'body.source_id'), quote, 'body.quote')
+    ? anchorOrRefuse(await sourceTextForAnchoring(tx, sourceId), quote)
     : { selector: before.selector, parts: before.parts, anchored: before.anchored };
   const next = {
     claim_id: patch.claim_id ?? before.claim_id,
@@ -421,11 +391,16 @@ export async function reanchorSourceAttributions(w: Write, sourceId: string, tex
     .from(attributions)
     .where(and(eq(attributions.source_id, sourceId), isNotNull(attributions.quote)))
     .for('update');
-  const missing: FieldError[] = [];
+  const missing: Omit<RowFailure, 'row'>[] = [];
   for (const before of waiting) {
     const found = anchorQuotation(text, before.quote!);
     if ('miss' in found) {
-      missing.push({ path: 'body.text', message: `does not contain the quote of attribution ${before.id}: ${quoteMissMessage(found.miss)}` });
+      missing.push({
+        field: 'text',
+        code: 'quote_not_in_source',
+        message: `does not contain the quote of attribution ${before.id}: ${quoteMissMessage(found.miss)}`,
+        detail: 'The new text does not contain the quotes of attributions that use this source.',
+      });
       continue;
     }
     const [after] = await tx
@@ -435,9 +410,7 @@ export async function reanchorSourceAttributions(w: Write, sourceId: string, tex
       .returning();
     await w.recordUpdate('attribution', before.id, before, after);
   }
-  if (missing.length) {
-    throw new ApiError('quote_not_in_source', 'The new text does not contain the quotes of attributions that use this source.', { errors: missing });
-  }
+  if (missing.length) throw new InputProblem(...missing);
 }
 
 /** Embedding: one query for all the attributions of a page of claims. */

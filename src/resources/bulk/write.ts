@@ -4,7 +4,7 @@ import { withWrite, type Write } from '../../db/write.js';
 import type { Actor } from '../../lib/actor.js';
 import { ApiError } from '../../lib/errors.js';
 import { problemFromPgError } from '../../lib/pg-errors.js';
-import { fieldPath, type Created, type RowFailure } from '../../lib/row-failures.js';
+import { InputProblem, fieldPath, type Created, type RowFailure } from '../../lib/row-failures.js';
 import { createAttributions } from '../attributions/queries.js';
 import { createClaimants } from '../claimants/queries.js';
 import { createClaims } from '../claims/queries.js';
@@ -194,7 +194,7 @@ class BulkWriter {
         return one;
       });
     } catch (err) {
-      const failure = err instanceof LineRefused ? lineFailures([item], err.result.failures, this.preparer.failedIds).get(item) : thrownFailure(err, item);
+      const failure = err instanceof LineRefused ? lineFailures([item], err.result.failures, this.preparer.failedIds).get(item) : thrownFailure(err, item, this.preparer.failedIds);
       if (!failure) throw err;
       this.failed(item, failure);
       return;
@@ -273,7 +273,8 @@ function explainMissing(message: string, failedIds: Map<string, number>): string
  * errors that are not about the line's data (a lost connection, a bug), which
  * fail the whole request.
  */
-function thrownFailure(err: unknown, item: Prepared): LineFailure | undefined {
+function thrownFailure(err: unknown, item: Prepared, failedIds = new Map<string, number>()): LineFailure | undefined {
+  if (err instanceof InputProblem) return lineFailures([item], err.failures, failedIds).get(item);
   let problem = err instanceof ApiError ? err : undefined;
   if (!problem) {
     problem = problemFromPgError(err);

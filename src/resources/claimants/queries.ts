@@ -7,7 +7,7 @@ import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
+import { InputProblem, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../db/search.js';
@@ -39,12 +39,7 @@ function sameName(name: string): SQL {
 async function refuseTakenWikidata(tx: DbOrTx, wikidataId: string | null | undefined, exceptId?: string) {
   if (!wikidataId) return;
   const [taken] = await tx.select({ id: claimants.id }).from(claimants).where(eq(claimants.wikidata_id, wikidataId)).limit(1);
-  if (taken && taken.id !== exceptId) {
-    throw new ApiError('conflict', `A claimant with wikidata_id ${wikidataId} already exists.`, {
-      existing_id: taken.id,
-      errors: [{ path: 'body.wikidata_id', message: 'is already used by another claimant' }],
-    });
-  }
+  if (taken && taken.id !== exceptId) throw new InputProblem(takenWikidataFailure(wikidataId, taken.id));
 }
 
 /** The columns a create body gives a claimant. */
@@ -60,8 +55,9 @@ export function claimantValues(body: ClaimantCreateBody) {
 }
 
 /**
- * Creates many claimants at once: the taken ids and wikidata ids are found with
- * one query each, the others inserted with one statement, and each gets its
+ * Creates many claimants at once: the taken wikidata ids are found with one
+ * query, the others inserted with one statement (a taken id, or a wikidata id
+ * taken meanwhile, leaves its row out and is told), and each gets its
  * `claimant.created` event in input order. `created[i]` is the row of input i,
  * undefined when it failed; `failures` say why, against the input.
  */
@@ -69,9 +65,7 @@ export async function createClaimants(w: Write, rows: readonly NewRow<ClaimantCr
   const { tx } = w;
   const failures: RowFailure[] = [];
   const created: (ClaimantRow | undefined)[] = rows.map(() => undefined);
-  const given = rows.flatMap((r) => (r.id ? [r.id] : []));
   const wanted = rows.flatMap((r) => (r.body.wikidata_id ? [r.body.wikidata_id] : []));
-  const takenIds = new Set(given.length ? (await tx.select({ id: claimants.id }).from(claimants).where(inArray(claimants.id, given))).map((r) => r.id) : []);
   const takenWikidata = await holdersOfWikidata(tx, wanted);
   const byWikidata = new Map<string, number>();
   const now = new Date();
@@ -79,7 +73,6 @@ export async function createClaimants(w: Write, rows: readonly NewRow<ClaimantCr
   rows.forEach((input, row) => {
     const failure = (f: Omit<RowFailure, 'row'>) => void failures.push({ row, ...f });
     const wikidata = input.body.wikidata_id ?? null;
-    if (input.id && takenIds.has(input.id)) return failure(takenIdFailure('claimant', input.id));
     if (wikidata !== null) {
       if (takenWikidata.has(wikidata)) return failure(takenWikidataFailure(wikidata, takenWikidata.get(wikidata)!));
       if (byWikidata.has(wikidata)) {

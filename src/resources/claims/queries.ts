@@ -1,16 +1,16 @@
-import { and, count, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { getTableColumns } from 'drizzle-orm';
+import { eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { NewEvent, Write } from '../../db/write.js';
 import { insertMany } from '../../db/insert-many.js';
-import { RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
+import { InputProblem, RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js';
 import { assertIfMatch } from '../../lib/conditional.js';
-import { ApiError, notFound } from '../../lib/errors.js';
+import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { decodeCursor, encodeCursor, paginate, resolveSort, type SortField } from '../../db/pagination.js';
-import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../db/search.js';
+import { decodeCursor, encodeCursor, resolveSort, type SortField } from '../../db/pagination.js';
+import { RANK_SORT, webSearch } from '../../db/search.js';
+import { listPage, type ListSpec } from '../../db/list.js';
 import { preparedClaimById, preparedClaimsAfter, preparedClaimsFirstPage } from './hot.js';
 import { attributionsOfClaims, existingIds, planAttributions, writeAttributions } from '../attributions/queries.js';
 import { hasChanges } from '../../lib/changes.js';
@@ -49,7 +49,8 @@ export async function createClaims(w: Write, rows: readonly NewRow<ClaimCreateBo
   const { tx } = w;
   const failures = new RowFailures();
   const ids = rows.map((r) => r.id ?? newId());
-  const taken = await existingIds(tx, claims, rows.flatMap((r) => (r.id ? [r.id] : [])));
+  // A taken id is found by the INSERT; a claim with attributions must know before they are checked.
+  const taken = await existingIds(tx, claims, rows.flatMap((r) => (r.id && r.body.attributions?.length ? [r.id] : [])));
   rows.forEach((r, row) => r.id && taken.has(r.id) && failures.add(row, takenIdFailure('claim', r.id)));
   const inline = rows.flatMap((r, row) => (failures.has(row) ? [] : (r.body.attributions ?? []).map((body, i) => ({ row, i, claim_id: ids[row], body }))));
   const plan = inline.length ? await planAttributions(w, inline, { newClaims: true }) : undefined;
@@ -85,7 +86,7 @@ export async function getClaim(db: DbOrTx, id: string, options: { forUpdate?: bo
   // The hot path (GET /v1/claims/{id}) runs a prepared statement; inside a transaction the builder.
   const prepared = options.forUpdate ? undefined : preparedClaimById(db);
   if (prepared) {
-    const [row] = await prepared.execute(id);
+    const [row] = await prepared.execute({ id });
     if (!row) throw notFound('claim', id);
     return row;
   }
@@ -123,35 +124,36 @@ export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
   ];
 }
 
+const claimList: ListSpec<ClaimListParams> = {
+  list: 'claims',
+  table: claims,
+  id: claims.id,
+  columns: claimColumns,
+  sortFields,
+  filters: claimFilters,
+  search: {
+    document: sql`${claims.search}`,
+    highlight: claims.text,
+    terms: { table: sql`${claimTerms}`, term: sql`${claimTerms.term}`, weight: sql`${claimTerms.weight}`, doc: sql`${claimTerms.claim_id}` },
+  },
+};
+
+/** `GET /v1/claims`: filtered and sorted, or searched (`q`) best first; the unfiltered newest-first list runs prepared statements. */
 export async function listClaims(db: Db, params: ClaimListParams) {
-  const filters = claimFilters(params);
-  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
-    return searchClaims(db, params.q, claimFilters({ ...params, q: undefined }), params);
-  }
-  if (params.sort === RANK_SORT) throw rankNeedsQ();
-  const sort = resolveSort(params.sort ?? '-created_at', sortFields);
-  // The hot path, the unfiltered list newest first, runs prepared statements.
-  const hot = filters.every((f) => f === undefined) && sort.name === '-created_at' && !params.count;
+  const sort = params.q === undefined && params.sort !== RANK_SORT ? resolveSort(params.sort ?? '-created_at', sortFields) : undefined;
+  const hot = sort?.name === '-created_at' && !params.count && claimFilters(params).every((f) => f === undefined);
   const firstPage = hot ? preparedClaimsFirstPage(db) : undefined;
   const laterPage = hot ? preparedClaimsAfter(db) : undefined;
-  if (firstPage && laterPage) {
+  if (sort && firstPage && laterPage) {
     const limit = params.limit ?? 50;
     const after = params.cursor ? decodeCursor(params.cursor, sort) : undefined;
     const rows = after
-      ? await laterPage.execute(String(after.v), after.id, limit + 1)
-      : await firstPage.execute(limit + 1);
+      ? await laterPage.execute({ created_at: String(after.v), id: after.id, limit: limit + 1 })
+      : await firstPage.execute({ limit: limit + 1 });
     const data = rows.slice(0, limit);
     return { data, next_cursor: rows.length > limit ? encodeCursor(sort, data[data.length - 1]) : null };
   }
-  return paginate({
-    filters,
-    sort,
-    id: claims.id,
-    cursor: params.cursor,
-    limit: params.limit ?? 50,
-    fetch: (where, order, limit) => db.select(claimColumns).from(claims).where(where).orderBy(...order).limit(limit),
-    count: params.count ? async (where) => (await db.select({ n: count() }).from(claims).where(where))[0].n : undefined,
-  });
+  return listPage<ClaimListParams, ClaimRow>(db, claimList, params);
 }
 
 /**
@@ -160,34 +162,6 @@ export async function listClaims(db: Db, params: ClaimListParams) {
  * Only the page's rows get a `highlight`: ts_headline re-parses the text, so it runs
  * after the limit.
  */
-async function searchClaims(db: Db, q: string, filters: (SQL | undefined)[], params: ClaimListParams) {
-  const query = webSearch(q);
-  const where = and(...filters);
-  const { hits, next_cursor } = await rankedSearchPage(
-    db,
-    {
-      list: 'claims',
-      table: sql`${claims}`,
-      id: sql`${claims.id}`,
-      document: sql`${claims.search}`,
-      terms: { table: sql`${claimTerms}`, term: sql`${claimTerms.term}`, weight: sql`${claimTerms.weight}`, doc: sql`${claimTerms.claim_id}` },
-      where,
-    },
-    { q, cursor: params.cursor, limit: params.limit },
-  );
-  const rows = hits.length
-    ? await db
-        .select({ ...claimColumns, highlight: sql<string>`${headline(claims.text, query)}` })
-        .from(claims)
-        .where(inArray(claims.id, hits.map((h) => h.id)))
-    : [];
-  const page: { data: (ClaimRow & { rank: number; highlight: string })[]; next_cursor: string | null; total?: number } = {
-    data: inHitOrder(hits, rows),
-    next_cursor,
-  };
-  if (params.count) page.total = (await db.select({ n: count() }).from(claims).where(and(sql`${claims.search} @@ ${query}`, where)))[0].n;
-  return page;
-}
 
 export async function updateClaim(w: Write, id: string, body: ClaimPatchBody, ifMatch?: string): Promise<ClaimRow> {
   const { tx } = w;
@@ -196,8 +170,11 @@ export async function updateClaim(w: Write, id: string, body: ClaimPatchBody, if
   assertIfMatch(ifMatch, before.version);
   if (patch.status === 'unreviewed' && before.review_count > 0) {
     // A claim with reviews is reviewed (or back in review); `unreviewed` would contradict its verdict.
-    throw new ApiError('conflict', 'This claim has reviews; it can be marked `in_review` but not `unreviewed`. Delete its reviews first.', {
-      errors: [{ path: 'body.status', message: 'cannot be unreviewed while the claim has reviews' }],
+    throw new InputProblem({
+      field: 'status',
+      code: 'conflict',
+      message: 'cannot be unreviewed while the claim has reviews',
+      detail: 'This claim has reviews; it can be marked `in_review` but not `unreviewed`. Delete its reviews first.',
     });
   }
   const changed = hasChanges(before, patch);

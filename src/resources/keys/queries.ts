@@ -9,6 +9,7 @@ import { displayParts, generateSecret, hashSecret, type Scope } from '../../lib/
 import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { announceCreation, announceRevocation, type Revocation } from './changes.js';
 import type { ApiKeyCreateBody, ApiKeyListParams } from './schemas.js';
+import { InputProblem } from '../../lib/row-failures.js';
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -34,7 +35,7 @@ async function withoutParameters<T>(what: string, run: () => Promise<T>): Promis
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ApiError || err instanceof KeyQueryError) throw err;
+    if (err instanceof ApiError || err instanceof InputProblem || err instanceof KeyQueryError) throw err;
     // drizzle's own error (it has the `query`) wraps the driver's; others are the driver's.
     const e = err as { cause?: { message?: unknown; code?: unknown }; query?: unknown; message?: unknown; code?: unknown };
     const driver = 'query' in e ? e.cause : e;
@@ -63,8 +64,11 @@ export async function createKey(w: Write,
   const { tx } = w;
   const now = new Date();
   if (body.expires_at && new Date(body.expires_at).getTime() <= now.getTime()) {
-    throw new ApiError('validation_failed', 'expires_at must be in the future: a key that has already expired could never be used.', {
-      errors: [{ path: 'body.expires_at', message: 'must be in the future' }],
+    throw new InputProblem({
+      field: 'expires_at',
+      code: 'validation_failed',
+      message: 'must be in the future',
+      detail: 'expires_at must be in the future: a key that has already expired could never be used.',
     });
   }
   const [row] = await withoutParameters('creating an API key', () =>

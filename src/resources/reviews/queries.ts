@@ -5,9 +5,9 @@ import { attributions, claimants, claims, reviewEvidence, reviews, sources, type
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
 import { assertIfMatch } from '../../lib/conditional.js';
-import { ApiError, notFound } from '../../lib/errors.js';
+import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { RowFailures, noSuch, onlyRow, rowProblem, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
+import { InputProblem, RowFailures, noSuch, onlyRow, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
@@ -59,8 +59,10 @@ function ratingFailures(r: { rating_value: number | null; best_rating: number | 
 
 export function checkRatings(r: { rating_value: number | null; best_rating: number | null; worst_rating: number | null }) {
   const failures = ratingFailures(r);
-  if (failures.length) throw rowProblem(failures.map((f) => ({ row: 0, code: 'validation_failed', ...f })));
+  if (failures.length) throw new InputProblem(...failures.map((f) => ({ ...f, code: 'validation_failed' as const })));
 }
+
+const EVIDENCE_MISSING = 'Evidence cites sources that do not exist.';
 
 /** Evidence must cite existing sources; refused with 422 naming each unknown one. */
 async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]) {
@@ -71,8 +73,8 @@ async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]
   const missing = items
     .map((e, i) => ({ e, i }))
     .filter(({ e }) => !found.has(e.source_id))
-    .map(({ e, i }) => ({ path: `body.evidence[${i}].source_id`, message: `refers to no existing source (${e.source_id})` }));
-  if (missing.length) throw new ApiError('unprocessable', 'Evidence cites sources that do not exist.', { errors: missing });
+    .map(({ e, i }) => ({ ...noSuch(`evidence[${i}].source_id`, 'source', e.source_id), detail: EVIDENCE_MISSING }));
+  if (missing.length) throw new InputProblem(...missing);
   await tx.delete(reviewEvidence).where(eq(reviewEvidence.review_id, reviewId));
   if (items.length) {
     await tx
@@ -116,8 +118,6 @@ export async function createReviews(w: Write, rows: readonly NewReview[]): Promi
   const failures = new RowFailures();
   const sourceIds = await lockSources(tx, rows.flatMap((r) => (r.body.evidence ?? []).map((e) => e.source_id)));
   const claimIds = await lockClaims(tx, rows.map((r) => r.claim_id));
-  const given = rows.flatMap((r) => (r.id ? [r.id] : []));
-  const takenIds = new Set(given.length ? (await tx.select({ id: reviews.id }).from(reviews).where(inArray(reviews.id, given))).map((r) => r.id) : []);
   const now = new Date();
   const toInsert: { row: number; values: typeof reviews.$inferInsert & { id: string }; evidence: ReviewWithEvidence['evidence'] }[] = [];
   rows.forEach(({ id, claim_id, body }, row) => {
@@ -127,10 +127,9 @@ export async function createReviews(w: Write, rows: readonly NewReview[]): Promi
     if (wrong.length) return wrong.forEach((f) => failures.add(row, { ...f, code: 'validation_failed' }));
     const evidence = (body.evidence ?? []).map((e) => ({ source_id: e.source_id, stance: e.stance, note: e.note ?? null }));
     evidence.forEach((e, i) => {
-      if (!sourceIds.has(e.source_id)) failures.add(row, { ...noSuch(`evidence[${i}].source_id`, 'source', e.source_id), detail: 'Evidence cites sources that do not exist.' });
+      if (!sourceIds.has(e.source_id)) failures.add(row, { ...noSuch(`evidence[${i}].source_id`, 'source', e.source_id), detail: EVIDENCE_MISSING });
     });
     if (failures.has(row)) return;
-    if (id && takenIds.has(id)) return failures.add(row, takenIdFailure('review', id));
     toInsert.push({ row, values: { id: id ?? newId(), claim_id, ...values, created_at: now, updated_at: now, version: 1 }, evidence });
   });
   const inserted = new Map(

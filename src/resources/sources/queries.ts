@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
@@ -8,10 +8,11 @@ import { normaliseSourceUrl } from '../../domain/url.js';
 import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { RowFailures, rowProblem, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
+import { InputProblem, RowFailures, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
 import { insertMany } from '../../db/insert-many.js';
-import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
-import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch } from '../../db/search.js';
+import { type SortField } from '../../db/pagination.js';
+import { listPage, type ListSpec } from '../../db/list.js';
+import { webSearch } from '../../db/search.js';
 import { hasChanges } from '../../lib/changes.js';
 import { reanchorSourceAttributions, hasAnchoredAttributions } from '../attributions/queries.js';
 import { deleteAttributionsOf, isReferenced, lockClaimsOf } from '../attributions/owners.js';
@@ -43,10 +44,10 @@ const takenUrl = (url: string, holder: string): Omit<RowFailure, 'row'> => ({
   existing_id: holder,
 });
 
-export function urlOrRefuse(url: string | null | undefined, prefix = 'body'): string | null {
+export function urlOrRefuse(url: string | null | undefined): string | null {
   if (url === undefined || url === null) return null;
   const normalised = normaliseSourceUrl(url);
-  if (!normalised) throw rowProblem([{ row: 0, ...INVALID_URL }], prefix);
+  if (!normalised) throw new InputProblem(INVALID_URL);
   return normalised;
 }
 
@@ -64,7 +65,7 @@ export function textFields(text: string | null | undefined) {
 async function refuseTakenUrl(tx: DbOrTx, url: string | null, exceptId?: string) {
   if (!url) return;
   const [taken] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.url, url)).limit(1);
-  if (taken && taken.id !== exceptId) throw rowProblem([{ row: 0, ...takenUrl(url, taken.id) }]);
+  if (taken && taken.id !== exceptId) throw new InputProblem(takenUrl(url, taken.id));
 }
 
 /**
@@ -143,62 +144,35 @@ export function sourceFilters(params: SourceListParams): (SQL | undefined)[] {
   return [
     params.kind ? eq(sources.kind, params.kind) : undefined,
     params.publisher ? eq(sources.publisher, params.publisher) : undefined,
-    params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url, 'query')!) : undefined,
+    params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url)!) : undefined,
     params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
     params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
     params.q !== undefined ? sql`${sourceDocument} @@ ${webSearch(params.q)}` : undefined,
   ];
 }
 
-export async function listSources(db: Db, params: SourceListParams) {
-  if (params.q !== undefined && (params.sort === undefined || params.sort === RANK_SORT)) {
-    return searchSources(db, params.q, sourceFilters({ ...params, q: undefined }), params);
-  }
-  if (params.sort === RANK_SORT) throw rankNeedsQ();
-  const filters = sourceFilters(params);
-  return paginate({
-    filters,
-    sort: resolveSort(params.sort ?? '-created_at', sortFields),
-    id: sources.id,
-    cursor: params.cursor,
-    limit: params.limit ?? 50,
-    fetch: (where, order, limit) => db.select(summaryColumns).from(sources).where(where).orderBy(...order).limit(limit),
-    count: params.count ? async (where) => (await db.select({ n: count() }).from(sources).where(where))[0].n : undefined,
-  });
-}
 
 /** The indexed search document of a source (sources_search_idx): title and publisher. */
 const sourceDocument = searchExpressions.sourceDocument(sources.title, sources.publisher);
 
+const sourceList: ListSpec<SourceListParams> = {
+  list: 'sources',
+  table: sources,
+  id: sources.id,
+  columns: summaryColumns,
+  sortFields,
+  filters: sourceFilters,
+  search: {
+    document: sourceDocument,
+    highlight: sources.title,
+    terms: { table: sql`${sourceTerms}`, term: sql`${sourceTerms.term}`, weight: sql`${sourceTerms.weight}`, doc: sql`${sourceTerms.source_id}` },
+  },
+};
+
+/** `GET /v1/sources`: filtered and sorted, or searched (`q`, title and publisher) best first. */
+export const listSources = (db: Db, params: SourceListParams) => listPage<SourceListParams, Omit<SourceRow, 'text'>>(db, sourceList, params);
+
 /** `q` on sources: full text over title and publisher, best first (lib/search.ts). */
-async function searchSources(db: Db, q: string, filters: (SQL | undefined)[], params: SourceListParams) {
-  const query = webSearch(q);
-  const where = and(...filters);
-  const { hits, next_cursor } = await rankedSearchPage(
-    db,
-    {
-      list: 'sources',
-      table: sql`${sources}`,
-      id: sql`${sources.id}`,
-      document: sourceDocument,
-      terms: { table: sql`${sourceTerms}`, term: sql`${sourceTerms.term}`, weight: sql`${sourceTerms.weight}`, doc: sql`${sourceTerms.source_id}` },
-      where,
-    },
-    { q, cursor: params.cursor, limit: params.limit },
-  );
-  const rows = hits.length
-    ? await db
-        .select({ ...summaryColumns, highlight: sql<string>`${headline(sources.title, query)}` })
-        .from(sources)
-        .where(inArray(sources.id, hits.map((h) => h.id)))
-    : [];
-  const page: { data: (typeof rows[number] & { rank: number })[]; next_cursor: string | null; total?: number } = {
-    data: inHitOrder(hits, rows),
-    next_cursor,
-  };
-  if (params.count) page.total = (await db.select({ n: count() }).from(sources).where(and(sql`${sourceDocument} @@ ${query}`, where)))[0].n;
-  return page;
-}
 
 export async function updateSource(w: Write, id: string, patch: SourcePatchBody, ifMatch?: string): Promise<SourceRow> {
   const { tx } = w;

@@ -2,10 +2,11 @@ import { and, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { CLAIM_STATUSES, VERDICTS, claims } from '../../db/schema.js';
 import { VERDICT_LABELS } from '../../domain/claimreview.js';
-import { ApiError } from '../../lib/errors.js';
+
 import { claimFilters } from '../claims/queries.js';
 import { rowsOf } from '../../db/client.js';
 import { MAX_BUCKETS, TIME_GROUPS, type ClaimStatsBody, type GroupBy, type StatsClaimsParams, type StatsGroupBody, type StatsOverviewBody } from './schemas.js';
+import { InputProblem } from '../../lib/row-failures.js';
 
 /**
  * Claim counts for dashboards. Every count is one aggregate query over the
@@ -75,7 +76,7 @@ async function countClaims(db: DbOrTx, params: StatsClaimsParams): Promise<Claim
   const from = params.from ? new Date(params.from) : undefined;
   const to = params.to ? new Date(params.to) : undefined;
   if (from && to && from >= to) {
-    throw new ApiError('validation_failed', 'query.to must be later than query.from', { errors: [{ path: 'query.to', message: 'must be later than from' }] });
+    throw new InputProblem({ field: 'to', code: 'validation_failed', message: 'must be later than from', detail: 'The range is empty: `to` must be later than `from`.' });
   }
   const filter = and(...claimFilters(params), from ? gte(timeColumn, from) : undefined, to ? lt(timeColumn, to) : undefined);
   const where = filter ?? sql`true`;
@@ -215,8 +216,11 @@ async function timeStats(
   if (first && last) {
     for (let start = first; start <= last; start = nextBucket(unit, start)) {
       if (groups.length === MAX_BUCKETS) {
-        throw new ApiError('validation_failed', `More than ${MAX_BUCKETS} ${unit} buckets; narrow from/to or group by a longer period.`, {
-          errors: [{ path: 'query.group_by', message: `gives more than ${MAX_BUCKETS} buckets for this range` }],
+        throw new InputProblem({
+          field: 'group_by',
+          code: 'validation_failed',
+          message: `gives more than ${MAX_BUCKETS} buckets for this range`,
+          detail: `More than ${MAX_BUCKETS} ${unit} buckets; narrow from/to or group by a longer period.`,
         });
       }
       const key = isoDate(start);
