@@ -34,7 +34,10 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from '../src/db/schema.js';
 import type { Db } from '../src/db/client.js';
-import { getClaim, listClaims } from '../src/resources/claims/queries.js';
+import { createClaims, embedInClaims, getClaim, listClaims } from '../src/resources/claims/queries.js';
+import { withWrite } from '../src/db/write.js';
+import { systemActor } from '../src/lib/actor.js';
+import { onlyRow } from '../src/lib/row-failures.js';
 import { listClaimants } from '../src/resources/claimants/queries.js';
 import { matchClaims } from '../src/resources/claims/match.js';
 import { matchScenarios } from './run-match.js';
@@ -64,6 +67,8 @@ const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) throw new Error('set DATABASE_URL to the database `npm run bench:data` filled');
 const KEY = process.env.CLAIMLEDGER_BENCH_KEY || `bench-${randomBytes(16).toString('hex')}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** The topic of the claims the write scenario creates, so they can be deleted afterwards. */
+const WRITE_TOPIC = 'bench-write';
 
 // ---------------------------------------------------------------- SQL capture
 
@@ -79,11 +84,28 @@ interface Statement {
 function capturingDb(pool: pg.Pool) {
   const captured: Statement[] = [];
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (config: unknown, values?: unknown) => {
+  const record = (config: unknown, values?: unknown) => {
     const c = config as { text?: string; values?: unknown[] };
     if (typeof config === 'string') captured.push({ sql: config, params: (values as unknown[]) ?? [] });
     else if (c?.text) captured.push({ sql: c.text, params: (Array.isArray(values) ? values : c.values) ?? [] });
+  };
+  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (config: unknown, values?: unknown) => {
+    record(config, values);
     return query(config, values);
+  };
+  // A transaction runs on a client of its own: its statements are recorded too.
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+    const client = await connect();
+    if (!(client as { captured?: boolean }).captured) {
+      const clientQuery = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (config: unknown, values?: unknown) => {
+        record(config, values);
+        return clientQuery(config, values);
+      };
+      (client as { captured?: boolean }).captured = true;
+    }
+    return client;
   };
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
@@ -115,7 +137,11 @@ function pgbenchScript(statements: Statement[], replace: Record<string, string> 
     .map((s, i) => {
       const text = s.sql.replace(/\$(\d+)/g, (_, n: string) => {
         const name = `s${i}p${n}`;
-        if (replace[name]) return replace[name];
+        if (replace[name]) {
+          // A replacement may still use the parameter itself (an id replaced inside it).
+          if (new RegExp(`:${name}\\b`).test(replace[name])) vars[name] = pgText(s.params[Number(n) - 1]);
+          return replace[name];
+        }
         vars[name] = pgText(s.params[Number(n) - 1]);
         return `:${name}`;
       });
@@ -123,6 +149,46 @@ function pgbenchScript(statements: Statement[], replace: Record<string, string> 
     })
     .join('\n');
   return { script: `${preamble}${body}\n`, vars };
+}
+
+const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/**
+ * A pgbench script for a write: the statements of one API request, with every id
+ * the request minted (the claim's, the attribution's, the events') replaced by a
+ * fresh one per transaction (`gen_random_uuid()`, \gset), so each transaction
+ * inserts new rows as each API request does. A parameter that holds a minted id
+ * among other text (the JSON of an insert, an event snapshot) has it replaced in
+ * SQL and is cast back to the parameter's type, which PostgreSQL tells (PREPARE).
+ */
+async function pgbenchWriteScript(pool: pg.Pool, statements: Statement[], existing: Set<string>) {
+  const minted = new Map<string, string>();
+  for (const st of statements) {
+    for (const p of st.params) for (const id of pgText(p).match(UUID_IN_TEXT) ?? []) if (!existing.has(id) && !minted.has(id)) minted.set(id, `u${minted.size + 1}`);
+  }
+  const replace: Record<string, string> = {};
+  const client = await pool.connect();
+  try {
+    for (const [i, st] of statements.entries()) {
+      if (st.params.length === 0) continue;
+      await client.query(`prepare bench_write_${i} as ${st.sql}`);
+      const [{ types }] = (await client.query(`select parameter_types::text[] as types from pg_prepared_statements where name = $1`, [`bench_write_${i}`])).rows as { types: string[] }[];
+      await client.query(`deallocate bench_write_${i}`);
+      st.params.forEach((p, k) => {
+        const text = pgText(p);
+        const ids = [...new Set(text.match(UUID_IN_TEXT) ?? [])].filter((id) => minted.has(id));
+        if (ids.length === 0) return;
+        const name = `s${i}p${k + 1}`;
+        if (text === ids[0]) replace[name] = `:${minted.get(text)}`;
+        else replace[name] = `(${ids.reduce((expr, id) => `replace(${expr}, '${id}', :${minted.get(id)})`, `:${name}::text`)})::${types[k]}`;
+      });
+    }
+  } finally {
+    client.release();
+  }
+  const names = [...minted.values()];
+  const preamble = `select ${names.map((n) => `gen_random_uuid() as ${n}`).join(', ')} \\gset\n`;
+  return pgbenchScript(statements, replace, preamble);
 }
 
 // ---------------------------------------------------------------- measuring
@@ -349,6 +415,28 @@ async function main() {
   await matchClaims(db, { text: matchText }); // fills the lexeme statistics cache, as a running server has it
   const match = await capture(() => matchClaims(db, { text: matchText }));
 
+  // A write: a claim with one attribution whose quote is anchored in a 5,000-character
+  // source, through the API's own write path (the route's transaction: createClaims, then
+  // the response's attributions). The rows it adds are deleted at the end.
+  const writeSourceId = '00000000-0000-7000-8000-00000000beef';
+  const sourceText = Array.from({ length: 60 }, (_, i) => `Paragraph ${i}: the council said the harbour tunnel would cost ${i + 1}.4 billion euros over ten years.`).join(' ');
+  await pool.query(
+    `insert into sources (id, kind, url, title, text, text_length, content_sha256) values ($1, 'article', 'https://bench.example/write-source', 'Bench write source', $2, $3, 'bench')
+     on conflict (id) do nothing`,
+    [writeSourceId, sourceText, sourceText.length],
+  );
+  const claimantId = benchId('claimants', 0);
+  const createBody = {
+    text: 'The harbour tunnel will cost 2.4 billion euros',
+    language: 'en',
+    topics: [WRITE_TOPIC],
+    attributions: [{ source_id: writeSourceId, claimant_id: claimantId, quote: 'the harbour tunnel would cost 2.4 billion euros', kind: 'direct_quote' as const }],
+  };
+  const created = await capture(() =>
+    withWrite(db, systemActor, async (w) => embedInClaims(w.tx, [onlyRow(await createClaims(w, [{ body: createBody }]))], ['attributions'])),
+  );
+  const createScript = await pgbenchWriteScript(pool, created, new Set([writeSourceId, claimantId]));
+
   const scenarios = [
     { key: 'get-by-id', name: 'get claim by id', c: CONNECTIONS, http: { path: randomClaim }, statements: byId, random: true, baseline: true },
     { key: 'list-first', name: 'list claims, first page', c: CONNECTIONS, http: { path: () => '/v1/claims' }, statements: firstPage, baseline: true },
@@ -399,6 +487,14 @@ async function main() {
     },
     { key: 'match', name: 'claim match', c: 1, http: { method: 'POST' as const, path: () => '/v1/claims/match', body: JSON.stringify({ text: matchText }) }, statements: match },
     ...(await matchScenarios(db, capture)),
+    {
+      key: 'create-claim',
+      name: 'create a claim with an attribution (quote anchored in a 5,000-character source)',
+      c: 1,
+      http: { method: 'POST' as const, path: () => '/v1/claims', body: JSON.stringify(createBody) },
+      statements: created,
+      script: createScript,
+    },
   ].filter((s) => !only || only.has(s.key));
 
   if (args.explain) {
@@ -444,7 +540,7 @@ async function main() {
     const core = withBaseline ? await start('bench/api-core.ts', { DATABASE_URL: DATABASE_URL! }) : undefined;
     const all = withBaseline && WORKERS > 1 ? await start('src/server.ts', apiEnv(WORKERS)) : undefined;
     for (const s of scenarios) {
-      const { script, vars } = s.random
+      const { script, vars } = 'script' in s && s.script ? s.script : s.random
         ? pgbenchScript(s.statements, { s0p1: 'bench.claim_id(:n)' }, `\\set n random(0, ${N - 1})\n`)
         : pgbenchScript(s.statements);
       const targets: [string, number][] = [['api', api.port]];
@@ -475,6 +571,13 @@ async function main() {
     }
   } finally {
     for (const server of servers) await server.stop();
+    // What the write scenario added (API and pgbench alike): its claims, their attributions, their events.
+    await pool.query(
+      `with gone as (delete from claims where topics @> array[$1::text] returning id)
+       delete from events where entity_id in (select id from gone)
+          or (entity_type = 'attribution' and (after->>'claim_id')::uuid in (select id from gone))`,
+      [WRITE_TOPIC],
+    );
   }
 
   const load1 = loadavg();
