@@ -83,30 +83,27 @@ interface Statement {
  */
 function capturingDb(pool: pg.Pool) {
   const captured: Statement[] = [];
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   const record = (config: unknown, values?: unknown) => {
     const c = config as { text?: string; values?: unknown[] };
     if (typeof config === 'string') captured.push({ sql: config, params: (values as unknown[]) ?? [] });
     else if (c?.text) captured.push({ sql: c.text, params: (Array.isArray(values) ? values : c.values) ?? [] });
   };
-  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (config: unknown, values?: unknown) => {
-    record(config, values);
-    return query(config, values);
-  };
-  // A transaction runs on a client of its own: its statements are recorded too.
-  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-  (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
-    const client = await connect();
-    if (!(client as { captured?: boolean }).captured) {
+  // Every statement runs on a client the pool hands out (pool.query takes one through
+  // connect with a callback, a transaction holds one): recording there sees them all.
+  const connect = pool.connect.bind(pool) as (callback?: (err: Error | undefined, client: pg.PoolClient, done: () => void) => void) => Promise<pg.PoolClient>;
+  const recording = (client: pg.PoolClient) => {
+    if (!(client as { recorded?: boolean }).recorded) {
       const clientQuery = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (config: unknown, values?: unknown) => {
-        record(config, values);
-        return clientQuery(config, values);
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+        record(config, typeof values === 'function' ? undefined : values);
+        return clientQuery(config, values, callback);
       };
-      (client as { captured?: boolean }).captured = true;
+      (client as { recorded?: boolean }).recorded = true;
     }
     return client;
   };
+  (pool as unknown as { connect: unknown }).connect = (callback?: (err: Error | undefined, client: pg.PoolClient, done: () => void) => void) =>
+    callback ? connect((err, client, done) => callback(err, client && recording(client), done)) : connect().then(recording);
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,
@@ -142,7 +139,9 @@ function pgbenchScript(statements: Statement[], replace: Record<string, string> 
           if (new RegExp(`:${name}\\b`).test(replace[name])) vars[name] = pgText(s.params[Number(n) - 1]);
           return replace[name];
         }
-        vars[name] = pgText(s.params[Number(n) - 1]);
+        const value = s.params[Number(n) - 1];
+        if (value === null || value === undefined) return 'NULL'; // a variable would be the text "null"
+        vars[name] = pgText(value);
         return `:${name}`;
       });
       return `${text.replace(/\s+/g, ' ').trim()};`;

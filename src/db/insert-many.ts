@@ -11,7 +11,8 @@ import { rowsOf, type DbOrTx } from './client.js';
  *
  * `skipTaken`: a row whose id or other unique value is already taken is left
  * out (ON CONFLICT DO NOTHING) instead of failing the statement; the caller
- * tells which from the rows returned. Returned rows carry the `returning`
+ * tells which from the rows returned. Without it (ids made here, no other
+ * unique column: nothing can be taken) the plain INSERT is cheaper. Returned rows carry the `returning`
  * columns, read as drizzle reads them.
  */
 export async function insertMany<R>(

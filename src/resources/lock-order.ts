@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { and, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { claimants, claims, sources } from '../db/schema.js';
 import { ApiError } from '../lib/errors.js';
@@ -38,13 +38,15 @@ type Parent = typeof sources | typeof claimants | typeof claims;
 /** Advisory-lock key spaces (the two-integer form, apart from the one-bigint locks used elsewhere). */
 const GUARD = { sources: 1, claimants: 2 } as const;
 
+/** `select fn(k)` over the ids' keys, in key order, so that two ids whose keys collide still lock in one order. */
+const guardKeys = (space: keyof typeof GUARD, ids: string[], exclusive: boolean) => {
+  const fn = exclusive ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`;
+  return sql`select ${fn}(${GUARD[space]}::int, k) from (select distinct hashtext(id) as k from unnest(${sql.param(ids)}::text[]) as id order by k) as keys`;
+};
+
 async function guard(tx: DbOrTx, space: keyof typeof GUARD, ids: string[], exclusive: boolean) {
   if (ids.length === 0) return;
-  const fn = exclusive ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`;
-  // In key order, so that two ids whose keys collide still lock in one order.
-  await tx.execute(
-    sql`select ${fn}(${GUARD[space]}::int, k) from (select distinct hashtext(id) as k from unnest(${sql.param(ids)}::text[]) as id order by k) as keys`,
-  );
+  await tx.execute(guardKeys(space, ids, exclusive));
 }
 
 async function lockRows(tx: DbOrTx, table: Parent, strength: 'update' | 'share' | 'key share', ids: readonly (string | null | undefined)[]) {
@@ -54,17 +56,24 @@ async function lockRows(tx: DbOrTx, table: Parent, strength: 'update' | 'share' 
   return new Set(rows.map((r) => r.id));
 }
 
-/** Share locks on sources (their text and existence hold until commit); returns the ids that exist. */
-export async function lockSources(tx: DbOrTx, ids: readonly (string | null | undefined)[]) {
-  await guard(tx, 'sources', present(ids), false);
-  return lockRows(tx, sources, 'share', ids);
+/**
+ * The shared advisory locks of the ids, then their rows, in one round trip: the
+ * advisory locks are a condition that does not depend on the row, which
+ * PostgreSQL evaluates once, before it reads (and locks) any row.
+ */
+async function lockGuardedRows(tx: DbOrTx, table: typeof sources | typeof claimants, space: keyof typeof GUARD, strength: 'share' | 'key share', ids: readonly (string | null | undefined)[]) {
+  const wanted = present(ids);
+  if (wanted.length === 0) return new Set<string>();
+  const guarded = sql`(select count(*) from (${guardKeys(space, wanted, false)}) as held) >= 0`;
+  const rows = await tx.select({ id: table.id }).from(table).where(and(guarded, inArray(table.id, wanted))).orderBy(table.id).for(strength);
+  return new Set(rows.map((r) => r.id));
 }
 
+/** Share locks on sources (their text and existence hold until commit); returns the ids that exist. */
+export const lockSources = (tx: DbOrTx, ids: readonly (string | null | undefined)[]) => lockGuardedRows(tx, sources, 'sources', 'share', ids);
+
 /** Key-share locks on claimants (they cannot be deleted until commit); returns the ids that exist. */
-export async function lockClaimants(tx: DbOrTx, ids: readonly (string | null | undefined)[]) {
-  await guard(tx, 'claimants', present(ids), false);
-  return lockRows(tx, claimants, 'key share', ids);
-}
+export const lockClaimants = (tx: DbOrTx, ids: readonly (string | null | undefined)[]) => lockGuardedRows(tx, claimants, 'claimants', 'key share', ids);
 
 /** Before a source or claimant is changed or deleted (then locked FOR UPDATE by the caller): its turn in the fair queue. */
 export const awaitTurnToChange = (tx: DbOrTx, space: 'sources' | 'claimants', id: string) => guard(tx, space, [id], true);

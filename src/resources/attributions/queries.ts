@@ -106,6 +106,8 @@ export type CreatedAttribution = AttributionRow & { claimant_resolution?: Claima
 
 /** Source text read at once for anchoring, in UTF-16 units: a window of quotes in 1 MiB sources stays bounded. */
 const TEXT_BUDGET = 8_000_000;
+/** A source's text is at most 1 MiB of UTF-8 (sources_text_size_check), so at most this many UTF-16 units. */
+const MAX_SOURCE_TEXT = 1_048_576;
 
 /** A set of attributions checked, with their quotes anchored; nothing written yet. */
 export interface AttributionPlan {
@@ -159,13 +161,15 @@ async function anchorQuotes(tx: DbOrTx, rows: readonly NewAttribution[], failure
   const anchors = new Map<number, QuotationAnchor>();
   const quoted = rows.flatMap((r, row) => (r.body.quote && !failures.has(row) ? [row] : []));
   if (quoted.length === 0) return anchors;
+  const cited = [...new Set(quoted.map((row) => rows[row].body.source_id))];
+  // A few sources fit the budget whatever their size (a text is at most 1 MiB): read them
+  // at once. More are read a budget at a time, by their lengths.
   const lengths = new Map(
-    (
-      await tx
-        .select({ id: sources.id, length: sources.text_length })
-        .from(sources)
-        .where(and(inArray(sources.id, [...new Set(quoted.map((row) => rows[row].body.source_id))]), isNotNull(sources.text)))
-    ).map((r) => [r.id, r.length ?? 0]),
+    cited.length * MAX_SOURCE_TEXT <= TEXT_BUDGET
+      ? cited.map((id) => [id, 0])
+      : (await tx.select({ id: sources.id, length: sources.text_length }).from(sources).where(and(inArray(sources.id, cited), isNotNull(sources.text)))).map(
+          (r) => [r.id, r.length ?? 0],
+        ),
   );
   const withText = [...lengths.keys()];
   for (let start = 0; start < withText.length; ) {
@@ -174,7 +178,9 @@ async function anchorQuotes(tx: DbOrTx, rows: readonly NewAttribution[], failure
       budget += lengths.get(withText[start])!;
       chunk.push(withText[start]);
     }
-    const texts = new Map((await tx.select({ id: sources.id, text: sources.text }).from(sources).where(inArray(sources.id, chunk))).map((r) => [r.id, r.text!]));
+    const texts = new Map(
+      (await tx.select({ id: sources.id, text: sources.text }).from(sources).where(and(inArray(sources.id, chunk), isNotNull(sources.text)))).map((r) => [r.id, r.text!]),
+    );
     for (const row of quoted) {
       const text = texts.get(rows[row].body.source_id);
       if (text === undefined) continue;
@@ -224,7 +230,7 @@ export async function writeAttributions(w: Write, plan: AttributionPlan, options
     return { row, values };
   });
   const inserted = new Map(
-    (await insertMany<AttributionRow>(tx, attributions, toInsert.map((r) => r.values), { skipTaken: true, returning: getTableColumns(attributions) })).map((r) => [r.id, r]),
+    (await insertMany<AttributionRow>(tx, attributions, toInsert.map((r) => r.values), { skipTaken: rows.some((r) => r.id !== undefined), returning: getTableColumns(attributions) })).map((r) => [r.id, r]),
   );
   const created: (CreatedAttribution | undefined)[] = rows.map(() => undefined);
   for (const { row, values } of toInsert) {

@@ -61,7 +61,7 @@ export async function createClaims(w: Write, rows: readonly NewRow<ClaimCreateBo
   const toInsert = rows.flatMap((r, row) =>
     failures.has(row) ? [] : [{ row, values: { id: ids[row], ...claimValues(r.body), created_at: now, updated_at: now, version: 1 } }],
   );
-  const inserted = new Map((await insertMany<ClaimRow>(tx, claims, toInsert.map((r) => r.values), { skipTaken: true, returning: claimColumns })).map((r) => [r.id, r]));
+  const inserted = new Map((await insertMany<ClaimRow>(tx, claims, toInsert.map((r) => r.values), { skipTaken: rows.some((r) => r.id !== undefined), returning: claimColumns })).map((r) => [r.id, r]));
   for (const { row, values } of toInsert) if (!inserted.has(values.id)) failures.add(row, takenIdFailure('claim', values.id));
   let attributionEvents: NewEvent[] = [];
   const settled = new Map<string, ClaimRow>();

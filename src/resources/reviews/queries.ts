@@ -133,7 +133,7 @@ export async function createReviews(w: Write, rows: readonly NewReview[]): Promi
     toInsert.push({ row, values: { id: id ?? newId(), claim_id, ...values, created_at: now, updated_at: now, version: 1 }, evidence });
   });
   const inserted = new Map(
-    (await insertMany<ReviewRow>(tx, reviews, toInsert.map((r) => r.values), { skipTaken: true, returning: getTableColumns(reviews) })).map((r) => [r.id, r]),
+    (await insertMany<ReviewRow>(tx, reviews, toInsert.map((r) => r.values), { skipTaken: rows.some((r) => r.id !== undefined), returning: getTableColumns(reviews) })).map((r) => [r.id, r]),
   );
   const created: (ReviewWithEvidence | undefined)[] = rows.map(() => undefined);
   for (const { row, values, evidence } of toInsert) {
