@@ -1,3 +1,8 @@
+import { AttributionCreate } from '../attributions/schemas.js';
+import { ClaimantCreate } from '../claimants/schemas.js';
+import { ClaimCreate } from '../claims/schemas.js';
+import { ReviewCreate } from '../reviews/schemas.js';
+import { SourceCreate } from '../sources/schemas.js';
 import type { BulkType } from './schemas.js';
 
 /**
@@ -14,26 +19,13 @@ export interface BulkLineObject {
   data: Record<string, unknown>;
 }
 
+/** What a row of each type may be created with: its create endpoint's body (a review's claim as a field, as bulk lines give it). */
 const WRITABLE: Record<BulkType, string[]> = {
-  source: ['kind', 'url', 'title', 'publisher', 'authors', 'language', 'published_at', 'text', 'metadata'],
-  claimant: ['name', 'kind', 'aliases', 'description', 'wikidata_id', 'url'],
-  claim: ['text', 'language', 'topics', 'status'],
-  attribution: ['claim_id', 'source_id', 'claimant_id', 'claimant_label', 'kind', 'stance', 'quote', 'said_at'],
-  review: [
-    'claim_id',
-    'verdict',
-    'textual_rating',
-    'rating_value',
-    'best_rating',
-    'worst_rating',
-    'summary',
-    'reviewer_name',
-    'reviewer_url',
-    'url',
-    'published_at',
-    'language',
-    'evidence',
-  ],
+  source: Object.keys(SourceCreate.properties),
+  claimant: Object.keys(ClaimantCreate.properties),
+  claim: Object.keys(ClaimCreate.properties),
+  attribution: Object.keys(AttributionCreate.properties),
+  review: ['claim_id', ...Object.keys(ReviewCreate.properties)],
 };
 
 /** The order a whole export must be imported in: what a row refers to comes first. */
