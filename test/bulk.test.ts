@@ -157,6 +157,20 @@ t.test('a line bad against the data (a quote not in its source) also refuses the
   t.equal(partial.created, 999);
 });
 
+t.test('an import naming 25,000 distinct sources and claimants stays within the database lock table', async (t) => {
+  // Advisory locks live in a shared table of a few thousand entries, held until commit:
+  // one per source and claimant named would run out of it ("out of shared memory").
+  await api.reset();
+  const claim = await makeClaim(api, { text: 'The tunnel costs 2.4 billion' });
+  const randomId = () => crypto.randomUUID();
+  const lines: Line[] = Array.from({ length: 25_000 }, () => ({ type: 'attribution', data: { claim_id: claim.id, source_id: randomId(), claimant_id: randomId() } }));
+  const res = await bulk(toNdjson(lines), '?mode=partial');
+  t.equal(res.statusCode, 200, res.body.slice(0, 500));
+  const body = res.json();
+  t.equal(body.failed, 25_000);
+  t.match(body.results[0].errors[0], { path: 'data.claimant_id', message: /^refers to no existing claimant/, code: 'unprocessable' });
+});
+
 t.test('every bad line is listed, with its number, path and message', async (t) => {
   await api.reset();
   const existing = await makeSource(api, { url: 'https://news.example/taken' });

@@ -1,4 +1,4 @@
-import { and, inArray, sql } from 'drizzle-orm';
+import { and, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { claimants, claims, sources } from '../db/schema.js';
 import { ApiError } from '../lib/errors.js';
@@ -35,13 +35,29 @@ const present = (ids: readonly (string | null | undefined)[]) => [...new Set(ids
 
 type Parent = typeof sources | typeof claimants | typeof claims;
 
-/** Advisory-lock key spaces (the two-integer form, apart from the one-bigint locks used elsewhere). */
-const GUARD = { sources: 1, claimants: 2 } as const;
+/**
+ * Advisory-lock key spaces (the two-integer form, apart from the one-bigint locks
+ * used elsewhere): sources' and claimants' fair queues, and claimant names
+ * (claimants/queries.ts: two writers never create the same person twice).
+ */
+export const GUARD = { sources: 1, claimants: 2, names: 3 } as const;
 
-/** `select fn(k)` over the ids' keys, in key order, so that two ids whose keys collide still lock in one order. */
+/**
+ * Keys are folded into this many buckets per space. PostgreSQL keeps advisory
+ * locks in a shared table of a few thousand entries (max_locks_per_transaction ×
+ * connections), held until commit: a bulk import naming 20,000 sources would run
+ * out of it. Bucketed, a write holds at most 1,024 per space; the price is that an
+ * unrelated id sometimes shares a bucket (a delete then also waits for its writers).
+ */
+export const GUARD_BUCKETS = 1024;
+
+/** The buckets of the keys `from` gives (a relation with a text column `key`: ids, names' keys), distinct and in order. */
+export const guardBuckets = (from: SQL) => sql`select distinct hashtext(key) & ${GUARD_BUCKETS - 1} as k from ${from} order by k`;
+
+/** `select fn(k)` over the ids' buckets, in order, so that two writers never wait for each other in a circle. */
 const guardKeys = (space: keyof typeof GUARD, ids: string[], exclusive: boolean) => {
   const fn = exclusive ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`;
-  return sql`select ${fn}(${GUARD[space]}::int, k) from (select distinct hashtext(id) as k from unnest(${sql.param(ids)}::text[]) as id order by k) as keys`;
+  return sql`select ${fn}(${GUARD[space]}::int, k) from (${guardBuckets(sql`unnest(${sql.param(ids)}::text[]) as key`)}) as keys`;
 };
 
 async function guard(tx: DbOrTx, space: keyof typeof GUARD, ids: string[], exclusive: boolean) {

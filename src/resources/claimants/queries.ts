@@ -14,7 +14,7 @@ import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../.
 import { hasChanges } from '../../lib/changes.js';
 import { deleteAttributionsOf, isReferenced } from '../attributions/owners.js';
 import type { ClaimantCreateBody, ClaimantListParams, ClaimantPatchBody } from './schemas.js';
-import { awaitTurnToChange } from '../lock-order.js';
+import { GUARD, awaitTurnToChange, guardBuckets } from '../lock-order.js';
 
 interface CandidateRow {
   id: string;
@@ -268,10 +268,10 @@ export async function resolveClaimantNames(w: Write, names: readonly string[]): 
   const { tx } = w;
   const distinct = [...new Set(names)];
   if (distinct.length === 0) return [];
-  await tx.execute(sql`
-    select pg_advisory_xact_lock(k) from (
-      select distinct hashtext(array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ')) as k
-        from unnest(${sql.param(distinct)}::text[]) as n order by k) as keys`);
+  // Each name's key is its words sorted; the keys' buckets lock in order (lock-order.ts).
+  const nameKeys = sql`(select array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ') as key
+                          from unnest(${sql.param(distinct)}::text[]) as n) as named`;
+  await tx.execute(sql`select pg_advisory_xact_lock(${GUARD.names}::int, k) from (${guardBuckets(nameKeys)}) as keys`);
   const folded = new Map(
     rowsOf<{ n: string; q: string }>(await tx.execute(sql`select n, claimledger_fold(n) as q from unnest(${sql.param(distinct)}::text[]) as n`)).map((r) => [r.n, r.q]),
   );
