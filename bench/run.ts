@@ -43,6 +43,7 @@ import { matchClaims } from '../src/resources/claims/match.js';
 import { matchScenarios } from './run-match.js';
 import { TOWNS } from './corpus.js';
 import { benchCreatedAt, benchId } from './ids.js';
+import { WRITE_SOURCE_ID, deleteWritten, ensureWriteSource, writeBody } from './write-scenario.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -67,8 +68,6 @@ const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) throw new Error('set DATABASE_URL to the database `npm run bench:data` filled');
 const KEY = process.env.CLAIMLEDGER_BENCH_KEY || `bench-${randomBytes(16).toString('hex')}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-/** The topic of the claims the write scenario creates, so they can be deleted afterwards. */
-const WRITE_TOPIC = 'bench-write';
 
 // ---------------------------------------------------------------- SQL capture
 
@@ -417,24 +416,13 @@ async function main() {
   // A write: a claim with one attribution whose quote is anchored in a 5,000-character
   // source, through the API's own write path (the route's transaction: createClaims, then
   // the response's attributions). The rows it adds are deleted at the end.
-  const writeSourceId = '00000000-0000-7000-8000-00000000beef';
-  const sourceText = Array.from({ length: 60 }, (_, i) => `Paragraph ${i}: the council said the harbour tunnel would cost ${i + 1}.4 billion euros over ten years.`).join(' ');
-  await pool.query(
-    `insert into sources (id, kind, url, title, text, text_length, content_sha256) values ($1, 'article', 'https://bench.example/write-source', 'Bench write source', $2, $3, 'bench')
-     on conflict (id) do nothing`,
-    [writeSourceId, sourceText, sourceText.length],
-  );
+  await ensureWriteSource(pool);
   const claimantId = benchId('claimants', 0);
-  const createBody = {
-    text: 'The harbour tunnel will cost 2.4 billion euros',
-    language: 'en',
-    topics: [WRITE_TOPIC],
-    attributions: [{ source_id: writeSourceId, claimant_id: claimantId, quote: 'the harbour tunnel would cost 2.4 billion euros', kind: 'direct_quote' as const }],
-  };
+  const createBody = writeBody(claimantId);
   const created = await capture(() =>
     withWrite(db, systemActor, async (w) => embedInClaims(w.tx, [onlyRow(await createClaims(w, [{ body: createBody }]))], ['attributions'])),
   );
-  const createScript = await pgbenchWriteScript(pool, created, new Set([writeSourceId, claimantId]));
+  const createScript = await pgbenchWriteScript(pool, created, new Set([WRITE_SOURCE_ID, claimantId]));
 
   const scenarios = [
     { key: 'get-by-id', name: 'get claim by id', c: CONNECTIONS, http: { path: randomClaim }, statements: byId, random: true, baseline: true },
@@ -570,13 +558,8 @@ async function main() {
     }
   } finally {
     for (const server of servers) await server.stop();
-    // What the write scenario added (API and pgbench alike): its claims, their attributions, their events.
-    await pool.query(
-      `with gone as (delete from claims where topics @> array[$1::text] returning id)
-       delete from events where entity_id in (select id from gone)
-          or (entity_type = 'attribution' and (after->>'claim_id')::uuid in (select id from gone))`,
-      [WRITE_TOPIC],
-    );
+    // What the write scenario added, API and pgbench alike.
+    await deleteWritten(pool);
   }
 
   const load1 = loadavg();

@@ -74,11 +74,6 @@ export class RowFailures {
     else this.byRow.set(row, [{ row, ...failure }]);
   }
 
-  /** Adds the failure unless the row failed already: a row is refused for its first problem. */
-  first(row: number, failure: Omit<RowFailure, 'row'>): void {
-    if (!this.byRow.has(row)) this.add(row, failure);
-  }
-
   has(row: number): boolean {
     return this.byRow.has(row);
   }
