@@ -8,6 +8,8 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, wrapPglite, type Database } from '../src/db/client.js';
 import { hashSecret } from '../src/lib/keys.js';
 import { bootstrapKeys } from '../src/resources/keys/queries.js';
+import { requestEncoder } from '../src/domain/sentence-vectors.js';
+import { encodeQueuedClaims } from '../src/resources/claims/meanings.js';
 import { PGLITE_TEMPLATE, adminUrl, templateDb, testServerUrl } from './targets.js';
 
 export const backend = testServerUrl() ? 'postgres' : 'pglite';
@@ -51,6 +53,8 @@ export interface TestApp {
   database: Database;
   /** Empties every table: tests call it at their start, so a failure leaves its rows to look at. */
   reset(): Promise<void>;
+  /** Encodes every queued claim's sentence vector, as a listening server does in the background. */
+  encodeClaims(): Promise<void>;
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   get(url: string): Promise<LightMyRequestResponse>;
   post(url: string, body?: unknown): Promise<LightMyRequestResponse>;
@@ -87,6 +91,9 @@ export async function buildTestApp(t: { teardown(fn: () => unknown): void }, env
       await database.db.execute(sql`update api_keys set revoked_at = null where secret_hash = ${hashSecret(TEST_ADMIN_KEY)}`);
       await bootstrapKeys(database.db, TEST_ADMIN_KEY);
       app.forgetKeys();
+    },
+    encodeClaims: async () => {
+      while ((await encodeQueuedClaims(database.db, requestEncoder(), 256)) > 0);
     },
     request,
     get: (url) => request({ method: 'GET', url }),

@@ -103,8 +103,8 @@ t.test('signals and scores', async (t) => {
   t.same(leadsOf([2]), [2], 'alone: against a claim with nothing in common');
   t.same(leadsOf([2], 3), [-1], 'alone, with a floor: no lead for having no rivals');
   t.same(leadsOf([5, 4], 3), [1, -1], 'a floor below the best other changes nothing');
-  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3 };
-  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3 };
+  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3, sentence: 0.8, sentence_lead: 0.3 };
+  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3 };
   const [s, w] = matchScores([strong, weak]);
   t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
   const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);

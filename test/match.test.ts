@@ -30,6 +30,8 @@ for (const c of fixture.claims) idOf.set(c.id, (await makeClaim(api, { text: c.t
 for (const text of fixture.distractors) await makeClaim(api, { text, language: 'en' });
 const corpus = new Corpus(3);
 for (let i = 0; i < 400; i++) await makeClaim(api, { text: corpus.claim().text, language: 'en' });
+// As a listening server would have done in the background by now.
+await api.encodeClaims();
 
 t.test(`precision@1 on ${fixture.rewordings.length} labelled rewordings is at least 0.9`, async (t) => {
   let hits = 0;
@@ -101,7 +103,7 @@ t.test('the answer: claims with score and signals, best first, limit and min_sco
   for (let i = 1; i < all.length; i++) t.ok(all[i - 1].score >= all[i].score, 'best first');
   for (const m of all) {
     t.ok(m.score >= 0 && m.score <= 1);
-    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'meaning', 'meaning_lead', 'numbers', 'phrases', 'relative', 'text']);
+    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'meaning', 'meaning_lead', 'numbers', 'phrases', 'relative', 'sentence', 'sentence_lead', 'text']);
     t.ok(typeof m.id === 'string' && typeof m.text === 'string' && typeof m.created_at === 'string', 'a claim');
     t.notOk('search' in m, 'no internal columns');
   }

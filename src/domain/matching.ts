@@ -22,7 +22,11 @@
  *   meaning   the cosine of the query's and the claim's (with its context) mean word vectors
  *             (domain/word-vectors.ts), each word weighted by how rare it is in English: words
  *             that differ but mean much the same ("jab", "vaccine") count a little;
- *   meaning_lead  `meaning` minus the best other candidate's (at least COMPETITION_FLOOR's).
+ *   meaning_lead  `meaning` minus the best other candidate's (at least COMPETITION_FLOOR's);
+ *   sentence  the cosine of the query's and the claim's sentence vectors (domain/sentence-vectors.ts,
+ *             the Universal Sentence Encoder): close when both say the same thing, in whatever words;
+ *             the strongest signal, as the tweets that repeat a claim often share few of its words;
+ *   sentence_lead  `sentence` minus the best other candidate's (at least COMPETITION_FLOOR's).
  *
  *   rank = w · signals                 (fitted on the CheckThat! 2022 2A training tweets)
  *   score = σ(a + b·rank + c·lead)     lead = rank minus the best other candidate's rank
@@ -48,6 +52,8 @@ export interface MatchWeights {
   numbers: number;
   meaning: number;
   meaning_lead: number;
+  sentence: number;
+  sentence_lead: number;
 }
 
 export interface CompetitionFloor {
@@ -55,6 +61,8 @@ export interface CompetitionFloor {
   context: number;
   /** The least best other `meaning` a candidate's `meaning_lead` is taken against. */
   meaning: number;
+  /** The least best other `sentence` a candidate's `sentence_lead` is taken against. */
+  sentence: number;
   /** The least best other rank a candidate's lead is taken against. */
   rank: number;
 }
@@ -66,8 +74,8 @@ export interface ScoreCalibration {
 }
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
-export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.079, context: 0.101, relative: 9.836, coverage: -0.243, phrases: -1.985, numbers: 1.103, meaning: -0.173, meaning_lead: 6.844 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -5.22, rank: 0.353, lead: 0.558 };
+export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.045, context: 0.087, relative: 8.564, coverage: -0.505, phrases: -1.381, numbers: 0.938, meaning: -0.721, meaning_lead: 4.197, sentence: 0.611, sentence_lead: 9.462 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -4.782, rank: 0.427, lead: 0.559 };
 /**
  * The least a candidate is measured against: `relative`, `meaning_lead` and the score's lead
  * compare a candidate with the best other, but never with less than what the best other scored
@@ -75,7 +83,7 @@ export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -5.22, rank
  * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
  * that claim's signals, as if that were evidence (bench/MATCHING.md).
  */
-export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, rank: 3.776 };
+export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, sentence: 0.365, rank: 2.715 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
@@ -227,6 +235,8 @@ export interface Candidate {
   context: Stems;
   /** The context as text. */
   contextText: string;
+  /** The cosine of the query's and the claim's sentence vectors (domain/sentence-vectors.ts). */
+  sentence: number;
 }
 
 /** The estimated share of running English text that the word of frequency rank `r` makes (Zipf's law). */
@@ -252,7 +262,7 @@ export function meanVector(text: string): Float64Array {
   return sum;
 }
 
-export function cosine(a: Float64Array, b: Float64Array): number {
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let aa = 0;
   let bb = 0;
@@ -263,6 +273,11 @@ export function cosine(a: Float64Array, b: Float64Array): number {
   }
   return aa && bb ? dot / Math.sqrt(aa * bb) : 0;
 }
+
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/** The cosine of two vectors to 4 decimals, as signals report it. */
+export const similarity = (a: ArrayLike<number>, b: ArrayLike<number>) => round4(cosine(a, b));
 
 /** The signals of each candidate; `relative` needs them all, so they are computed together. */
 export function matchSignals(query: PreparedQuery, candidates: Candidate[], collection: Collection): MatchSignals[] {
@@ -287,25 +302,42 @@ export function matchSignals(query: PreparedQuery, candidates: Candidate[], coll
       coverage: information ? covered / information : 0,
       phrases: own.size ? shared / own.size : 0,
       numbers: compareQuantities(query.quantities, readQuantities(c.text)),
-      meaning: Math.round(cosine(query.meaning, meanVector(`${candidate.text} ${candidate.contextText}`)) * 10_000) / 10_000,
+      meaning: similarity(query.meaning, meanVector(`${candidate.text} ${candidate.contextText}`)),
       meaning_lead: 0,
+      sentence: candidate.sentence,
+      sentence_lead: 0,
     };
   });
   return withCompetition(signals);
 }
 
+/** The floors of the signals that compare a candidate with the others. */
+export type SignalFloor = Pick<CompetitionFloor, 'context' | 'meaning' | 'sentence'>;
+
 /**
- * Sets the signals that compare a candidate with the others (`relative`, `meaning_lead`) from
- * those that do not; the fitting script uses it to score a text's candidates without its gold claim.
+ * Sets the signals that compare a candidate with the others (`relative`, `meaning_lead`,
+ * `sentence_lead`) from those that do not; the fitting script uses it to score a text's
+ * candidates without its gold claim.
  */
-export function withCompetition(signals: MatchSignals[], floor: Readonly<Pick<CompetitionFloor, 'context' | 'meaning'>> = COMPETITION_FLOOR): MatchSignals[] {
+export function withCompetition(signals: MatchSignals[], floor: Readonly<SignalFloor> = COMPETITION_FLOOR): MatchSignals[] {
   const best = Math.max(floor.context, ...signals.map((s) => s.context));
-  const leads = leadsOf(
+  const meaningLeads = leadsOf(
     signals.map((s) => s.meaning),
     floor.meaning,
   );
-  return signals.map((s, i) => ({ ...s, relative: best > 0 ? s.context / best : 0, meaning_lead: leads[i] }));
+  const sentenceLeads = leadsOf(
+    signals.map((s) => s.sentence),
+    floor.sentence,
+  );
+  return signals.map((s, i) => ({
+    ...s,
+    relative: best > 0 ? s.context / best : 0,
+    meaning_lead: meaningLeads[i],
+    sentence_lead: round4(sentenceLeads[i]),
+  }));
 }
+
+
 
 export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHTS): number {
   return (
@@ -316,7 +348,9 @@ export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHT
     w.phrases * s.phrases +
     w.numbers * s.numbers +
     w.meaning * s.meaning +
-    w.meaning_lead * s.meaning_lead
+    w.meaning_lead * s.meaning_lead +
+    w.sentence * s.sentence +
+    w.sentence_lead * s.sentence_lead
   );
 }
 

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { threadBootstrap } from '../../lib/threads.js';
 import type { ExtractionResult } from './index.js';
 
 /**
@@ -66,22 +65,6 @@ export class ExtractionTimeoutError extends Error {
 /** Threads for one process: the cores shared among the processes serving requests, at least one. */
 export function defaultExtractionThreads(processes: number, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / Math.max(1, processes)));
-}
-
-/**
- * The code a thread starts with. Compiled, this module is pool.js beside
- * worker.js, which the thread imports. Run from the sources (tsx, tap) it is
- * pool.ts beside worker.ts, and a thread does not get the parent's TypeScript
- * loader on Node 20 (its `--import` hooks stay on the main thread), so the
- * thread registers tsx's loader itself first. tsx is a development
- * dependency, present wherever the sources run.
- */
-function threadBootstrap(): string {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const worker = JSON.stringify(new URL(`./worker${extension}`, import.meta.url).href);
-  if (extension === '.js') return `import(${worker})`;
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return `import(${tsx}).then(({ register }) => { register(); return import(${worker}); })`;
 }
 
 const DEFAULT_RECYCLE_AFTER_CHARS = 50_000_000;
@@ -179,7 +162,7 @@ export class ExtractionPool {
   }
 
   #spawn(): void {
-    const worker = new Worker(threadBootstrap(), { eval: true });
+    const worker = new Worker(threadBootstrap(import.meta.url, 'worker'), { eval: true });
     const slot: Slot = { worker, ready: false, charsRead: 0 };
     this.#slots.add(slot);
     worker.on('message', (reply: ExtractionReply) => this.#onReply(slot, reply));

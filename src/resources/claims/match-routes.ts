@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { COMPETITION_FLOOR, DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION } from '../../domain/matching.js';
+import { backgroundEncoder, requestEncoder } from '../../domain/sentence-vectors.js';
 import { wordVectors } from '../../domain/word-vectors.js';
 import { Language, problemResponses } from '../../lib/schemas.js';
 import { Claim } from './schemas.js';
 import { CANDIDATES, POSTINGS_PER_STEM, matchClaims } from './match.js';
+import { startMeaningQueue, type MeaningQueueWorker } from './meanings.js';
 
 const MatchBody = Type.Object(
   {
@@ -39,6 +41,13 @@ const Signals = Type.Object(
         "Cosine of the mean English word vectors of `text` and of the claim with its context, each word weighted by how rare it is: words that differ but mean much the same count a little.",
     }),
     meaning_lead: Type.Number({ minimum: -2, maximum: 2, description: `\`meaning\` minus the best other candidate's \`meaning\`, taken as at least ${COMPETITION_FLOOR.meaning}.` }),
+    sentence: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      description:
+        "Cosine of the sentence vectors of `text` and of the claim (Universal Sentence Encoder, Transformer-lite English model): close when they say the same thing in other words, not only when they share words.",
+    }),
+    sentence_lead: Type.Number({ minimum: -2, maximum: 2, description: `\`sentence\` minus the best other candidate's \`sentence\`, taken as at least ${COMPETITION_FLOOR.sentence}.` }),
   },
   { additionalProperties: false, description: 'The signals the score combines, for judging a match yourself.' },
 );
@@ -63,15 +72,25 @@ const description = `"Has this been claimed or checked before?" Existing claims 
 
 **What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim more than 9 times in 10 there, and about 6 tweets in 7 got their claim back above it (3 in 4 on held-out tweets): pass a lower \`min_score\` to see less likely matches. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
 
-**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
+**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
 
 /** POST /v1/claims/match: a read, though a POST (the text can be long). */
 const claimMatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The word vectors take about a second of CPU to read: a server reads them as it starts
   // listening, not on its first match. An app that never listens (the tests, which inject)
   // reads them on its first match only.
+  //
+  // A server also encodes the claims' sentence vectors in the background as they are written
+  // (meanings.ts); an app that never listens leaves them queued, and its matches encode the
+  // candidates they meet on the spot (the same answers, slower).
+  let meaningQueue: MeaningQueueWorker | undefined;
   app.addHook('onListen', async () => {
     wordVectors();
+    requestEncoder().start();
+    meaningQueue ??= startMeaningQueue(app.db, backgroundEncoder(), app.log);
+  });
+  app.addHook('preClose', async () => {
+    await meaningQueue?.stop();
   });
   app.post(
     '/claims/match',

@@ -10,10 +10,12 @@ import {
   parseTsvector,
   prepareQuery,
   signatureWords,
+  similarity,
   type Collection,
   type MatchSignals,
   type Stems,
 } from '../../domain/matching.js';
+import { requestEncoder, vectorFromBase64 } from '../../domain/sentence-vectors.js';
 
 /**
  * POST /v1/claims/match, the database side: candidates from the term index, then
@@ -101,6 +103,10 @@ async function collectionSize(db: Db): Promise<{ claims: number; averageLength: 
 export async function scoredCandidates(db: Db, text: string, language?: string): Promise<ClaimMatch[]> {
   const cleaned = cleanQueryText(text);
   const searched = `${cleaned} ${signatureWords(text)}`.trim();
+  // Encoded on its thread while the database looks for candidates.
+  const encoding = requestEncoder().encode([cleaned || text]);
+  // Settled here if nothing is found, so a rejection is never left unhandled.
+  encoding.catch(() => undefined);
   const stemRows = rowsOf<QueryStem>(
     await db.execute(sql`
       select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
@@ -119,7 +125,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; prescore: number }>(
+  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; prescore: number; meaning: string | null }>(
     await db.execute(sql`
       with q(term, idf) as (select * from unnest(${sql.param(terms)}::text[], ${sql.param(weights)}::float8[])),
       hits as (
@@ -132,8 +138,9 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
          limit ${CANDIDATES}
       ),
       found as (
-        select ${columns}, c.search::text as search, h.prescore, x.context_text
+        select ${columns}, c.search::text as search, h.prescore, x.context_text, encode(m.vector, 'base64') as meaning
           from hits h join claims c on c.id = h.claim_id
+          left join claim_meanings m on m.claim_id = c.id
           left join lateral (
             select string_agg(concat_ws(' . ', y.title, y.opening), ' . ' order by y.title, y.opening) as context_text
               from (select distinct s.title, left(s.text, ${CONTEXT_TEXT_CHARS}) as opening
@@ -152,15 +159,32 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
   const queryStems: Stems = new Map(stemRows.map((s) => [s.term, s.positions ?? []]));
   const query = prepareQuery(cleaned, searched, queryStems);
+  const sentences = await sentenceCosines(await encoding.then(([v]) => v), rows);
   const signals = matchSignals(
     query,
-    rows.map((r) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context), contextText: r.context_text ?? '' })),
+    rows.map((r, i) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context), contextText: r.context_text ?? '', sentence: sentences[i] })),
     collection,
   );
   const scores = matchScores(signals);
   return rows
-    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, prescore: _prescore, ...claim }, i) => ({ ...asClaim(claim), score: scores[i], signals: signals[i] }))
+    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, prescore: _prescore, meaning: _meaning, ...claim }, i) => ({
+      ...asClaim(claim),
+      score: scores[i],
+      signals: signals[i],
+    }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * The cosine of the text's sentence vector with each candidate's. A candidate whose vector is
+ * still queued (claims are encoded in the background, see meanings.ts) is encoded now, packed
+ * as a stored one would be: the answer is the same either way, only slower.
+ */
+async function sentenceCosines(query: Int8Array, rows: { text: string; meaning: string | null }[]): Promise<number[]> {
+  const queued = rows.filter((r) => r.meaning === null);
+  const encoded = await requestEncoder().encode(queued.map((r) => r.text));
+  const fresh = new Map(queued.map((r, i) => [r, encoded[i]]));
+  return rows.map((r) => similarity(query, r.meaning === null ? fresh.get(r)! : vectorFromBase64(r.meaning)));
 }
 
 export async function matchClaims(db: Db, body: MatchRequest): Promise<ClaimMatch[]> {

