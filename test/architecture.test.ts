@@ -51,11 +51,48 @@ t.test('resources never import plugins; plugins never import routes; db imports 
   t.same(wrong, []);
 });
 
+const isRoutes = (file: string) => /routes[^/\\]*\.ts$/.test(path.basename(file));
+
 t.test('queries never import routes, and only routes, route helpers and app wiring import Fastify', async (t) => {
+  const routeHelpers = [path.join('resources', 'http.ts'), path.join('resources', 'validation.ts')];
   const wrong: string[] = [];
   for (const [file, { files, packages }] of graph) {
     if (/queries\.ts$/.test(file)) for (const to of files) if (/routes\.ts$/.test(to)) wrong.push(`${file} → ${to}`);
-    if (layer(file) === 'resources' && /queries\.ts$/.test(file)) for (const p of packages) if (/^(fastify|@fastify\/)/.test(p)) wrong.push(`${file} → ${p}`);
+    if (layer(file) === 'resources' && !isRoutes(file) && !routeHelpers.includes(file)) {
+      for (const p of packages) if (/^(fastify|@fastify\/)/.test(p)) wrong.push(`${file} → ${p}`);
+    }
+  }
+  t.same(wrong, []);
+});
+
+/**
+ * The import statements of a file, each with whether it brings in types only
+ * (`import type …`, erased when compiled); dynamic `import('…')` counts as a value.
+ */
+function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
+  const text = readFileSync(path.join(src, file), 'utf8');
+  return [
+    ...[...text.matchAll(/^(?:import|export)(\s+type\b)?[^'"]*?from\s+'([^']+)'/gm)].map((m) => ({ specifier: m[2], typeOnly: m[1] !== undefined })),
+    ...[...text.matchAll(/^import\s+'([^']+)'/gm)].map((m) => ({ specifier: m[1], typeOnly: false })),
+    ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => ({ specifier: m[1], typeOnly: false })),
+  ];
+}
+
+t.test('routes speak HTTP and leave the database to queries', async (t) => {
+  // A route may open the one transaction its request writes in (db/write.ts) and
+  // name database types; tables, SQL, drivers and connections are the queries' business.
+  const wrong: string[] = [];
+  for (const file of [...graph.keys()].filter(isRoutes)) {
+    for (const { specifier, typeOnly } of importsOf(file)) {
+      if (/^(drizzle-orm|pg|pg-.*|@electric-sql\/pglite)(\/|$)/.test(specifier)) wrong.push(`${file} → ${specifier}`);
+      if (!specifier.startsWith('.') || typeOnly) continue;
+      const to = path.relative(src, path.resolve(path.dirname(path.join(src, file)), specifier)).replace(/\.js$/, '.ts');
+      if (layer(to) === 'db' && to !== path.join('db', 'write.ts')) wrong.push(`${file} → ${to}`);
+    }
+    const text = readFileSync(path.join(src, file), 'utf8');
+    for (const m of text.matchAll(/\b(?:db|tx)\s*\.\s*(?:(?:select\w*|insert|update|delete|execute|transaction)\s*\(|query\s*\.)/g)) {
+      wrong.push(`${file} runs \`${m[0]}\``);
+    }
   }
   t.same(wrong, []);
 });

@@ -3,8 +3,8 @@ import type { Db } from '../../db/client.js';
 import type { ReviewRow } from '../../db/schema.js';
 import { toClaimReview } from '../../domain/claimreview.js';
 import { claimReviewInputs, reviewsOfClaims } from '../reviews/queries.js';
-import { retryingTimeouts, type Row } from './queries.js';
-import type { ExportType } from './schemas.js';
+import { columnNames, exportRows, retryingTimeouts, type Row } from './queries.js';
+import type { ExportFormat, ExportType } from './schemas.js';
 
 /**
  * Encoders: pages of rows in, text chunks out, one chunk per page.
@@ -95,4 +95,15 @@ export async function* claimReviews(db: Db, type: ExportType, batches: AsyncIter
     if (chunk) yield chunk;
   }
   yield exportSummary(count);
+}
+
+/**
+ * The export of `type` rows matching the list `filters`, encoded as `format`: a
+ * page of rows is read only when the chunks before it have been taken.
+ */
+export function exportFile(db: Db, type: ExportType, format: ExportFormat, filters: Record<string, unknown>): AsyncGenerator<string> {
+  const rows = exportRows(db, type, filters, { reviewedClaimsOnly: format === 'claimreview' });
+  if (format === 'csv') return csv(rows, columnNames(type));
+  if (format === 'claimreview') return claimReviews(db, type, rows);
+  return ndjson(rows);
 }

@@ -85,13 +85,19 @@ export async function retryingTimeouts<T>(read: () => Promise<T>, beforeRetry?: 
 }
 
 /**
- * Pages of rows of `type` matching the list filters in `params` (and `extra`).
- * The filters are built before the first page, so a bad filter throws from the
- * first `next()`, before anything is sent.
+ * Pages of rows of `type` matching the list filters in `params`; with
+ * `reviewedClaimsOnly`, claims without a review are left out (they make no
+ * ClaimReview). The filters are built before the first page, so a bad filter
+ * throws from the first `next()`, before anything is sent.
  */
-export async function* exportRows(db: Db, type: ExportType, params: Record<string, unknown>, extra?: SQL): AsyncGenerator<Row[]> {
+export async function* exportRows(
+  db: Db,
+  type: ExportType,
+  params: Record<string, unknown>,
+  options: { reviewedClaimsOnly?: boolean } = {},
+): AsyncGenerator<Row[]> {
   const spec = SPECS[type];
-  const where = and(...spec.filters(params as never), extra);
+  const where = and(...spec.filters(params as never), options.reviewedClaimsOnly && type === 'claims' ? gt(claims.review_count, 0) : undefined);
   let last: string | undefined;
   let limit = FIRST_PAGE_ROWS;
   for (;;) {

@@ -1,12 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { gt } from 'drizzle-orm';
-import { claims } from '../../db/schema.js';
 import { ApiError } from '../../lib/errors.js';
 import { problemResponses } from '../../lib/schemas.js';
 import { compileValidator, type Validate } from '../bulk/compile.js';
-import { claimReviews, csv, ndjson } from './format.js';
-import { columnNames, exportRows } from './queries.js';
+import { exportFile } from './format.js';
 import { EXPORT_FILTERS, EXPORT_TYPES, ExportQuery, type ExportFormat, type ExportType } from './schemas.js';
 
 const MEDIA: Record<ExportFormat, string> = {
@@ -86,9 +83,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .header('cache-control', 'no-store');
       if (request.method === 'HEAD') return reply.send('');
 
-      const rows = exportRows(app.db, type, filters, format === 'claimreview' && type === 'claims' ? gt(claims.review_count, 0) : undefined);
-      const encoded =
-        format === 'csv' ? csv(rows, columnNames(type)) : format === 'claimreview' ? claimReviews(app.db, type, rows) : ndjson(rows);
+      const encoded = exportFile(app.db, type, format, filters);
       // The first chunk is awaited here: a failure before any byte is sent still becomes a problem+json answer.
       const first = await encoded.next();
       async function* body() {

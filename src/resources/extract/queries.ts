@@ -1,10 +1,11 @@
 import { and, count, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import type { DbOrTx } from '../../db/client.js';
-import { attributions, claimants, type ClaimRow, type SourceRow } from '../../db/schema.js';
+import { attributions, claimants, sources, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
 import { createClaims } from '../claims/queries.js';
+import { ApiError, notFound } from '../../lib/errors.js';
 import { rowProblem } from '../../lib/row-failures.js';
 import { RESOLVE_MIN_SCORE, bestClaimantsFor, updateClaimant } from '../claimants/queries.js';
 import type { ClaimantMatchOut } from './schemas.js';
@@ -17,6 +18,22 @@ export const SUGGEST_SCORE = 0.45;
  * Below it the speaker is committed by name, which then creates a claimant.
  */
 export const COMMIT_SCORE = RESOLVE_MIN_SCORE;
+
+/** A source that has text to extract claims from. */
+export type SourceWithText = SourceRow & { text: string };
+
+/** The source to read, under a share lock when committing so its text cannot change until the claims are written. */
+export async function sourceToExtract(db: DbOrTx, id: string, lock: boolean): Promise<SourceWithText> {
+  const query = db.select().from(sources).where(eq(sources.id, id));
+  const [row] = lock ? await query.for('share') : await query;
+  if (!row) throw notFound('source', id);
+  if (row.text === null || row.text.length === 0) {
+    throw new ApiError('unprocessable', 'The source has no text to extract claims from; give it `text` first.', {
+      errors: [{ path: 'source.text', message: 'is empty' }],
+    });
+  }
+  return row as SourceWithText;
+}
 
 /** The best existing claimant for each speaker name, by claimant lookup's matcher and 0–1 score. */
 export async function matchClaimantsByName(db: DbOrTx, names: string[]): Promise<Map<string, ClaimantMatchOut>> {
