@@ -28,6 +28,9 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+// Two loads of 2,000 claims and 2,000 sentence encodings: minutes on a busy 2-core machine.
+t.setTimeout(400_000);
+
 t.test('PGlite and the PostgreSQL server give the same matches, in the same order, with scores equal to 0.0005', async (t) => {
   if (backend === 'pglite' && !(await reachable(serverUrl))) {
     t.comment(`skipped: no PostgreSQL server at ${serverUrl} to compare with`);

@@ -18,6 +18,8 @@ const niceness = Number((workerData as { niceness?: number } | null)?.niceness ?
 if (niceness > 0 && process.platform === 'linux') setPriority(0, niceness);
 
 const model = await initModel(modelSource);
+// The first encoding sets the graph up (a few hundred milliseconds): done here, not in a request.
+await model.embed(['The model is warmed up before it is ready.']);
 port.on('message', (task: SentenceTask) => {
   model.embed(task.texts).then(
     (vectors) => {
