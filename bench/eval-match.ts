@@ -25,7 +25,7 @@ import { openPostgres, pgliteExtensions, rowsOf, wrapPglite, type Database } fro
 import { DEFAULT_MIN_SCORE, matchScores, withCompetition, type MatchSignals, type SignalFloor } from '../src/domain/matching.js';
 import { SentenceEncoder } from '../src/domain/sentence-vectors.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
-import { encodeQueuedClaims } from '../src/resources/claims/meanings.js';
+import { encodeQueuedClaims, storeMeanings } from '../src/resources/claims/meanings.js';
 import { Bm25 } from './eval-match-bm25.js';
 import { loadQueries, loadVerifiedClaims, type Split, type VerifiedClaim } from './eval-match-data.js';
 import { atThreshold, calibrationError, noMatchRate, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
@@ -103,17 +103,11 @@ const VECTOR_CACHE = process.env.MATCH_VECTOR_CACHE;
 async function useCachedVectors(db: Database['db']): Promise<number> {
   if (!VECTOR_CACHE || !existsSync(VECTOR_CACHE)) return 0;
   const cache = JSON.parse(readFileSync(VECTOR_CACHE, 'utf8')) as Record<string, string>;
-  const stored = rowsOf<{ id: string }>(
-    await db.execute(sql`
-      with v(md5, vector) as (select * from unnest(${sql.param(Object.keys(cache))}::text[], ${sql.param(Object.values(cache))}::text[])),
-      stored as (
-        insert into claim_meanings (claim_id, vector)
-        select c.id, decode(v.vector, 'base64') from claims c join v on v.md5 = md5(c.text)
-        on conflict (claim_id) do nothing returning claim_id
-      )
-      delete from claim_meanings_pending p using stored where p.claim_id = stored.claim_id returning p.claim_id as id`),
+  const claims = rowsOf<{ id: string; md5: string }>(await db.execute(sql`select id, md5(text) as md5 from claims`));
+  return storeMeanings(
+    db,
+    claims.filter((c) => cache[c.md5]).map((c) => ({ id: c.id, vector: cache[c.md5] })),
   );
-  return stored.length;
 }
 
 async function keepVectors(db: Database['db']): Promise<void> {

@@ -2,6 +2,7 @@ import t from 'tap';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../src/db/client.js';
+import { storeMeanings } from '../src/resources/claims/meanings.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { backend, buildTestApp, TEST_ADMIN_KEY } from './helper.js';
@@ -60,10 +61,7 @@ t.test('PGlite and the PostgreSQL server give the same matches, in the same orde
   await here.encodeClaims();
   const vectors = rowsOf<{ id: string; vector: string }>(await here.database.db.execute(sql`select claim_id::text as id, encode(vector, 'base64') as vector from claim_meanings`));
   t.equal(vectors.length, claims.length, 'every claim encoded');
-  await otherDatabase.db.execute(sql`
-    with v(id, vector) as (select * from unnest(${sql.param(vectors.map((v) => v.id))}::uuid[], ${sql.param(vectors.map((v) => v.vector))}::text[])),
-    stored as (insert into claim_meanings (claim_id, vector) select id, decode(vector, 'base64') from v returning claim_id)
-    delete from claim_meanings_pending p using stored where p.claim_id = stored.claim_id`);
+  t.equal(await storeMeanings(otherDatabase.db, vectors), claims.length, 'and the same bytes stored there');
   const tweets = loadQueries('dev').slice(0, 60);
   let compared = 0;
   for (const q of tweets) {

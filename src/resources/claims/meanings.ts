@@ -47,6 +47,24 @@ export async function encodeQueuedClaims(db: Db, encoder: SentenceEncoder, batch
   return taken.length;
 }
 
+/**
+ * Stores vectors encoded elsewhere for these claims (a copy from another database, a cache of
+ * earlier encodings of the same texts) and takes them off the queue; returns how many were stored.
+ */
+export async function storeMeanings(db: Db, meanings: { id: string; vector: string }[]): Promise<number> {
+  if (meanings.length === 0) return 0;
+  const stored = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      with v(id, vector) as (select * from unnest(${sql.param(meanings.map((m) => m.id))}::uuid[], ${sql.param(meanings.map((m) => m.vector))}::text[])),
+      stored as (
+        insert into claim_meanings (claim_id, vector) select id, decode(vector, 'base64') from v order by id
+        on conflict (claim_id) do nothing returning claim_id
+      )
+      delete from claim_meanings_pending p using stored where p.claim_id = stored.claim_id returning p.claim_id as id`),
+  );
+  return stored.length;
+}
+
 /** Claims waiting for their vector. */
 export async function queuedClaimCount(db: Db): Promise<number> {
   const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from claim_meanings_pending`));
