@@ -1,6 +1,6 @@
 import { constants as zlib } from 'node:zlib';
 import compress from '@fastify/compress';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -20,7 +20,7 @@ import bodyTimeoutsPlugin from './plugins/body-timeouts.js';
 import keysRoutes from './resources/keys/routes.js';
 import extractRoutes from './resources/extract/routes.js';
 import { bootstrapKeys } from './resources/keys/queries.js';
-import { schemaController } from './resources/validation.js';
+import { lazySchemas, schemaController, type LazySchemas } from './resources/validation.js';
 import operationsRoutes from './resources/operations/routes.js';
 import sourcesRoutes from './resources/sources/routes.js';
 import claimantsRoutes from './resources/claimants/routes.js';
@@ -38,6 +38,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The secret of the admin key created at this start, if one was (print it once). */
     initialAdminKey: string | undefined;
+    /** Compiles every route's validators and serializers not compiled yet (they are compiled on first use). */
+    compileSchemas(): void;
   }
 }
 
@@ -62,9 +64,21 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** Compiles a few pending schemas, then yields to the event loop until none are left. */
+function compileSome(schemas: LazySchemas, log: FastifyBaseLogger) {
+  try {
+    schemas.compileSome(8);
+  } catch (err) {
+    log.error({ err }, 'a route schema does not compile');
+  }
+  if (schemas.pending > 0) setImmediate(() => compileSome(schemas, log));
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const schemas = lazySchemas();
   const app = Fastify({
     ...SERVER_OPTIONS,
+    schemaController: schemas.controller,
     logger: options.logger ?? false,
     trustProxy: trustProxyOption(options.config.TRUST_PROXY),
     // While closing, requests still in flight finish; late ones get our own 503 problem+json.
@@ -76,6 +90,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return sendProblem(reply, request, toApiError(error));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('compileSchemas', () => schemas.compileAll());
+  // A listening server compiles what is left a little at a time, between requests.
+  app.addHook('onListen', function compileLater(done) {
+    if (schemas.pending > 0) setImmediate(() => compileSome(schemas, app.log));
+    done();
+  });
 
   // Bodies are JSON (or, where a route says so, NDJSON): text/plain is 415, not parsed.
   app.removeContentTypeParser('text/plain');

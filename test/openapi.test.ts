@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Ajv } from 'ajv';
 import t from 'tap';
 import { openapiFile } from '../src/cli/openapi.js';
+import { allSchemas } from '../src/resources/registry.js';
 import { buildTestApp } from './helper.js';
 import type { Json } from './factories.js';
 
@@ -76,6 +78,18 @@ t.test('the served /openapi.json equals the committed openapi/openapi.json', asy
   const diff = differences(doc, committed);
   t.same(diff, [], 'openapi/openapi.json is out of date with the routes: run `npm run openapi` and commit the result');
   t.ok(readFileSync(openapiFile, 'utf8').endsWith('}\n'), 'the committed file ends with a newline, as `npm run openapi` writes it');
+});
+
+t.test("every route's validators and serializers compile (an app compiles each on first use), and every named schema is valid JSON Schema", async (t) => {
+  t.doesNotThrow(() => api.app.compileSchemas(), 'all of them compiled');
+  // The app's Ajv skips the meta-schema check at start; it is made here, once.
+  const ajv = new Ajv({ strict: false });
+  for (const schema of allSchemas()) {
+    const id = (schema as { $id?: string }).$id;
+    t.ok(ajv.validateSchema(schema), `${id} is valid JSON Schema${ajv.errors ? `: ${ajv.errorsText(ajv.errors)}` : ''}`);
+  }
+  // And the check is not toothless: a schema with a wrong keyword value fails it.
+  t.notOk(ajv.validateSchema({ type: 'string', minLength: 'three' }), 'a broken schema is caught');
 });
 
 t.test('the document is OpenAPI 3.1 and the same on every request', async (t) => {

@@ -1,4 +1,5 @@
 import AjvCompiler from '@fastify/ajv-compiler';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 
 /**
@@ -25,23 +26,97 @@ const onCreate = (ajv: { addFormat(name: string, format: (value: string) => bool
   ajv.addFormat('date-time', isInstant);
 };
 
+/**
+ * The strict (bodies) and lenient (everything else) validator compilers. Ajv does not check our
+ * schemas against the JSON Schema meta-schema each time an app starts (`validateSchema: false`:
+ * building that check was half of an app's start); they are our own, fixed, and the OpenAPI
+ * document that holds all of them is checked by the linters and by test/openapi.test.ts.
+ */
+function buildValidators(externalSchemas: unknown, ajvServerOptions: unknown) {
+  const factory = AjvCompiler();
+  const base = ajvServerOptions ?? {};
+  const custom = (base as { customOptions?: object }).customOptions ?? {};
+  const strict = factory(externalSchemas as never, {
+    ...base,
+    onCreate,
+    customOptions: { ...custom, validateSchema: false, coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: true },
+  } as never);
+  const lenient = factory(externalSchemas as never, {
+    ...base,
+    onCreate,
+    customOptions: { ...custom, validateSchema: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
+  } as never);
+  return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route as never) : lenient(route as never));
+}
+
+/** Compiles each validator as it is asked for (the bulk lines' and export filters' own checks). */
 export const schemaController: FastifyServerOptions['schemaController'] = {
-  compilersFactory: {
-    buildValidator(externalSchemas, ajvServerOptions) {
-      const factory = AjvCompiler();
-      const base = ajvServerOptions ?? {};
-      const custom = (base as { customOptions?: object }).customOptions ?? {};
-      const strict = factory(externalSchemas, {
-        ...base,
-        onCreate,
-        customOptions: { ...custom, coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: true },
-      } as never);
-      const lenient = factory(externalSchemas, {
-        ...base,
-        onCreate,
-        customOptions: { ...custom, coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
-      } as never);
-      return (route) => (route.httpPart === 'body' ? strict(route) : lenient(route));
-    },
-  },
+  compilersFactory: { buildValidator: buildValidators as never },
 };
+
+type Compiled = ((...args: unknown[]) => unknown) & Record<string, unknown>;
+
+export interface LazySchemas {
+  /** The app's schema controller: validators and serializers compiled on first use. */
+  controller: NonNullable<FastifyServerOptions['schemaController']>;
+  /** Compiles every validator and serializer no request has needed yet; throws on a schema that does not compile. */
+  compileAll(): void;
+  /** Compiles up to `n` of them. */
+  compileSome(n: number): void;
+  /** How many are still waiting to be compiled. */
+  readonly pending: number;
+}
+
+/**
+ * Compiling every route's validators (Ajv) and response serializers (fast-json-stringify) is
+ * about 1.5 s of CPU, paid by every app at start whether or not a route is ever called. So each
+ * is compiled when first used, and the same code then runs as if compiled at start. A listening
+ * server compiles the rest right after it starts (`compileAll`, server.ts), so no client's first
+ * request pays for it and a schema that cannot compile still shows at start; an app built for a
+ * test compiles only what its requests use (test/openapi.test.ts compiles all of them).
+ *
+ * Fastify reads properties of a validator before or after calling it: `errors` (what failed)
+ * and `schemaEnv` (Ajv's: it then passes the parent object so a root value can be coerced);
+ * they and Ajv's `schema` are forwarded from the compiled function.
+ */
+export function lazySchemas(): LazySchemas {
+  const pending = new Set<() => unknown>();
+  const lazily = (compile: () => Compiled): Compiled => {
+    let compiled: Compiled | undefined;
+    const load = () => {
+      if (!compiled) {
+        pending.delete(load); // one that throws is not tried again in the background
+        compiled = compile();
+      }
+      return compiled;
+    };
+    pending.add(load);
+    const wrapper = ((...args: unknown[]) => load()(...args)) as Compiled;
+    for (const property of ['errors', 'schema', 'schemaEnv']) Object.defineProperty(wrapper, property, { get: () => load()[property] });
+    return wrapper;
+  };
+  const serializers = SerializerSelector();
+  return {
+    controller: {
+      compilersFactory: {
+        buildValidator(externalSchemas: unknown, options: unknown) {
+          const build = buildValidators(externalSchemas, options);
+          return (route: { httpPart?: string }) => lazily(() => build(route) as unknown as Compiled);
+        },
+        buildSerializer(externalSchemas: unknown, options: unknown) {
+          const build = serializers(externalSchemas as never, options as never);
+          return (route: unknown) => lazily(() => build(route as never) as unknown as Compiled);
+        },
+      },
+    } as unknown as NonNullable<FastifyServerOptions['schemaController']>,
+    compileAll() {
+      for (const load of [...pending]) load();
+    },
+    compileSome(n) {
+      for (const load of [...pending].slice(0, n)) load();
+    },
+    get pending() {
+      return pending.size;
+    },
+  };
+}
