@@ -43,6 +43,14 @@ export const ConfigSchema = Type.Object({
   CLAIMLEDGER_EXTRACT_QUEUE: Type.Integer({ default: 8, minimum: 0, maximum: 1000 }),
   /** Longest one extraction may run (422 beyond), and longest a request waits for a thread (503 beyond). */
   CLAIMLEDGER_EXTRACT_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 600_000 }),
+  /**
+   * Whether a listening server prepares for claim matching: loads the matching models as it
+   * starts and encodes the claims' sentence vectors in the background as they are written.
+   * `off` for an instance that serves no matches (an import or export worker): it starts
+   * faster and leaner; another instance with `on` does the encoding, and a match that does
+   * come loads the models then and encodes the candidates still queued (same answers, slower).
+   */
+  CLAIMLEDGER_MATCH_BACKGROUND: Type.Enum(['on', 'off'], { default: 'on' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

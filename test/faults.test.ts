@@ -172,6 +172,9 @@ class ApiProcess {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      // The write path under faults, without matching's background work beside it (its
+      // encoder meeting a database that has gone is test/match-meanings.test.ts's).
+      CLAIMLEDGER_MATCH_BACKGROUND: 'off',
       // A fixed process count (src/cluster.ts), whatever the machine's cores.
       CLAIMLEDGER_WORKERS: String(workers),
     };

@@ -110,6 +110,22 @@ t.test('the background encoder outlives a database that has gone away, and says 
   t.ok(warnings.length >= 2, `kept trying: ${warnings.length} warnings`);
 });
 
+t.test('with CLAIMLEDGER_MATCH_BACKGROUND off, a listening server leaves the queue to others, and its matches answer the same', async (t) => {
+  const quiet = await buildTestApp(t, { CLAIMLEDGER_MATCH_BACKGROUND: 'off' });
+  await quiet.app.listen({ host: '127.0.0.1', port: 0 });
+  const texts = ['Nabisco closed its Chicago plant and moved all production of Oreos to Mexico.', 'Nabisco is producing Red Velvet Oreos for Valentine’s Day.'];
+  for (const text of texts) await makeClaim(quiet, { text, language: 'en' });
+  // The queue is looked at every second by a server that works it: three seconds and nothing taken.
+  await new Promise((r) => setTimeout(r, 3000));
+  const queued = async () => rowsOf<{ n: number }>(await quiet.database.db.execute(sql`select count(*)::int as n from claim_meanings_pending`))[0].n;
+  t.equal(await queued(), 2, 'both claims still queued');
+  const ask = async () => (await quiet.post('/v1/claims/match', { text: 'Oreo moved its production to Mexico #shameonoreos', min_score: 0 })).json() as { data: { text: string; score: number }[] };
+  const before = await ask();
+  t.equal(before.data[0]?.text, texts[0], 'a match encodes the candidates it meets on the spot');
+  await quiet.encodeClaims(); // as another instance would
+  t.same(await ask(), before, 'the same answer once another has encoded them');
+});
+
 // Last: once listening, the app encodes in the background for the rest of the file.
 t.test('a listening server encodes new claims in the background', async (t) => {
   await api.reset();

@@ -93,6 +93,7 @@ async function startServer(databaseUrl: string, workers: number): Promise<Server
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
       CLAIMLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+      CLAIMLEDGER_MATCH_BACKGROUND: 'off', // keys across instances, not matching
       CLAIMLEDGER_RATE_LIMIT: '10000000',
       CLAIMLEDGER_AUTH_FAILURE_LIMIT: '10000000',
       HOST: '127.0.0.1',

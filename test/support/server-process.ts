@@ -24,6 +24,9 @@ export function startServer(options: { dataDir: string; adminKey: string; args?:
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // What these servers are started for (the data-folder lock, extraction's threads) is not
+    // matching: they neither load its models nor encode claims in the background.
+    CLAIMLEDGER_MATCH_BACKGROUND: 'off',
     ...options.env,
   };
   delete env.DATABASE_URL;

@@ -75,20 +75,23 @@ const description = `"Has this been claimed or checked before?" Existing claims 
 **How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
 
 /** POST /v1/claims/match: a read, though a POST (the text can be long). */
-const claimMatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // The word vectors take about a second of CPU to read: a server reads them as it starts
-  // listening, not on its first match. An app that never listens (the tests, which inject)
-  // reads them on its first match only.
+const claimMatchRoutes: FastifyPluginAsyncTypebox<{ background?: boolean }> = async (app, options) => {
+  // The word vectors take about a second of CPU to read and the sentence encoder 1–3 s to load
+  // its model: a server does both as it starts listening, not on its first match. An app that
+  // never listens (the tests, which inject), or a server told not to (CLAIMLEDGER_MATCH_BACKGROUND
+  // off), does them on its first match.
   //
   // A server also encodes the claims' sentence vectors in the background as they are written
-  // (meanings.ts); an app that never listens leaves them queued, and its matches encode the
-  // candidates they meet on the spot (the same answers, slower).
+  // (meanings.ts); an app that never listens or is told not to leaves them queued, and its
+  // matches encode the candidates they meet on the spot (the same answers, slower).
   let meaningQueue: MeaningQueueWorker | undefined;
-  app.addHook('onListen', async () => {
-    wordVectors();
-    requestEncoder().start();
-    meaningQueue ??= startMeaningQueue(app.db, backgroundEncoder(), app.log);
-  });
+  if (options.background !== false) {
+    app.addHook('onListen', async () => {
+      wordVectors();
+      requestEncoder().start();
+      meaningQueue ??= startMeaningQueue(app.db, backgroundEncoder(), app.log);
+    });
+  }
   app.addHook('preClose', async () => {
     await meaningQueue?.stop();
   });
