@@ -6,7 +6,7 @@ import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
 import { createClaims } from '../claims/queries.js';
 import { ApiError, notFound } from '../../lib/errors.js';
-import { rowProblem } from '../../lib/row-failures.js';
+import type { RowFailure } from '../../lib/row-failures.js';
 import { RESOLVE_MIN_SCORE, bestClaimantsFor, updateClaimant } from '../claimants/queries.js';
 import type { ClaimantMatchOut } from './schemas.js';
 
@@ -106,13 +106,17 @@ function clip(text: string): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), MAX_CLAIM_TEXT / 2))}…`;
 }
 
-/** Creates one claim with its attribution per choice, in the caller's transaction: all or nothing. */
+/**
+ * Creates one claim with its attribution per choice, in the caller's transaction: all or
+ * nothing. Refused: the failures of the first choice that failed, its fields named as the
+ * choice's own (`quote`, `claimant_name`), not as the claim's (`attributions[0].quote`).
+ */
 export async function commitCandidates(
   w: Write,
   source: SourceRow,
   choices: CommitChoice[],
   options: { language: string; topics?: string[] },
-): Promise<ClaimRow[]> {
+): Promise<{ claims: ClaimRow[]; failures: RowFailure[] }> {
   const { created, failures } = await createClaims(
     w,
     choices.map((choice) => ({
@@ -125,16 +129,12 @@ export async function commitCandidates(
     })),
   );
   if (failures.length) {
-    // Refused for the first candidate that failed; its errors name the kept candidate, not `body.attributions[0]`.
-    const choice = choices[failures[0].row];
-    const where = choice.keepIndex !== undefined ? `body.keep[${choice.keepIndex}]` : `candidates[${choice.candidate.index}]`;
-    const problem = rowProblem(failures.filter((f) => f.row === failures[0].row));
-    problem.extra.errors = problem.extra.errors?.map((fe) => ({ ...fe, path: fe.path.replace(/^body\.attributions\[0\]/, where) }));
-    throw problem;
+    const first = failures.filter((f) => f.row === failures[0].row);
+    return { claims: [], failures: first.map((f) => ({ ...f, field: f.field.replace(/^attributions\[0\]\.?/, '') })) };
   }
   const claims = created.map((row) => row!);
   for (const [k, choice] of choices.entries()) await giveNewClaimantItsKind(w, claims[k].id, choice, claims.map((c) => c.id));
-  return claims;
+  return { claims, failures: [] };
 }
 
 /**

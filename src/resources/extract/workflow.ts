@@ -3,6 +3,7 @@ import type { Write } from '../../db/write.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import { ExtractionBusyError, ExtractionTimeoutError, type ExtractionPool, type TimedExtraction } from '../../domain/extract/pool.js';
 import { ApiError, type FieldError } from '../../lib/errors.js';
+import { rowProblem } from '../../lib/row-failures.js';
 import { embedInClaims } from '../claims/queries.js';
 import { attributionsByQuote, commitCandidates, matchClaimantsByName, sourceToExtract, type CommitChoice, type SourceWithText } from './queries.js';
 import type { ClaimantMatchOut, ExtractRequestBody, KeepItem, SourceExtractBody } from './schemas.js';
@@ -174,7 +175,12 @@ export async function commitSourceExtraction(w: Write, extraction: SourceExtract
   const skipped = choices
     .filter((c) => c.candidate.existing_attribution_id)
     .map((c) => ({ index: c.candidate.index, id: c.candidate.id, attribution_id: c.candidate.existing_attribution_id!, reason: 'already_committed' as const }));
-  const rows = await commitCandidates(w, source, toWrite, { language: source.language ?? 'en', topics: body.topics });
-  const claims = await embedInClaims(w.tx, rows, ['attributions', 'claimants']);
+  const written = await commitCandidates(w, source, toWrite, { language: source.language ?? 'en', topics: body.topics });
+  if (written.failures.length) {
+    // Named as the client named the candidate: the kept one, or the candidate as shown.
+    const choice = toWrite[written.failures[0].row];
+    throw rowProblem(written.failures, choice.keepIndex !== undefined ? `body.keep[${choice.keepIndex}]` : `candidates[${choice.candidate.index}]`);
+  }
+  const claims = await embedInClaims(w.tx, written.claims, ['attributions', 'claimants']);
   return { source_id: source.id, language, committed: claims.length > 0, candidates: shown, claims, skipped, stats: extraction.stats };
 }
