@@ -1,6 +1,9 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { AjvError } from '../lib/ajv-errors.js';
+import { allSchemas } from './registry.js';
 
 /**
  * Fastify's default Ajv coerces types and strips unknown properties, so
@@ -49,10 +52,27 @@ function buildValidators(externalSchemas: unknown, ajvServerOptions: unknown) {
   return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict(route as never) : lenient(route as never));
 }
 
-/** Compiles each validator as it is asked for (the bulk lines' and export filters' own checks). */
+/** Compiles each validator as it is asked for. */
 export const schemaController: FastifyServerOptions['schemaController'] = {
   compilersFactory: { buildValidator: buildValidators as never },
 };
+
+export type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+
+let build: ((route: { schema: TSchema; method: string; url: string; httpPart: string }) => unknown) | undefined;
+
+/**
+ * A validator from the same compilers as the routes', for checks a route cannot declare: each
+ * NDJSON line of a bulk body, or the filters of one export type. `body` gets the strict Ajv of
+ * request bodies (no coercion, unknown fields refused), `querystring` the one of query strings.
+ */
+export function compileValidator(schema: TSchema, httpPart: string, url: string): Validate {
+  if (!build) {
+    const external = Object.fromEntries(allSchemas().map((s) => [(s as { $id: string }).$id, s]));
+    build = buildValidators(external, { customOptions: {}, plugins: [] }) as never;
+  }
+  return build!({ schema, method: httpPart === 'body' ? 'POST' : 'GET', url, httpPart }) as Validate;
+}
 
 type Compiled = ((...args: unknown[]) => unknown) & Record<string, unknown>;
 

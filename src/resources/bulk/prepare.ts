@@ -7,7 +7,7 @@ import type { ClaimantCreateBody } from '../claimants/schemas.js';
 import type { ClaimCreateBody } from '../claims/schemas.js';
 import type { ReviewCreateBody } from '../reviews/schemas.js';
 import type { SourceCreateBody } from '../sources/schemas.js';
-import { compileValidator, type Validate } from './compile.js';
+import { compileValidator, type Validate } from '../validation.js';
 import type { RawLine } from './ndjson.js';
 import type { BulkReport } from './report.js';
 import { BULK_TYPES, type BulkLineErrorBody, type BulkType } from './schemas.js';

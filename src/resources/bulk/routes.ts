@@ -8,7 +8,7 @@ import { IdempotencyHeaders, Problem, ref } from '../../lib/schemas.js';
 import { NdjsonBody, ReceivedBody, ndjsonLines } from './ndjson.js';
 import { ImportSlots, type ImportLimits } from './admission.js';
 import type { TSchema } from 'typebox';
-import { compileValidator } from './compile.js';
+import { compileValidator } from '../validation.js';
 import { BulkLine, BulkProblem, BulkQuery, BulkResult, MAX_BULK_BYTES, MAX_LINE_BYTES, NDJSON } from './schemas.js';
 import { BulkRejected, runBulk } from './write.js';
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../../lib/errors.js';
 import { problemResponses } from '../../lib/schemas.js';
-import { compileValidator, type Validate } from '../bulk/compile.js';
+import { compileValidator, type Validate } from '../validation.js';
 import { exportFile } from './format.js';
 import { EXPORT_FILTERS, EXPORT_TYPES, ExportQuery, type ExportFormat, type ExportType } from './schemas.js';
 
