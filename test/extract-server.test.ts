@@ -44,6 +44,18 @@ async function checkServer(t: Asserts, server: Server) {
     `${server.name}: the mayor said both`,
   );
 
+  // /healthz as this machine answers it now, with nothing else asked of the server: on a
+  // shared machine under load even an idle server's answers take tens of milliseconds.
+  const idle: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const asked = performance.now();
+    await (await fetch(`${address}/healthz`)).arrayBuffer();
+    idle.push(performance.now() - asked);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const p95Of = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(0.95 * (values.length - 1))] ?? 0;
+  const idleP95 = p95Of(idle);
+
   const pathological = pathologicalTexts(199_999).find((p) => p.name === 'random of every class, spaces') as { text: string };
   let done = false;
   const started = performance.now();
@@ -63,9 +75,16 @@ async function checkServer(t: Asserts, server: Server) {
   t.ok(took < 15_000, `${server.name}: within the time limit and the wait for a thread`);
   if (res.status === 422) t.equal(((await res.json()) as { code: string }).code, 'extraction_timed_out');
   const sorted = latencies.sort((a, b) => a - b);
-  const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0;
+  const p95 = p95Of(sorted);
   t.ok(sorted.length >= 3, `${server.name}: /healthz asked ${sorted.length} times meanwhile`);
-  t.ok(p95 < 50, `${server.name}: /healthz answered within 50 ms meanwhile (p95 ${p95.toFixed(1)} ms, worst ${(sorted.at(-1) ?? 0).toFixed(1)} ms)`);
+  // An extraction on the event loop would hold every /healthz for seconds; on its thread,
+  // /healthz answers within 50 ms, or within three times what the idle server took just
+  // before when the machine is so busy that even that is slower.
+  const bound = Math.max(50, 3 * idleP95);
+  t.ok(
+    p95 < bound,
+    `${server.name}: /healthz answered within ${bound.toFixed(0)} ms meanwhile (p95 ${p95.toFixed(1)} ms, worst ${(sorted.at(-1) ?? 0).toFixed(1)} ms; idle p95 ${idleP95.toFixed(1)} ms)`,
+  );
 }
 
 // CI builds before it tests; a working tree whose build is older than its sources would test old code.

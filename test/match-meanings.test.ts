@@ -110,6 +110,22 @@ t.test('the background encoder outlives a database that has gone away, and says 
   t.ok(warnings.length >= 2, `kept trying: ${warnings.length} warnings`);
 });
 
+t.test('stopping does not wait for a batch being encoded: its claims go back to the queue at once', async (t) => {
+  await api.reset();
+  for (const text of ['The state cut school funding by 20 percent in 2019.', 'The city council voted to close three libraries.']) await makeClaim(api, { text, language: 'en' });
+  // An encoder that is still at it however long one waits (a busy machine, a long batch).
+  let asked = 0;
+  const stuck = { encode: () => (asked++, new Promise<Int8Array[]>(() => {})) } as unknown as SentenceEncoder;
+  const queue = startMeaningQueue(db, stuck, { warn: () => {} }, 10);
+  for (let i = 0; i < 200 && asked === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(asked, 1, 'a batch is being encoded');
+  const leased = async () => rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from claim_meanings_pending where leased_until is not null`))[0].n;
+  t.equal(await leased(), 2, 'under lease');
+  await queue.stop();
+  t.equal(await queuedClaimCount(db), 2, 'stopped: both claims still queued');
+  t.equal(await leased(), 0, 'and free for the next encoder now, not when the lease runs out');
+});
+
 t.test('with CLAIMLEDGER_MATCH_BACKGROUND off, a listening server leaves the queue to others, and its matches answer the same', async (t) => {
   const quiet = await buildTestApp(t, { CLAIMLEDGER_MATCH_BACKGROUND: 'off' });
   await quiet.app.listen({ host: '127.0.0.1', port: 0 });

@@ -87,7 +87,15 @@ const claimMatchRoutes: FastifyPluginAsyncTypebox<{ background?: boolean }> = as
   let meaningQueue: MeaningQueueWorker | undefined;
   if (options.background !== false) {
     app.addHook('onListen', async () => {
-      wordVectors();
+      // Read right after, not inside the hook: Fastify gives hooks ten seconds, and reading
+      // them takes that long on a machine busy enough.
+      setImmediate(() => {
+        try {
+          wordVectors();
+        } catch (err) {
+          app.log.error({ err }, 'the word vectors could not be read; matches will try again'); // and fail with a 500 meanwhile
+        }
+      });
       requestEncoder().start();
       meaningQueue ??= startMeaningQueue(app.db, backgroundEncoder(), app.log);
     });

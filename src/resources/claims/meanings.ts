@@ -18,9 +18,11 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /**
  * Encodes one batch of queued claims and stores their vectors; returns how many were taken
  * (0: nothing is queued, or all of it is leased). A claim whose text changed while it was
- * being encoded is left queued for the new text, its lease cleared.
+ * being encoded is left queued for the new text, its lease cleared. Aborted through `signal`
+ * (a server stopping) or failed while encoding, the batch goes back to the queue at once
+ * rather than when its lease runs out, and the error is thrown.
  */
-export async function encodeQueuedClaims(db: Db, encoder: SentenceEncoder, batch = MEANING_BATCH): Promise<number> {
+export async function encodeQueuedClaims(db: Db, encoder: SentenceEncoder, batch = MEANING_BATCH, signal?: AbortSignal): Promise<number> {
   const taken = rowsOf<{ id: string; text: string }>(
     await db.execute(sql`
       update claim_meanings_pending p set leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
@@ -32,7 +34,15 @@ export async function encodeQueuedClaims(db: Db, encoder: SentenceEncoder, batch
       returning p.claim_id as id, c.text`),
   );
   if (taken.length === 0) return 0;
-  const vectors = await encoder.encode(taken.map((t) => t.text));
+  let vectors: Int8Array[];
+  try {
+    vectors = await unlessAborted(encoder.encode(taken.map((t) => t.text)), signal);
+  } catch (err) {
+    await db
+      .execute(sql`update claim_meanings_pending set leased_until = null where claim_id = any(${sql.param(taken.map((t) => t.id))}::uuid[])`)
+      .catch(() => undefined); // then the lease runs out
+    throw err;
+  }
   await db.execute(sql`
     with v(id, md5, vector) as (
       select * from unnest(${sql.param(taken.map((t) => t.id))}::uuid[], ${sql.param(taken.map((t) => md5(t.text)))}::text[], ${sql.param(vectors.map(vectorToBase64))}::text[])
@@ -45,6 +55,17 @@ export async function encodeQueuedClaims(db: Db, encoder: SentenceEncoder, batch
     stale as (update claim_meanings_pending p set leased_until = null from v where p.claim_id = v.id and v.id not in (select id from current))
     delete from claim_meanings_pending p using current where p.claim_id = current.id`);
   return taken.length;
+}
+
+/** `work`, or the signal's reason as soon as it is aborted (the work itself goes on, unheeded). */
+function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /**
@@ -79,9 +100,12 @@ export interface MeaningQueueWorker {
  * Works through the queue until stopped: a batch after another while there is work, a look
  * every `idleMs` when there is none. A failure (the database away, the encoder's thread
  * gone) is logged and retried after `idleMs`; it never stops the process or the loop.
+ * Stopping does not wait for a batch being encoded (on a busy machine that can take many
+ * seconds, and a server closing has a deadline): its claims go back to the queue.
  */
 export function startMeaningQueue(db: Db, encoder: SentenceEncoder, log: { warn(obj: object, msg: string): void }, idleMs = 1000): MeaningQueueWorker {
   let stopped = false;
+  const stopping = new AbortController();
   let wake: (() => void) | undefined;
   const pause = () =>
     new Promise<void>((resolve) => {
@@ -95,7 +119,7 @@ export function startMeaningQueue(db: Db, encoder: SentenceEncoder, log: { warn(
   const loop = (async () => {
     while (!stopped) {
       try {
-        if ((await encodeQueuedClaims(db, encoder)) > 0) continue;
+        if ((await encodeQueuedClaims(db, encoder, MEANING_BATCH, stopping.signal)) > 0) continue;
       } catch (err) {
         if (stopped) break;
         log.warn({ err }, 'encoding queued claims failed; trying again shortly');
@@ -106,6 +130,7 @@ export function startMeaningQueue(db: Db, encoder: SentenceEncoder, log: { warn(
   return {
     async stop() {
       stopped = true;
+      stopping.abort(new Error('the background encoder is stopping'));
       wake?.();
       await loop;
     },
