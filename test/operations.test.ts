@@ -4,6 +4,21 @@ import { buildTestApp } from './helper.js';
 
 const api = await buildTestApp(t, { CLAIMLEDGER_CORS_ORIGINS: 'https://desk.example, https://dash.example' });
 
+// First in the file, before anything has loaded the matching model in this process.
+t.test('a server that starts listening is not ready until its matching model is loaded, then is', async (t) => {
+  const listening = await buildTestApp(t);
+  await listening.app.listen({ host: '127.0.0.1', port: 0 });
+  const first = await listening.app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(first.statusCode, 503, 'not ready right after the start');
+  t.match(first.json(), { code: 'unavailable', detail: /matching model is still loading/ });
+  let ready = first;
+  for (let i = 0; i < 600 && ready.statusCode !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await listening.app.inject({ method: 'GET', url: '/readyz' });
+  }
+  t.equal(ready.statusCode, 200, 'ready once the model is loaded');
+});
+
 t.test('health and readiness answer without a key', async (t) => {
   const health = await api.request({ method: 'GET', url: '/healthz', headers: { authorization: null as never } });
   t.same(health.json(), { status: 'ok' });

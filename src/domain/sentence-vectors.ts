@@ -55,6 +55,11 @@ export class SentenceEncoder {
     });
   }
 
+  /** Whether its thread is loading the model: started, not ready yet (a match would wait). */
+  get loading(): boolean {
+    return this.#worker !== undefined && !this.#ready;
+  }
+
   /** Starts the thread (it loads the model: about half a second); encode() also does. */
   start(): void {
     this.#start();

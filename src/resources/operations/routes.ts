@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requestEncoder } from '../../domain/sentence-vectors.js';
 import { ApiError } from '../../lib/errors.js';
 import { NoQuery, problemResponses, ref } from '../../lib/schemas.js';
 import { pendingMigrations } from './queries.js';
@@ -30,7 +31,9 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'getReadiness',
         tags: ['operations'],
-        summary: 'Can the service reach its database, with every migration applied?',
+        summary: 'Can the service reach its database, with every migration applied, and answer matches at full speed?',
+        description:
+          'Ready: the database answers and every migration is applied, and, on a server that prepares for matching as it starts (`CLAIMLEDGER_MATCH_BACKGROUND` on, the default), its sentence encoder has loaded its model, a second or three after the start; until then a match would wait for it. 503 `unavailable` otherwise, saying which.',
         security: [],
         querystring: NoQuery,
         response: { 200: ref(Health), ...problemResponses(400) },
@@ -45,6 +48,9 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (pending > 0) {
         throw new ApiError('unavailable', `${pending} database migration(s) are not applied yet.`);
+      }
+      if (requestEncoder().loading) {
+        throw new ApiError('unavailable', 'The matching model is still loading (a second or three after a start).');
       }
       return { status: 'ok' as const };
     },
