@@ -91,7 +91,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.decorate('compileSchemas', () => schemas.compileAll());
+  app.decorate('compileSchemas', () => schemas.compileSome());
   // A listening server compiles what is left a little at a time, between requests.
   app.addHook('onListen', function compileLater(done) {
     if (schemas.pending > 0) setImmediate(() => compileSome(schemas, app.log));

@@ -79,10 +79,8 @@ type Compiled = ((...args: unknown[]) => unknown) & Record<string, unknown>;
 export interface LazySchemas {
   /** The app's schema controller: validators and serializers compiled on first use. */
   controller: NonNullable<FastifyServerOptions['schemaController']>;
-  /** Compiles every validator and serializer no request has needed yet; throws on a schema that does not compile. */
-  compileAll(): void;
-  /** Compiles up to `n` of them. */
-  compileSome(n: number): void;
+  /** Compiles up to `n` (all by default) of the validators and serializers no request has needed yet; throws on a schema that does not compile. */
+  compileSome(n?: number): void;
   /** How many are still waiting to be compiled. */
   readonly pending: number;
 }
@@ -91,7 +89,7 @@ export interface LazySchemas {
  * Compiling every route's validators (Ajv) and response serializers (fast-json-stringify) is
  * about 1.5 s of CPU, paid by every app at start whether or not a route is ever called. So each
  * is compiled when first used, and the same code then runs as if compiled at start. A listening
- * server compiles the rest right after it starts (`compileAll`, server.ts), so no client's first
+ * server compiles the rest a few at a time right after it starts (app.ts), so no client's first
  * request pays for it and a schema that cannot compile still shows at start; an app built for a
  * test compiles only what its requests use (test/openapi.test.ts compiles all of them).
  *
@@ -129,10 +127,7 @@ export function lazySchemas(): LazySchemas {
         },
       },
     } as unknown as NonNullable<FastifyServerOptions['schemaController']>,
-    compileAll() {
-      for (const load of [...pending]) load();
-    },
-    compileSome(n) {
+    compileSome(n = Infinity) {
       for (const load of [...pending].slice(0, n)) load();
     },
     get pending() {
