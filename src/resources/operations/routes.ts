@@ -40,6 +40,8 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
+      // As the request found it: the model may finish loading while the database answers.
+      const modelLoading = requestEncoder().loading;
       let pending: number;
       try {
         pending = await pendingMigrations(app.db);
@@ -49,7 +51,7 @@ const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (pending > 0) {
         throw new ApiError('unavailable', `${pending} database migration(s) are not applied yet.`);
       }
-      if (requestEncoder().loading) {
+      if (modelLoading) {
         throw new ApiError('unavailable', 'The matching model is still loading (a second or three after a start).');
       }
       return { status: 'ok' as const };
