@@ -1,5 +1,5 @@
+import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
-import Value from 'typebox/value';
 
 /**
  * Every setting the service reads, in one schema. Values come from the
@@ -80,6 +80,17 @@ function urlProblems(raw: Record<string, unknown>): string[] {
   return problems;
 }
 
+/**
+ * Ajv, which Fastify already loads, turns the environment's strings into numbers and fills in
+ * defaults. (TypeBox's own value module would do the same but loads some nine hundred modules,
+ * most of a second at every start of the service, its CLI tools and every test process.)
+ */
+let compiledConfig: ReturnType<Ajv['compile']> | undefined;
+function configValidator(): ReturnType<Ajv['compile']> {
+  compiledConfig ??= new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false }).compile(ConfigSchema);
+  return compiledConfig;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(ConfigSchema.properties);
   // Empty variables count as unset, so `DATABASE_URL= npm start` means "embedded".
@@ -88,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
-  // Value.Convert would truncate "3.5" to 3: integer settings must be written as integers.
+  // Digits only: "3.5", "1e3" or "0x50" is a mistake to name, not a number to convert.
   const problems: string[] = [];
   for (const [name, schema] of Object.entries(ConfigSchema.properties)) {
     if ((schema as { type?: string }).type === 'integer' && raw[name] !== undefined && !/^\d+$/.test(String(raw[name]))) {
@@ -96,13 +107,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       delete raw[name];
     }
   }
-  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
-  if (!Value.Check(ConfigSchema, withDefaults)) {
-    for (const e of Value.Errors(ConfigSchema, withDefaults)) problems.push(`${e.instancePath.slice(1) || '(config)'} ${e.message}`);
+  const config = { ...raw }; // Ajv converts and fills in place
+  const validate = configValidator();
+  if (!validate(config)) {
+    for (const e of validate.errors ?? []) {
+      const allowed = e.keyword === 'enum' ? ` (${(e.params as { allowedValues: string[] }).allowedValues.join(', ')})` : '';
+      problems.push(`${e.instancePath.slice(1) || '(config)'} ${e.message}${allowed}`);
+    }
   }
   problems.push(...urlProblems(raw));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  return withDefaults as Config;
+  return config as Config;
 }
 
 /**
