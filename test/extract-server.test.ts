@@ -4,7 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
 import { pathologicalTexts } from './support/pathological-texts.js';
-import { killGroup, listeningAddress, projectRoot as root, startServer, type ServerProcess } from './support/server-process.js';
+import { killGroup, listeningAddress, preparedDataDir, projectRoot as root, startServer, type ServerProcess } from './support/server-process.js';
 
 /**
  * Claim extraction runs on worker threads, whose code is found beside the pool's:
@@ -23,7 +23,10 @@ interface Server extends ServerProcess {
   name: string;
 }
 
-const start = (name: string, args: string[]): Server => ({ name, ...startServer({ dataDir: path.join(scratch, name), adminKey: ADMIN_KEY, args }) });
+const start = async (name: string, args: string[]): Promise<Server> => ({
+  name,
+  ...startServer({ dataDir: await preparedDataDir(path.join(scratch, name)), adminKey: ADMIN_KEY, args }),
+});
 
 const newestIn = (dir: string): number =>
   Math.max(...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(path.join(dir, f)).mtimeMs));
@@ -97,8 +100,8 @@ const built = (() => {
 })();
 
 t.test('extraction runs on worker threads in the built server and from the sources, with /healthz answering meanwhile', { timeout: 175_000 }, async (t) => {
-  const servers = [start('sources (tsx)', ['--import', 'tsx', 'src/server.ts'])];
-  if (built) servers.push(start('build (npm start)', ['dist/server.js']));
+  const servers = [await start('sources (tsx)', ['--import', 'tsx', 'src/server.ts'])];
+  if (built) servers.push(await start('build (npm start)', ['dist/server.js']));
   else if (process.env.CI === 'true') t.fail('dist/ is missing or older than src/: CI builds before it tests');
   // `npm test` after `npm install` alone has no build: that half is skipped and says why.
   else t.test('the built server (npm start)', { skip: 'dist/ is missing or older than src/: run `npm run build` to test it too' }, () => {});

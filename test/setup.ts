@@ -4,12 +4,16 @@
  * - PostgreSQL (CLAIMLEDGER_TEST_DATABASE_URL set): a template database.
  * - PGlite (default): a gzipped data directory dump (initdb is slow in WASM).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, pgliteExtensions, wrapPglite } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { PGLITE_TEMPLATE, PG_TEMPLATE_FILE, adminUrl, testServerUrl } from './targets.js';
+import { PGLITE_TEMPLATE, PG_TEMPLATE_FILE, PREPARED_DATA_DIR, adminUrl, testServerUrl } from './targets.js';
+
+// Made again, when a test needs it, from this run's migrations.
+rmSync(PREPARED_DATA_DIR, { recursive: true, force: true });
+rmSync(PGLITE_TEMPLATE, { force: true });
 
 const serverUrl = testServerUrl();
 if (serverUrl) {

@@ -5,11 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
+import { preparedDataDir } from './support/server-process.js';
 
 /** A service that cannot start says why in one line on stderr and exits 1: no stack trace. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'claimledger-startup-'));
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'claimledger-startup-'));
+t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+// Only the busy port reaches the embedded database: it finds one made before (no initdb).
+const dataDir = await preparedDataDir(path.join(scratch, 'data'));
 
 function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {

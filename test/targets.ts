@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 
 export const PGLITE_TEMPLATE = '.tap/pglite-template.tar.gz';
+/** A migrated embedded data folder that servers spawned by tests start from (test/support/server-process.ts). */
+export const PREPARED_DATA_DIR = '.tap/pglite-data';
 /** Holds the name of this run's template database (each run makes its own, so runs never drop each other's). */
 export const PG_TEMPLATE_FILE = '.tap/pg-template-name';
 

@@ -1,5 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { openPglite, pgliteExtensions } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { PGLITE_TEMPLATE, PREPARED_DATA_DIR } from '../targets.js';
 
 /**
  * The real server as a child process, for tests that need what only a process
@@ -59,4 +65,35 @@ export async function listeningAddress(server: ServerProcess, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the server did not start within ${timeoutMs} ms:\n${server.output()}`);
+}
+
+/**
+ * Fills `dataDir` with an embedded database that has been created and migrated before, so a
+ * server started on it skips PostgreSQL's initdb (five seconds and eight of CPU in WebAssembly)
+ * for tests about something else. A first start on an empty folder stays covered where it is
+ * the point (test/embedded-lock.test.ts). The prepared folder is made once per suite run (the
+ * suite's setup removes the last run's; on PGlite it unpacks the suite's migrated template), by
+ * whichever test file needs it first, and renamed into place whole.
+ */
+export async function preparedDataDir(dataDir: string): Promise<string> {
+  const prepared = path.join(projectRoot, PREPARED_DATA_DIR);
+  if (!existsSync(prepared)) {
+    const building = `${prepared}.${process.pid}`;
+    rmSync(building, { recursive: true, force: true });
+    if (existsSync(PGLITE_TEMPLATE)) {
+      const client = await PGlite.create(building, { loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]), extensions: pgliteExtensions });
+      await client.close();
+    } else {
+      const database = await openPglite(building);
+      await runMigrations(database);
+      await database.close();
+    }
+    try {
+      renameSync(building, prepared);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another file made it first
+    }
+  }
+  cpSync(prepared, dataDir, { recursive: true });
+  return dataDir;
 }

@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+import { readFileSync } from 'node:fs';
+const gz = readFileSync('.tap/pglite-template.tar.gz');
+const t = performance.now();
+const c = await PGlite.create({ loadDataDir: new Blob([gz]) });
+const t1 = performance.now();
+for (let i = 0; i < 200; i++) await c.query("select count(*) from pg_class where relname like $1", ['%a%']);
+const t2 = performance.now();
+await c.close();
+const u = process.cpuUsage();
+console.log(process.execArgv.join(' ') || '-', 'create', (t1 - t).toFixed(0), 'q200', (t2 - t1).toFixed(0), 'cpu', ((u.user + u.system) / 1000).toFixed(0));
