@@ -64,10 +64,16 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Compiles a few pending schemas, then yields to the event loop until none are left. */
+/**
+ * Compiles pending schemas one at a time for a few milliseconds, then yields to the event loop,
+ * until none are left: requests arriving meanwhile wait for one schema at most (a few tens of
+ * milliseconds for the largest serializer), not for a batch.
+ */
 function compileSome(schemas: LazySchemas, log: FastifyBaseLogger) {
+  const until = performance.now() + 5;
   try {
-    schemas.compileSome(8);
+    do schemas.compileSome(1);
+    while (schemas.pending > 0 && performance.now() < until);
   } catch (err) {
     log.error({ err }, 'a route schema does not compile');
   }

@@ -47,27 +47,25 @@ async function checkServer(t: Asserts, server: Server) {
     `${server.name}: the mayor said both`,
   );
 
-  // /healthz as this machine answers it now, with nothing else asked of the server: on a
-  // shared machine under load even an idle server's answers take tens of milliseconds.
-  const idle: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const asked = performance.now();
-    await (await fetch(`${address}/healthz`)).arrayBuffer();
-    idle.push(performance.now() - asked);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const p95Of = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(0.95 * (values.length - 1))] ?? 0;
-  const idleP95 = p95Of(idle);
-
   const pathological = pathologicalTexts(199_999).find((p) => p.name === 'random of every class, spaces') as { text: string };
+  // The server's own event-loop delay over the extraction (prom-client's monitor, which a
+  // scrape of /metrics resets): what /healthz latency seen from here only hints at, since on
+  // a shared machine this test process and the network add their own waits.
+  const lagMax = async () => {
+    const text = await (await fetch(`${address}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+    return Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1]) * 1000;
+  };
+  await lagMax();
   let done = false;
   const started = performance.now();
   const running = post(address, pathological.text).finally(() => (done = true));
   const latencies: number[] = [];
+  const statuses = new Set<number>();
   while (!done) {
     const asked = performance.now();
     const health = await fetch(`${address}/healthz`);
     await health.arrayBuffer();
+    statuses.add(health.status);
     if (!done) latencies.push(performance.now() - asked);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -77,16 +75,15 @@ async function checkServer(t: Asserts, server: Server) {
   t.ok(res.status === 200 || res.status === 422, `${server.name}: the pathological text is answered (${res.status} after ${Math.round(took)} ms)`);
   t.ok(took < 15_000, `${server.name}: within the time limit and the wait for a thread`);
   if (res.status === 422) t.equal(((await res.json()) as { code: string }).code, 'extraction_timed_out');
+  const blocked = await lagMax();
   const sorted = latencies.sort((a, b) => a - b);
-  const p95 = p95Of(sorted);
   t.ok(sorted.length >= 3, `${server.name}: /healthz asked ${sorted.length} times meanwhile`);
-  // An extraction on the event loop would hold every /healthz for seconds; on its thread,
-  // /healthz answers within 50 ms, or within three times what the idle server took just
-  // before when the machine is so busy that even that is slower.
-  const bound = Math.max(50, 3 * idleP95);
+  t.same([...statuses], [200], `${server.name}: and answered 200 every time`);
+  // An extraction on the event loop would hold it for the whole extraction, seconds; on its
+  // thread the loop waits only for what else the machine runs.
   t.ok(
-    p95 < bound,
-    `${server.name}: /healthz answered within ${bound.toFixed(0)} ms meanwhile (p95 ${p95.toFixed(1)} ms, worst ${(sorted.at(-1) ?? 0).toFixed(1)} ms; idle p95 ${idleP95.toFixed(1)} ms)`,
+    blocked < took / 2,
+    `${server.name}: the event loop was never held for long (longest delay ${blocked.toFixed(0)} ms in an extraction of ${took.toFixed(0)} ms; /healthz p95 ${(sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0).toFixed(1)} ms, worst ${(sorted.at(-1) ?? 0).toFixed(1)} ms)`,
   );
 }
 
