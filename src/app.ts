@@ -154,7 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);
 
-  await app.register(operationsRoutes);
+  await app.register(operationsRoutes, { waitForMatchingModel: options.config.CLAIMLEDGER_MATCH_BACKGROUND === 'on' });
   await app.register(sourcesRoutes, { prefix: '/v1' });
   await app.register(claimantsRoutes, { prefix: '/v1' });
   await app.register(claimsRoutes, { prefix: '/v1' });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { API_SECURITY_HEADERS } from '../src/plugins/security.js';
+import { requestEncoder } from '../src/domain/sentence-vectors.js';
 import { buildTestApp } from './helper.js';
 
 const api = await buildTestApp(t, { CLAIMLEDGER_CORS_ORIGINS: 'https://desk.example, https://dash.example' });
@@ -17,6 +18,20 @@ t.test('a server that starts listening is not ready until its matching model is 
     ready = await listening.app.inject({ method: 'GET', url: '/readyz' });
   }
   t.equal(ready.statusCode, 200, 'ready once the model is loaded');
+});
+
+t.test('a server that loads the matching model only when a match asks for it stays ready while it loads', async (t) => {
+  const onDemand = await buildTestApp(t, { CLAIMLEDGER_MATCH_BACKGROUND: 'off' });
+  await onDemand.app.listen({ host: '127.0.0.1', port: 0 });
+  await requestEncoder().close(); // the next use loads the model again, as a first match would
+  requestEncoder().start();
+  t.ok(requestEncoder().loading, 'the model is loading');
+  const ready = await onDemand.app.inject({ method: 'GET', url: '/readyz' });
+  t.ok(requestEncoder().loading, 'and still was when /readyz answered');
+  t.equal(ready.statusCode, 200, 'ready: only the match that asked waits');
+  // An app that never listens (built for a test, or a CLI) does not wait for it either.
+  const notListening = await buildTestApp(t);
+  t.equal((await notListening.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
 });
 
 t.test('health and readiness answer without a key', async (t) => {
