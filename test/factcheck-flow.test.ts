@@ -1,5 +1,5 @@
 /**
- * The acceptance flow of issue 3 on one news story whose numbers do not add up:
+ * A fact-checking desk's whole flow on one news story whose numbers do not add up:
  * the mayor says the harbour tunnel costs 2.4 billion euros "all in", the city's
  * own budget adds 0.6 billion of financing. A desk reviews the claim, reads its
  * new status and verdict, publishes the ClaimReview JSON-LD, and a dashboard

@@ -7,7 +7,7 @@ import { TcpProxy } from './support/tcp-proxy.js';
 import { requireTool } from './support/requirements.js';
 
 /*
- * Database faults against the real server process (issue 5, "Database faults"),
+ * Database faults against the real server process,
  * spawned as `node --import tsx src/server.ts` against a private PostgreSQL cluster:
  *  (a) under write load, backends are terminated and the cluster is crashed
  *      (`-m immediate`) and stopped (`-m fast`) for a few seconds: no process

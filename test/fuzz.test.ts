@@ -7,7 +7,7 @@ import { PROBLEM_JSON, type Json } from './factories.js';
 import { mulberry32 } from './support/random.js';
 
 /*
- * Thousands of generated bad requests (issue 5, "Proof"): malformed JSON, wrong
+ * Thousands of generated bad requests: malformed JSON, wrong
  * types for every field of every request body in the served OpenAPI document,
  * huge numbers, long and strange strings, injection strings, random paths,
  * methods, query strings, headers and content types, with and without a key.

@@ -79,7 +79,8 @@ const tsvector = customType<{ data: string; driverData: string }>({
 
 /**
  * Search expressions, shared by the indexes below and the queries that must use
- * the very same expression for the planner to pick the index (issue 4).
+ * the very same expression for the planner to pick the index (a different one, even
+ * equivalent, is not matched to it and the search scans the table).
  * Always the two-argument to_tsvector: the one-argument form depends on a setting,
  * so it is not IMMUTABLE and cannot be indexed.
  */
