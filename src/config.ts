@@ -87,7 +87,7 @@ function urlProblems(raw: Record<string, unknown>): string[] {
  */
 let compiledConfig: ReturnType<Ajv['compile']> | undefined;
 function configValidator(): ReturnType<Ajv['compile']> {
-  compiledConfig ??= new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false }).compile(ConfigSchema);
+  compiledConfig ??= new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strictSchema: false, strictNumbers: true }).compile(ConfigSchema);
   return compiledConfig;
 }
 
@@ -102,8 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Digits only: "3.5", "1e3" or "0x50" is a mistake to name, not a number to convert.
   const problems: string[] = [];
   for (const [name, schema] of Object.entries(ConfigSchema.properties)) {
-    if ((schema as { type?: string }).type === 'integer' && raw[name] !== undefined && !/^\d+$/.test(String(raw[name]))) {
-      problems.push(`${name} must be a whole number, not "${String(raw[name])}"`);
+    if ((schema as { type?: string }).type !== 'integer' || raw[name] === undefined) continue;
+    const text = String(raw[name]);
+    // Ajv would convert a few hundred digits to Infinity and let it through as "no limit".
+    const problem = !/^\d+$/.test(text) ? `must be a whole number, not "${text}"` : !Number.isSafeInteger(Number(text)) ? `is too large (${text.length} digits)` : undefined;
+    if (problem) {
+      problems.push(`${name} ${problem}`);
       delete raw[name];
     }
   }

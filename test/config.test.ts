@@ -61,6 +61,10 @@ t.test('a fractional PORT is refused rather than truncated to another port', asy
   t.throws(() => loadConfig({ PORT: '3.5' }), { constructor: ConfigError, message: /PORT/ });
 });
 
+t.test('a whole number too large to be one (Infinity once converted) is refused, not taken as no limit', async (t) => {
+  t.throws(() => loadConfig({ CLAIMLEDGER_RATE_LIMIT: '9'.repeat(400) }), { constructor: ConfigError, message: /CLAIMLEDGER_RATE_LIMIT/ });
+});
+
 t.test('an empty DATABASE_URL counts as unset (embedded database)', async (t) => {
   const config = loadConfig({ DATABASE_URL: '' });
   t.equal(config.DATABASE_URL, undefined);

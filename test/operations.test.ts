@@ -23,15 +23,16 @@ t.test('a server that starts listening is not ready until its matching model is 
 t.test('a server that loads the matching model only when a match asks for it stays ready while it loads', async (t) => {
   const onDemand = await buildTestApp(t, { CLAIMLEDGER_MATCH_BACKGROUND: 'off' });
   await onDemand.app.listen({ host: '127.0.0.1', port: 0 });
-  await requestEncoder().close(); // the next use loads the model again, as a first match would
-  requestEncoder().start();
-  t.ok(requestEncoder().loading, 'the model is loading');
-  const ready = await onDemand.app.inject({ method: 'GET', url: '/readyz' });
-  t.ok(requestEncoder().loading, 'and still was when /readyz answered');
-  t.equal(ready.statusCode, 200, 'ready: only the match that asked waits');
   // An app that never listens (built for a test, or a CLI) does not wait for it either.
   const notListening = await buildTestApp(t);
-  t.equal((await notListening.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  await requestEncoder().close(); // the next use loads the model again, as a first match would
+  requestEncoder().start();
+  for (const [name, app] of [['listening, models on demand', onDemand.app], ['never listening', notListening.app]] as const) {
+    t.ok(requestEncoder().loading, `${name}: the model is loading`);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    t.ok(requestEncoder().loading, `${name}: and still was when /readyz answered`);
+    t.equal(ready.statusCode, 200, `${name}: ready, only the match that asked waits`);
+  }
 });
 
 t.test('health and readiness answer without a key', async (t) => {

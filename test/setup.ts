@@ -4,7 +4,8 @@
  * - PostgreSQL (CLAIMLEDGER_TEST_DATABASE_URL set): a template database.
  * - PGlite (default): a gzipped data directory dump (initdb is slow in WASM).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, pgliteExtensions, wrapPglite } from '../src/db/client.js';
@@ -13,6 +14,10 @@ import { PGLITE_TEMPLATE, PG_TEMPLATE_FILE, PREPARED_DATA_DIR, adminUrl, testSer
 
 // Made again, when a test needs it, from this run's migrations.
 rmSync(PREPARED_DATA_DIR, { recursive: true, force: true });
+// and what a test file killed while making it left behind (`<folder>.<pid>`)
+for (const name of existsSync('.tap') ? readdirSync('.tap') : []) {
+  if (name.startsWith(`${path.basename(PREPARED_DATA_DIR)}.`)) rmSync(path.join('.tap', name), { recursive: true, force: true });
+}
 rmSync(PGLITE_TEMPLATE, { force: true });
 
 const serverUrl = testServerUrl();

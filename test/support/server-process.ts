@@ -90,8 +90,9 @@ export async function preparedDataDir(dataDir: string): Promise<string> {
     }
     try {
       renameSync(building, prepared);
-    } catch {
-      rmSync(building, { recursive: true, force: true }); // another file made it first
+    } catch (err) {
+      rmSync(building, { recursive: true, force: true });
+      if (!existsSync(prepared)) throw err; // else another test file made it first
     }
   }
   cpSync(prepared, dataDir, { recursive: true });

@@ -42,7 +42,7 @@ const operationsRoutes: FastifyPluginAsyncTypebox<OperationsOptions> = async (ap
         tags: ['operations'],
         summary: 'Can the service reach its database, with every migration applied, and answer matches at full speed?',
         description:
-          'Ready: the database answers and every migration is applied, and, on a server that prepares for matching as it starts (`CLAIMLEDGER_MATCH_BACKGROUND` on, the default), its sentence encoder has loaded its model, a second or three after the start (or after its thread is restarted); until then a match would wait for it. With `CLAIMLEDGER_MATCH_BACKGROUND` off the model is loaded when a match first needs it, and the server stays ready meanwhile. 503 `unavailable` otherwise, saying which.',
+          'Ready: the database answers and every migration is applied, and, on a server that prepares for matching as it starts (`CLAIMLEDGER_MATCH_BACKGROUND` on, the default), its sentence encoder has loaded its model, a second or three after the start; until then a match would wait for it. With `CLAIMLEDGER_MATCH_BACKGROUND` off the model is loaded when a match first needs it, and the server stays ready meanwhile. 503 `unavailable` otherwise, saying which.',
         security: [],
         querystring: NoQuery,
         response: { 200: ref(Health), ...problemResponses(400) },
