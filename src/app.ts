@@ -154,11 +154,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(conditionalPlugin);
   await app.register(idempotencyPlugin);
 
-  await app.register(operationsRoutes, { waitForMatchingModel: options.config.CLAIMLEDGER_MATCH_BACKGROUND === 'on' });
+  const matchInBackground = options.config.CLAIMLEDGER_MATCH_BACKGROUND === 'on';
+  await app.register(operationsRoutes, { waitForMatchingModel: matchInBackground });
   await app.register(sourcesRoutes, { prefix: '/v1' });
   await app.register(claimantsRoutes, { prefix: '/v1' });
   await app.register(claimsRoutes, { prefix: '/v1' });
-  await app.register(matchRoutes, { prefix: '/v1', background: options.config.CLAIMLEDGER_MATCH_BACKGROUND === 'on' });
+  await app.register(matchRoutes, { prefix: '/v1', background: matchInBackground });
   await app.register(attributionsRoutes, { prefix: '/v1' });
   await app.register(reviewsRoutes, { prefix: '/v1' });
   await app.register(eventsRoutes, { prefix: '/v1' });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
@@ -10,7 +9,7 @@ import { hashSecret } from '../src/lib/keys.js';
 import { bootstrapKeys } from '../src/resources/keys/queries.js';
 import { requestEncoder } from '../src/domain/sentence-vectors.js';
 import { encodeQueuedClaims } from '../src/resources/claims/meanings.js';
-import { PGLITE_TEMPLATE, adminUrl, templateDb, testServerUrl } from './targets.js';
+import { adminUrl, pgliteTemplate, templateDb, testServerUrl } from './targets.js';
 
 export const backend = testServerUrl() ? 'postgres' : 'pglite';
 
@@ -22,7 +21,7 @@ export async function openTestDatabase(options: { statementTimeoutMs?: number } 
   const serverUrl = testServerUrl();
   if (!serverUrl) {
     const client = await PGlite.create({
-      loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]),
+      loadDataDir: pgliteTemplate(),
       extensions: pgliteExtensions,
     });
     return wrapPglite(client);

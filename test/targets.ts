@@ -7,6 +7,9 @@ export const PREPARED_DATA_DIR = '.tap/pglite-data';
 /** Holds the name of this run's template database (each run makes its own, so runs never drop each other's). */
 export const PG_TEMPLATE_FILE = '.tap/pg-template-name';
 
+/** The suite's migrated PGlite data folder, as PGlite's `loadDataDir` takes it. */
+export const pgliteTemplate = () => new Blob([readFileSync(PGLITE_TEMPLATE)]);
+
 export const templateDb = () => readFileSync(PG_TEMPLATE_FILE, 'utf8').trim();
 
 /** Set to a PostgreSQL URL to run the suite on a server; unset runs it on the embedded PGlite. */

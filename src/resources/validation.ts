@@ -128,7 +128,11 @@ export function lazySchemas(): LazySchemas {
       },
     } as unknown as NonNullable<FastifyServerOptions['schemaController']>,
     compileSome(n = Infinity) {
-      for (const load of [...pending].slice(0, n)) load();
+      // Each load takes itself out of the set, which a Set's iteration allows.
+      for (const load of pending) {
+        if (n-- <= 0) break;
+        load();
+      }
     },
     get pending() {
       return pending.size;

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { openPglite, pgliteExtensions } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
-import { PGLITE_TEMPLATE, PREPARED_DATA_DIR } from '../targets.js';
+import { PGLITE_TEMPLATE, PREPARED_DATA_DIR, pgliteTemplate } from '../targets.js';
 
 /**
  * The real server as a child process, for tests that need what only a process
@@ -81,7 +81,7 @@ export async function preparedDataDir(dataDir: string): Promise<string> {
     const building = `${prepared}.${process.pid}`;
     rmSync(building, { recursive: true, force: true });
     if (existsSync(PGLITE_TEMPLATE)) {
-      const client = await PGlite.create(building, { loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]), extensions: pgliteExtensions });
+      const client = await PGlite.create(building, { loadDataDir: pgliteTemplate(), extensions: pgliteExtensions });
       await client.close();
     } else {
       const database = await openPglite(building);
