@@ -5,7 +5,7 @@ import { asc, getTableColumns, inArray, sql } from 'drizzle-orm';
 import t from 'tap';
 import { attributions, claimantColumns, claimColumns, claimants, claims, reviewEvidence, reviews, sources } from '../src/db/schema.js';
 import { importFiles } from '../src/cli/import.js';
-import { rowToBulkLine, bulkTypeOf } from '../src/resources/bulk/convert.js';
+import { rowToBulkLine, bulkTypeOf } from '../src/cli/export-rows.js';
 import { csvCell } from '../src/resources/export/format.js';
 import { TEST_ADMIN_KEY, buildTestApp, type TestApp } from './helper.js';
 import { expectProblem, qs, type Json } from './factories.js';

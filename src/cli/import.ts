@@ -19,7 +19,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { IMPORT_ORDER, bulkTypeOf, detectRowType, isBulkLine, rowToBulkLine } from '../resources/bulk/convert.js';
+import { IMPORT_ORDER, bulkTypeOf, detectRowType, isBulkLine, rowToBulkLine } from './export-rows.js';
 import type { BulkType } from '../resources/bulk/schemas.js';
 import { isExportSummary } from '../resources/export/format.js';
 

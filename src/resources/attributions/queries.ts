@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
-import type { Write } from '../../db/write.js';
+import { insertMany, type Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
@@ -8,7 +8,6 @@ import { assertIfMatch } from '../../lib/conditional.js';
 import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { InputProblem, RowFailures, noSuch, takenIdFailure, type Created, type RowFailure } from '../../lib/row-failures.js';
-import { insertMany } from '../../db/insert-many.js';
 import { type SortField } from '../../db/pagination.js';
 import { listPage, type ListSpec } from '../../db/list.js';
 import { webSearch } from '../../db/search.js';

@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Write } from '../../db/write.js';
+import { insertMany, type Write } from '../../db/write.js';
 import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
@@ -8,7 +8,6 @@ import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { InputProblem, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
-import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { SCORE_SORT, decodeRankCursor, encodeRankCursor, rankNeedsQ } from '../../db/search.js';
 import { hasChanges } from '../../lib/changes.js';

@@ -1,6 +1,5 @@
 import { eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { NewEvent, Write } from '../../db/write.js';
-import { insertMany } from '../../db/insert-many.js';
+import { insertMany, type NewEvent, type Write } from '../../db/write.js';
 import { InputProblem, RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { Write } from '../../db/write.js';
+import { insertMany, type Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
@@ -8,7 +8,6 @@ import { assertIfMatch } from '../../lib/conditional.js';
 import { notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { InputProblem, RowFailures, noSuch, onlyRow, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
-import { insertMany } from '../../db/insert-many.js';
 import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { refreshClaimsDerived } from '../claims/derived.js';
 import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { Write } from '../../db/write.js';
+import { insertMany, type Write } from '../../db/write.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
@@ -9,7 +9,6 @@ import { assertIfMatch } from '../../lib/conditional.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { InputProblem, RowFailures, takenIdFailure, type Created, type NewRow, type RowFailure } from '../../lib/row-failures.js';
-import { insertMany } from '../../db/insert-many.js';
 import { type SortField } from '../../db/pagination.js';
 import { listPage, type ListSpec } from '../../db/list.js';
 import { webSearch } from '../../db/search.js';

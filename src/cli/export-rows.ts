@@ -1,9 +1,9 @@
-import { AttributionCreate } from '../attributions/schemas.js';
-import { ClaimantCreate } from '../claimants/schemas.js';
-import { ClaimCreate } from '../claims/schemas.js';
-import { ReviewCreate } from '../reviews/schemas.js';
-import { SourceCreate } from '../sources/schemas.js';
-import type { BulkType } from './schemas.js';
+import { AttributionCreate } from '../resources/attributions/schemas.js';
+import { ClaimantCreate } from '../resources/claimants/schemas.js';
+import { ClaimCreate } from '../resources/claims/schemas.js';
+import { ReviewCreate } from '../resources/reviews/schemas.js';
+import { SourceCreate } from '../resources/sources/schemas.js';
+import type { BulkType } from '../resources/bulk/schemas.js';
 
 /**
  * Exported rows (GET /v1/export, format=ndjson) → bulk lines (POST /v1/bulk):
