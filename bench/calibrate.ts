@@ -14,13 +14,15 @@
  *   stage 2, the score: a logistic regression on (rank, lead over the best other candidate)
  *            of the same rows (SCORE_CALIBRATION), so a score is a probability.
  *
- * With `--no-match`, both stages also see every training tweet with its gold claims taken out
- * of its candidates (`withoutGold`): every candidate then wrong however far the best leads,
- * which is what a text repeating no claim the collection holds looks like. Not what the
- * shipped weights come from: bench/MATCHING.md says what it gave and cost. Either way it
- * reports how often such a text still gets a candidate at the default min_score.
+ * Stage 2 also sees every training tweet a second time with its gold claims taken out of its
+ * candidates (`withoutGold`): every candidate then wrong however far the best leads, which is
+ * what a text repeating no claim the collection holds looks like. Those rows count
+ * NO_CLAIM_WEIGHT each (`--no-claim-weight W` to try another), so the score is a probability
+ * for texts of which about one in five repeats nothing the collection holds, not only for
+ * texts that all repeat a claim (bench/MATCHING.md, "Texts with no claim to find"). It reports
+ * how often such a text still gets a candidate at the default min_score.
  *
- *   npm run calibrate:match -- --rows /tmp/rows.json [--no-match]
+ *   npm run calibrate:match -- --rows /tmp/rows.json [--no-claim-weight 0.25]
  *                           # keeps the collected rows in that file; later runs refit from it
  *
  * Deterministic: the same data gives the same weights. It prints them as TypeScript to paste
@@ -134,14 +136,22 @@ export interface Fit {
  * COMPETITION_FLOOR first, from the training tweets (the best `context`, the second best `sentence` and the second best
  * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it.
  */
-export function fitWeights(train: QueryRows[], noMatch = false, rankFloorShare = RANK_FLOOR_SHARE): Fit {
+/**
+ * How much a training tweet with its gold claims taken out counts in stage 2, against 1 for the
+ * tweet as it is: 0.25 is a prior of one text in five with no claim to find. Chosen on train and
+ * dev (bench/MATCHING.md): the highest weight that keeps dev's precision ≥ 0.9 and recall ≥ 0.85
+ * at the default min_score; it halves the texts with no claim that still get one at 0.5.
+ */
+export const NO_CLAIM_WEIGHT = 0.25;
+
+export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, rankFloorShare = RANK_FLOOR_SHARE): Fit {
   const floor: Floor = {
     context: lowPercentile(train.map((q) => Math.max(0, ...q.candidates.map((c) => c.signals.context)))),
     meaning: lowPercentile(train.map((q) => second(q.candidates.map((c) => c.signals.meaning)))),
     sentence: lowPercentile(train.map((q) => second(q.candidates.map((c) => c.signals.sentence)))),
   };
   train = train.map((q) => withFloor(q, floor));
-  if (noMatch) train = [...train, ...train.map((q) => noGold(q, floor))];
+  // The ranking is fitted on texts that repeat a claim: which candidate it is.
   const rows = train.flatMap((q) => q.candidates);
   const stage1 = fitLogistic(
     rows.map((r) => SIGNALS.map((k) => r.signals[k])),
@@ -150,17 +160,21 @@ export function fitWeights(train: QueryRows[], noMatch = false, rankFloorShare =
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
   const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
   const rankFloor = lowPercentile(train.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))), rankFloorShare);
+  // The score also on texts that repeat none: whether the best candidate is one at all.
   const xs: number[][] = [];
   const ys: number[] = [];
-  for (const q of train) {
+  const counts: number[] = [];
+  const scored = noClaimWeight > 0 ? [...train, ...train.map((q) => noGold(q, floor))] : train;
+  for (const q of scored) {
     const ranks = ranksOf(q);
     const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
       xs.push([ranks[i], leads[i]]);
       ys.push(c.label);
+      counts.push(q.gold.size > 0 ? 1 : noClaimWeight);
     });
   }
-  const stage2 = fitLogistic(xs, ys, 0.1);
+  const stage2 = fitLogistic(xs, ys, 0.1, counts);
   return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) }, floor: { ...floor, rank: rankFloor } };
 }
 
@@ -189,8 +203,9 @@ export function report(name: string, all: Ranked[], noMatch: Ranked[]): string {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'no-match': { type: 'boolean', default: false } } });
-  const noMatch = values['no-match'];
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'no-claim-weight': { type: 'string', default: String(NO_CLAIM_WEIGHT) } } });
+  const noClaimWeight = Number(values['no-claim-weight']);
+  if (!(noClaimWeight >= 0)) throw new Error('--no-claim-weight must be a number ≥ 0');
   // Collecting the rows is most of the time; `--rows FILE` keeps them to refit from (same data, same weights).
   if (values.rows && existsSync(values.rows)) {
     const saved = JSON.parse(readFileSync(values.rows, 'utf8')) as Record<'train' | 'dev', { gold: string[]; candidates: Labelled[] }[]>;
@@ -200,7 +215,7 @@ async function main() {
         const signals = withCompetition(q.candidates.map((c) => c.signals));
         return { gold: new Set(q.gold), candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
       });
-    fitAndReport(revive(saved.train), revive(saved.dev), noMatch);
+    fitAndReport(revive(saved.train), revive(saved.dev), noClaimWeight);
     return;
   }
   const bench = await loadBenchmark(process.env.DATABASE_URL);
@@ -229,16 +244,16 @@ async function main() {
       const plain = (qs: QueryRows[]) => qs.map((q) => ({ gold: [...q.gold], candidates: q.candidates }));
       writeFileSync(values.rows, JSON.stringify({ train: plain(train), dev: plain(dev) }));
     }
-    fitAndReport(train, dev, noMatch);
+    fitAndReport(train, dev, noClaimWeight);
   } finally {
     await bench.close();
   }
 }
 
-function fitAndReport(train: QueryRows[], dev: QueryRows[], withNoMatch: boolean) {
+function fitAndReport(train: QueryRows[], dev: QueryRows[], noClaimWeight: number) {
   const missing = (qs: QueryRows[]) => qs.filter((q) => !q.candidates.some((c) => c.label === 1)).length;
   console.log(`candidates: the gold claim is missing for ${missing(train)}/${train.length} training and ${missing(dev)}/${dev.length} development tweets`);
-  const fit = fitWeights(train, withNoMatch);
+  const fit = fitWeights(train, noClaimWeight);
   const ts = (v: object) => JSON.stringify(v).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
   console.log(`\nexport const COMPETITION_FLOOR: Readonly<CompetitionFloor> = ${ts(fit.floor)};`);
   console.log(`export const MATCH_WEIGHTS: Readonly<MatchWeights> = ${ts(fit.weights)};`);

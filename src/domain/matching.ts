@@ -74,8 +74,8 @@ export interface ScoreCalibration {
 }
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
-export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.045, context: 0.087, relative: 8.564, coverage: -0.505, phrases: -1.381, numbers: 0.938, meaning: -0.721, meaning_lead: 4.197, sentence: 0.611, sentence_lead: 9.462 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -4.782, rank: 0.427, lead: 0.559 };
+export const MATCH_WEIGHTS: Readonly<MatchWeights> = { text: 0.045, context: 0.087, relative: 8.565, coverage: -0.505, phrases: -1.381, numbers: 0.938, meaning: -0.721, meaning_lead: 4.198, sentence: 0.61, sentence_lead: 9.46 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -6.307, rank: 0.518, lead: 0.465 };
 /**
  * The least a candidate is measured against: `relative`, `meaning_lead` and the score's lead
  * compare a candidate with the best other, but never with less than what the best other scored
@@ -83,7 +83,7 @@ export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -4.782, ran
  * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
  * that claim's signals, as if that were evidence (bench/MATCHING.md).
  */
-export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, sentence: 0.365, rank: 2.715 };
+export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, sentence: 0.365, rank: 2.716 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
