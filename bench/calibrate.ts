@@ -133,17 +133,20 @@ export interface Fit {
 }
 
 /**
- * COMPETITION_FLOOR first, from the training tweets (the best `context`, the second best `sentence` and the second best
- * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it.
- */
-/**
  * How much a training tweet with its gold claims taken out counts in stage 2, against 1 for the
  * tweet as it is: 0.25 is a prior of one text in five with no claim to find. Chosen on train and
- * dev (bench/MATCHING.md): the highest weight that keeps dev's precision ≥ 0.9 and recall ≥ 0.85
- * at the default min_score; it halves the texts with no claim that still get one at 0.5.
+ * dev (bench/MATCHING.md): of the weights tried (0.1, 0.25, 0.5, 1), the highest that keeps dev's
+ * precision ≥ 0.9 and recall ≥ 0.85 at the default min_score; it halves the texts with no claim
+ * that still get one at 0.5.
  */
 export const NO_CLAIM_WEIGHT = 0.25;
 
+/**
+ * COMPETITION_FLOOR first, from the training tweets (the best `context`, the second best `sentence` and the second best
+ * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it: the
+ * ranking on the tweets as they are, the score on those and on the same tweets with their gold claims
+ * taken out, counting `noClaimWeight` each (0: the score as fitted before 2026-12-07).
+ */
 export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, rankFloorShare = RANK_FLOOR_SHARE): Fit {
   const floor: Floor = {
     context: lowPercentile(train.map((q) => Math.max(0, ...q.candidates.map((c) => c.signals.context)))),

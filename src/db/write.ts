@@ -271,4 +271,3 @@ export async function insertMany<R>(
     return row as R;
   });
 }
-

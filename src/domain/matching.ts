@@ -33,9 +33,11 @@
  *
  * Both stages are logistic regressions fitted by `npm run calibrate:match` (bench/calibrate.ts)
  * on the training split only: each training tweet against its candidates, labelled by whether
- * the candidate is the claim the tweet repeats. So `score` is an estimate of the probability
- * that the candidate asserts what the text asserts, and DEFAULT_MIN_SCORE = 0.5 is "more
- * likely than not". A contradicted quantity then caps the score (QUANTITY_MISMATCH_CAP): the
+ * the candidate is the claim the tweet repeats; the score also on every training tweet with its
+ * claim taken out of its candidates, counting a quarter each, because a text that repeats no
+ * claim the collection holds still has a best candidate. So `score` is an estimate of the
+ * probability that the candidate asserts what the text asserts, for texts of which about one in
+ * five repeats none, and DEFAULT_MIN_SCORE = 0.5 is "more likely than not". A contradicted quantity then caps the score (QUANTITY_MISMATCH_CAP): the
  * training tweets rarely differ from their claim in a number alone, so the fitted weight
  * cannot be trusted to say what every reader knows, that a claim about 47 % is not the
  * claim about 70 %.
