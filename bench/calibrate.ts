@@ -17,7 +17,7 @@
  * Stage 2 also sees every training tweet a second time with its gold claims taken out of its
  * candidates (`withoutGold`): every candidate then wrong however far the best leads, which is
  * what a text repeating no claim the collection holds looks like. Those rows count
- * NO_CLAIM_WEIGHT each (`--no-claim-weight W` to try another), so the score is a probability
+ * NO_CLAIM_WEIGHT each (src/domain/matching.ts; `--no-claim-weight W` to try another), so the score is a probability
  * for texts of which about one in five repeats nothing the collection holds, not only for
  * texts that all repeat a claim (bench/MATCHING.md, "Texts with no claim to find"). It reports
  * how often such a text still gets a candidate at the default min_score.
@@ -32,7 +32,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
@@ -133,15 +133,6 @@ export interface Fit {
 }
 
 /**
- * How much a training tweet with its gold claims taken out counts in stage 2, against 1 for the
- * tweet as it is: 0.25 is a prior of one text in five with no claim to find. Chosen on train and
- * dev (bench/MATCHING.md): of the weights tried (0.1, 0.25, 0.5, 1), the highest that keeps dev's
- * precision ≥ 0.9 and recall ≥ 0.85 at the default min_score; it halves the texts with no claim
- * that still get one at 0.5.
- */
-export const NO_CLAIM_WEIGHT = 0.25;
-
-/**
  * COMPETITION_FLOOR first, from the training tweets (the best `context`, the second best `sentence` and the second best
  * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it: the
  * ranking on the tweets as they are, the score on those and on the same tweets with their gold claims
@@ -195,12 +186,16 @@ export function ranked(queries: QueryRows[], { weights, calibration, floor }: Fi
   });
 }
 
-export function report(name: string, all: Ranked[], noMatch: Ranked[]): string {
+export function report(name: string, all: Ranked[], noMatch: Ranked[], noClaimWeight: number): string {
   const r = rankingFigures(all);
   const at = atThreshold(all, DEFAULT_MIN_SCORE);
   const bins = reliability(all);
+  const mixed = reliability([
+    [all, 1],
+    [noMatch, noClaimWeight],
+  ]);
   return [
-    `${name}: MAP@5 ${r.map5.toFixed(3)}, P@1 ${r.p1.toFixed(3)}, recall@5 ${r.recall5.toFixed(3)}; at min_score ${DEFAULT_MIN_SCORE}: precision ${at.precision.toFixed(3)}, recall ${at.recall.toFixed(3)}; calibration error ${calibrationError(bins).toFixed(3)}; without gold, best ≥ ${DEFAULT_MIN_SCORE}: ${noMatchRate(noMatch, DEFAULT_MIN_SCORE).toFixed(3)}`,
+    `${name}: MAP@5 ${r.map5.toFixed(3)}, P@1 ${r.p1.toFixed(3)}, recall@5 ${r.recall5.toFixed(3)}; at min_score ${DEFAULT_MIN_SCORE}: precision ${at.precision.toFixed(3)}, recall ${at.recall.toFixed(3)}; calibration error ${calibrationError(bins).toFixed(3)} (${calibrationError(mixed).toFixed(3)} with the texts without gold beside them, counting ${noClaimWeight} each); without gold, best ≥ ${DEFAULT_MIN_SCORE}: ${noMatchRate(noMatch, DEFAULT_MIN_SCORE).toFixed(3)}`,
     reliabilityTable(bins),
   ].join('\n');
 }
@@ -262,8 +257,8 @@ function fitAndReport(train: QueryRows[], dev: QueryRows[], noClaimWeight: numbe
   console.log(`export const MATCH_WEIGHTS: Readonly<MatchWeights> = ${ts(fit.weights)};`);
   console.log(`export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = ${ts(fit.calibration)};\n`);
   const noMatch = (qs: QueryRows[]) => ranked(qs.map((q) => noGold(q, fit.floor)), fit);
-  console.log(report('train (fitted on)', ranked(train, fit), noMatch(train)));
-  console.log(report('\ndev', ranked(dev, fit), noMatch(dev)));
+  console.log(report('train (fitted on)', ranked(train, fit), noMatch(train), noClaimWeight));
+  console.log(report('\ndev', ranked(dev, fit), noMatch(dev), noClaimWeight));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

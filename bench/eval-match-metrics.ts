@@ -72,16 +72,23 @@ export interface ReliabilityBin {
   observed: number;
 }
 
-/** Scores of every top-5 result against how often such a result is a gold claim. */
-export function reliability(all: Ranked[], edges = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]): ReliabilityBin[] {
+/**
+ * Scores of every top-5 result against how often such a result is a gold claim. Each set of
+ * texts counts with its weight: texts with no claim to find beside those with one, say, in the
+ * proportion the score assumes (NO_CLAIM_WEIGHT); `count` is then a weighted count.
+ */
+export function reliability(all: Ranked[] | [Ranked[], number][], edges = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]): ReliabilityBin[] {
+  const sets: [Ranked[], number][] = Array.isArray(all[0]) ? (all as [Ranked[], number][]) : [[all as Ranked[], 1]];
   const bins = edges.slice(0, -1).map((from, i) => ({ from, to: Math.min(edges[i + 1], 1), count: 0, sum: 0, hits: 0 }));
-  for (const r of all) {
-    for (const x of r.results.slice(0, 5)) {
-      const b = bins.find((bin, i) => x.score >= bin.from && (x.score < edges[i + 1]));
-      if (!b) continue;
-      b.count++;
-      b.sum += x.score;
-      if (r.gold.has(x.id)) b.hits++;
+  for (const [texts, weight] of sets) {
+    for (const r of texts) {
+      for (const x of r.results.slice(0, 5)) {
+        const b = bins.find((bin, i) => x.score >= bin.from && x.score < edges[i + 1]);
+        if (!b) continue;
+        b.count += weight;
+        b.sum += weight * x.score;
+        if (r.gold.has(x.id)) b.hits += weight;
+      }
     }
   }
   return bins.map((b) => ({ from: b.from, to: b.to, count: b.count, meanScore: b.count ? b.sum / b.count : NaN, observed: b.count ? b.hits / b.count : NaN }));

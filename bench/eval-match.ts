@@ -22,7 +22,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, rowsOf, wrapPglite, type Database } from '../src/db/client.js';
-import { DEFAULT_MIN_SCORE, matchScores, withCompetition, type MatchSignals, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, matchScores, withCompetition, type MatchSignals, type SignalFloor } from '../src/domain/matching.js';
 import { SentenceEncoder } from '../src/domain/sentence-vectors.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { encodeQueuedClaims, storeMeanings } from '../src/resources/claims/meanings.js';
@@ -243,6 +243,11 @@ async function main() {
       );
       console.log(`Match latency (in-process HTTP, one client): p50 ${pct(times, 0.5).toFixed(1)} ms, p95 ${pct(times, 0.95).toFixed(1)} ms.`);
       console.log(`\nReliability of the top-5 scores (expected calibration error ${f3(calibrationError(bins))}):\n${reliabilityTable(bins)}`);
+      const mixed = reliability([
+        [api, 1],
+        [noMatch, NO_CLAIM_WEIGHT],
+      ]);
+      console.log(`\nThe same with the texts without their claims beside them, each counting ${NO_CLAIM_WEIGHT} (the mix the score assumes): expected calibration error ${f3(calibrationError(mixed))}.`);
     }
   } finally {
     await bench.close();
