@@ -33,6 +33,15 @@ const EVENT_LOG_LOCK = 4_242_002;
 const STAGE_AT = 2000;
 
 /**
+ * The change log's columns a write gives (the log numbers its entries and stamps their
+ * transaction itself), typed as the drizzle schema types them: the staging table, the JSON
+ * that fills it and the final insert are all made from these, so none can drift from `events`.
+ */
+const LOGGED = Object.values(getTableColumns(events)).filter((column) => column.name !== 'seq' && column.name !== 'tx_id');
+const loggedNames = sql.raw(LOGGED.map((column) => `"${column.name}"`).join(', '));
+const stagedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${column.name}" ${column.getSQLType()}`)].join(', '));
+
+/**
  * Everything a write needs, handed to it as one value: its transaction, who
  * makes it, and the change-log events it has recorded so far. Query functions
  * that change rows take a Write; those that only read take the transaction
@@ -145,40 +154,15 @@ export class Write {
     for (let i = 0; i < pending.length; i += STAGE_AT) {
       const rows = pending.slice(i, i + STAGE_AT).map((e) => ({ ...e, ord: this.log.staged++ }));
       await this.tx.execute(sql`
-        insert into write_events
-        select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(
-          ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
-          request_id text, occurred_at timestamptz, before jsonb, after jsonb)`);
+        insert into write_events (ord, ${loggedNames})
+        select ord, ${loggedNames} from json_to_recordset(${JSON.stringify(rows)}::json) as r(${stagedColumns})`);
     }
-  }
-
-  /**
-   * For a statement that inserts up to `n` events into `write_events` itself
-   * (columns as created below, `ord` from the returned position on): stages what
-   * is in memory first, so the order holds, and returns the first position.
-   */
-  async reserveStaged(n: number): Promise<number> {
-    await this.stage();
-    await this.stagingTable();
-    const first = this.log.staged;
-    this.log.staged += n;
-    this.recorded += n;
-    return first;
   }
 
   private async stagingTable() {
     if (this.log.created) return;
-    await this.tx.execute(sql`
-      create temp table write_events (
-        ord bigint, id uuid, type text, entity_type text, entity_id uuid, key_id uuid,
-        request_id text, occurred_at timestamptz, before jsonb, after jsonb
-      ) on commit drop`);
+    await this.tx.execute(sql`create temp table write_events (${stagedColumns}) on commit drop`);
     this.log.created = true;
-  }
-
-  /** Stages when enough events are waiting in memory. */
-  async stageIfMany(): Promise<void> {
-    if (this.events.length >= STAGE_AT) await this.stage();
   }
 
   /**
@@ -192,9 +176,7 @@ export class Write {
     await this.tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
     if (this.log.created) {
       await this.stage();
-      await this.tx.execute(sql`
-        insert into events (id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after)
-        select id, type, entity_type, entity_id, key_id, request_id, occurred_at, before, after from write_events order by ord`);
+      await this.tx.execute(sql`insert into events (${loggedNames}) select ${loggedNames} from write_events order by ord`);
       return;
     }
     // One statement may carry at most 65535 parameters: insert in slices.
