@@ -94,6 +94,19 @@ export function reliability(all: Ranked[] | [Ranked[], number][], edges = [0, 0.
   return bins.map((b) => ({ from: b.from, to: b.to, count: b.count, meanScore: b.count ? b.sum / b.count : NaN, observed: b.count ? b.hits / b.count : NaN }));
 }
 
+/**
+ * The calibration error on the mix the score assumes: texts that repeat a claim, and beside them
+ * texts with no claim to find, each counting `noClaimWeight`.
+ */
+export function mixedCalibrationError(withClaim: Ranked[], noClaim: Ranked[], noClaimWeight: number): number {
+  return calibrationError(
+    reliability([
+      [withClaim, 1],
+      [noClaim, noClaimWeight],
+    ]),
+  );
+}
+
 /** Expected calibration error: the count-weighted gap between mean score and observed rate. */
 export function calibrationError(bins: ReliabilityBin[]): number {
   const total = bins.reduce((s, b) => s + b.count, 0);

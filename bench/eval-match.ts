@@ -28,7 +28,7 @@ import { scoredCandidates } from '../src/resources/claims/match.js';
 import { encodeQueuedClaims, storeMeanings } from '../src/resources/claims/meanings.js';
 import { Bm25 } from './eval-match-bm25.js';
 import { loadQueries, loadVerifiedClaims, type Split, type VerifiedClaim } from './eval-match-data.js';
-import { atThreshold, calibrationError, noMatchRate, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
+import { atThreshold, calibrationError, mixedCalibrationError, noMatchRate, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
 
 const KEY = 'clk_eval-match-admin-key-not-a-secret-000000000000';
 
@@ -243,11 +243,9 @@ async function main() {
       );
       console.log(`Match latency (in-process HTTP, one client): p50 ${pct(times, 0.5).toFixed(1)} ms, p95 ${pct(times, 0.95).toFixed(1)} ms.`);
       console.log(`\nReliability of the top-5 scores (expected calibration error ${f3(calibrationError(bins))}):\n${reliabilityTable(bins)}`);
-      const mixed = reliability([
-        [api, 1],
-        [noMatch, NO_CLAIM_WEIGHT],
-      ]);
-      console.log(`\nThe same with the texts without their claims beside them, each counting ${NO_CLAIM_WEIGHT} (the mix the score assumes): expected calibration error ${f3(calibrationError(mixed))}.`);
+      console.log(
+        `\nThe same with the texts without their claims beside them, each counting ${NO_CLAIM_WEIGHT} (the mix the score assumes): expected calibration error ${f3(mixedCalibrationError(api, noMatch, NO_CLAIM_WEIGHT))}.`,
+      );
     }
   } finally {
     await bench.close();

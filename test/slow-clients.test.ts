@@ -38,7 +38,7 @@ async function latencies(api: TestApp, base: string, claimId: string, rounds: nu
     }
   }
   times.sort((a, b) => a - b);
-  return { statuses, p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] };
+  return { statuses, p50: times[Math.floor(times.length * 0.5)], max: times[times.length - 1] };
 }
 
 const STALLED = 25;
@@ -58,7 +58,7 @@ t.test(`${STALLED} bulk uploads stalled mid-body hold no database connection: ot
   const secret = await writeKey(api, 'stalling importer');
   await latencies(api, base, claim.id, 3); // warm up
   const before = await latencies(api, base, claim.id, 10);
-  t.comment(`without stalled uploads: p50 ${before.p50.toFixed(1)} ms, p95 ${before.p95.toFixed(1)} ms, max ${before.max.toFixed(1)} ms`);
+  t.comment(`without stalled uploads: p50 ${before.p50.toFixed(1)} ms, max ${before.max.toFixed(1)} ms`);
 
   const firstLine = `${JSON.stringify({ type: 'claim', data: { text: 'A line that arrives; the rest never does.' } })}\n`;
   const stalled = Array.from({ length: STALLED }, () => rawRequest(port, headOf('POST', '/v1/bulk', secret, 'application/x-ndjson', 1_000_000), firstLine));
@@ -67,11 +67,11 @@ t.test(`${STALLED} bulk uploads stalled mid-body hold no database connection: ot
   const inUse = pool ? pool.totalCount - pool.idleCount : 0;
   t.equal(inUse, 0, 'no pooled connection is held by the stalled uploads');
   const during = await latencies(api, base, claim.id, 10);
-  t.comment(`with ${STALLED} stalled uploads: p50 ${during.p50.toFixed(1)} ms, p95 ${during.p95.toFixed(1)} ms, max ${during.max.toFixed(1)} ms`);
+  t.comment(`with ${STALLED} stalled uploads: p50 ${during.p50.toFixed(1)} ms, max ${during.max.toFixed(1)} ms`);
   t.ok(during.statuses.every((s) => s === 200 || s === 201), 'every other request succeeds');
   // A request starved by the stalled uploads would wait for a connection until they time out
-  // (IDLE_MS) or its own wait for one does: seconds. Twenty samples make the p95 their slowest,
-  // which one hiccup of a loaded test machine sets (347 ms against 61 ms seen), so the typical
+  // (IDLE_MS) or its own wait for one does: seconds. Of twenty samples the slowest is set by any
+  // hiccup of a loaded test machine (347 ms against a 61 ms baseline seen), so the typical
   // request is compared with its baseline and the slowest with that wait.
   t.ok(during.p50 < Math.max(before.p50 * 3, 100), `p50 ${during.p50.toFixed(1)} ms stays near ${before.p50.toFixed(1)} ms`);
   t.ok(during.max < IDLE_MS / 2, `no request waited for the stalled uploads (slowest ${during.max.toFixed(1)} ms)`);
