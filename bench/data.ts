@@ -289,11 +289,6 @@ async function main() {
   );
   log(`search terms in ${((Date.now() - t5) / 1000).toFixed(1)} s`);
 
-  // Claim matching's term index is built in one pass too.
-  const tTerms = Date.now();
-  await pool.query('select claimledger_rebuild_match_terms()');
-  log(`claim matching's term index in ${((Date.now() - tTerms) / 1000).toFixed(1)} s`);
-
   // Sentence vectors: a server encodes each claim in the background (5-10 ms of CPU each, some
   // two hours for a million), so the first ENCODED claims are encoded here for real and every
   // other claim gets a copy of one of theirs. A match reads and compares 512 bytes per
@@ -316,7 +311,7 @@ async function main() {
   log(`sentence vectors in ${((Date.now() - tVectors) / 1000).toFixed(1)} s (${encoded} encoded, the rest copies of theirs)`);
 
   const t4 = Date.now();
-  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'claim_terms', 'source_terms', 'attribution_terms', 'search_term_stats', 'match_terms', 'match_term_stats', 'claim_meanings']) {
+  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'claim_terms', 'source_terms', 'attribution_terms', 'search_term_stats', 'claim_meanings']) {
     await pool.query(`vacuum (analyze) ${table}`);
   }
   log(`vacuum analyze in ${((Date.now() - t4) / 1000).toFixed(1)} s`);

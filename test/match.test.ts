@@ -115,6 +115,21 @@ t.test('the answer: claims with score and signals, best first, limit and min_sco
   t.equal((await match({ text: 'The harbour tunnel will cost 2.4 billion euros', language: 'en-GB', min_score: 0 }))[0]?.id, idOf.get('tunnel-cost'), 'any region of the language');
 });
 
+t.test('matching follows a claim whose text changes and a claim deleted, at once', async (t) => {
+  const text = 'The ferry from Skagen to Gothenburg carried 12,400 reindeer last winter';
+  const claim = await makeClaim(api, { text, language: 'en' });
+  t.equal((await match({ text, min_score: 0 }))[0]?.id, claim.id, 'found by its words');
+  const changed = 'A glacier in Svalbard melted 300 metres into the fjord during March';
+  t.equal((await api.patch(`/v1/claims/${claim.id}`, { text: changed })).statusCode, 200);
+  t.equal((await match({ text: changed, min_score: 0 }))[0]?.id, claim.id, 'found by its new words');
+  t.notOk((await match({ text, min_score: 0 })).some((m) => m.id === claim.id), 'no longer by its old ones');
+  // Search reads the same term index: it agrees.
+  const searched = (await api.get(`/v1/claims?q=${encodeURIComponent('Svalbard glacier')}`)).json() as { data: Json[] };
+  t.same(searched.data.map((c) => c.id), [claim.id], 'search finds it by its new words');
+  t.equal((await api.del(`/v1/claims/${claim.id}`)).statusCode, 204);
+  t.notOk((await match({ text: changed, min_score: 0 })).some((m) => m.id === claim.id), 'a deleted claim is never a candidate');
+});
+
 t.test('bad match input is 400 and never 500', async (t) => {
   expectProblem(t, await api.post('/v1/claims/match', {}), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: '' }), 400, 'validation_failed');

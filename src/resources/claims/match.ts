@@ -21,15 +21,15 @@ import { requestEncoder, vectorFromBase64 } from '../../domain/sentence-vectors.
  * POST /v1/claims/match, the database side: candidates from the term index, then
  * domain/matching.ts scores them.
  *
- * match_terms (migrations/0005) holds, per stem, the claims containing it with a BM25
- * term-frequency weight, indexed by (term, weight desc); match_term_stats the number of
- * claims containing each stem. A candidate's pre-score is Σ idf(stem) × weight over the
- * query's stems, read from at most POSTINGS_PER_STEM index entries per stem — every claim
- * of a rare stem, the best-weighted (shortest) claims of a common one — so a match reads a
- * bounded number of index entries (no table rows) whatever the collection's size. The
- * CANDIDATES best of them are fetched with their stems, the document frequencies of those
- * stems and their context (the titles and opening lines of the sources they are attributed
- * to), and scored in
+ * claim_terms (migrations/0006 and 0007), the term index ranked search keeps, holds per
+ * stem the claims containing it with a BM25 term-frequency weight, ordered by (term,
+ * weight); claimledger_term_df counts the claims containing each stem. A candidate's
+ * pre-score is Σ idf(stem) × weight over the query's stems, read from at most
+ * POSTINGS_PER_STEM index entries per stem, best weight first — every claim of a rare stem,
+ * the best-weighted (shortest) claims of a common one — so a match reads a bounded number of
+ * index entries (no table rows) whatever the collection's size. The CANDIDATES best of them
+ * are fetched with their stems, the document frequencies of those stems and their context
+ * (the titles and opening lines of the sources they are attributed to), and scored in
  * full. The pre-score is approximate only for stems in more than POSTINGS_PER_STEM claims,
  * whose weight the query can only ever count for so many claims: what it can miss is a claim
  * that shares nothing with the text but such common stems.
@@ -109,9 +109,9 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   encoding.catch(() => undefined);
   const stemRows = rowsOf<QueryStem>(
     await db.execute(sql`
+      with u as (select lexeme, positions from unnest(to_tsvector('english'::regconfig, ${searched})))
       select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
-        from unnest(to_tsvector('english'::regconfig, ${searched})) u
-        left join match_term_stats s on s.term = u.lexeme
+        from u left join claimledger_term_df('claims', array(select lexeme from u)) s on s.term = u.lexeme
        order by u.lexeme`),
   );
   const known = stemRows.filter((s) => s.df > 0);
@@ -131,7 +131,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
       hits as (
         select p.claim_id, sum(q.idf * p.w) as prescore
           from q cross join lateral (
-            select t.claim_id, t.w from match_terms t where t.term = q.term order by t.w desc, t.claim_id limit ${POSTINGS_PER_STEM}
+            select t.claim_id, t.weight as w from claim_terms t where t.term = q.term order by t.weight desc, t.claim_id desc limit ${POSTINGS_PER_STEM}
           ) p
          group by p.claim_id
          order by prescore desc, p.claim_id
@@ -151,9 +151,8 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
       )
       select f.*, to_tsvector('english'::regconfig, coalesce(f.context_text, ''))::text as context,
              (select jsonb_object_agg(d.term, d.df) from (
-                select u.term, coalesce(s.df, 0) as df
-                  from (select unnest(tsvector_to_array(f.search::tsvector || to_tsvector('english'::regconfig, coalesce(f.context_text, '')))) as term) u
-                  left join match_term_stats s on s.term = u.term) d) as dfs
+                select s.term, s.df
+                  from claimledger_term_df('claims', tsvector_to_array(f.search::tsvector || to_tsvector('english'::regconfig, coalesce(f.context_text, '')))) s) d) as dfs
         from found f`),
   );
   for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
