@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { buildTestApp } from './helper.js';
-import { expectProblem, makeClaim, type Json } from './factories.js';
+import { expectProblem, makeClaim, makeSource, type Json } from './factories.js';
 import { Corpus } from '../bench/corpus.js';
 import { DEFAULT_MIN_SCORE } from '../src/domain/matching.js';
 
@@ -128,6 +128,15 @@ t.test('matching follows a claim whose text changes and a claim deleted, at once
   t.same(searched.data.map((c) => c.id), [claim.id], 'search finds it by its new words');
   t.equal((await api.del(`/v1/claims/${claim.id}`)).statusCode, 204);
   t.notOk((await match({ text: changed, min_score: 0 })).some((m) => m.id === claim.id), 'a deleted claim is never a candidate');
+});
+
+t.test("a claim is found by its sources' titles when the text shares none of its own words", async (t) => {
+  const claim = await makeClaim(api, { text: 'An image shows the Arctic without any ice by 2030', language: 'en' });
+  const text = 'Tokyo subway advert doctored, says Kyodo';
+  t.notOk((await match({ text, min_score: 0, limit: 50 })).some((m) => m.id === claim.id), 'not by its own words');
+  const source = await makeSource(api, { title: 'Doctored Tokyo subway advert', publisher: 'Kyodo Checks' });
+  t.equal((await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_label: 'a viral post' })).statusCode, 201);
+  t.ok((await match({ text, min_score: 0, limit: 50 })).some((m) => m.id === claim.id), 'by the title of a source it is attributed to');
 });
 
 t.test('bad match input is 400 and never 500', async (t) => {

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/client.js';
 import { claimColumns, type ClaimRow } from '../../db/schema.js';
 import {
@@ -32,11 +32,20 @@ import { requestEncoder, vectorFromBase64 } from '../../domain/sentence-vectors.
  * (the titles and opening lines of the sources they are attributed to), and scored in
  * full. The pre-score is approximate only for stems in more than POSTINGS_PER_STEM claims,
  * whose weight the query can only ever count for so many claims: what it can miss is a claim
- * that shares nothing with the text but such common stems.
+ * that shares nothing with the text but such common stems. The sources' term index
+ * (source_terms: title and publisher) is read the same way, and the claims of the best-scoring
+ * sources join the candidates, TITLE_CANDIDATES of them at most.
  */
 
 export const POSTINGS_PER_STEM = 2000;
 export const CANDIDATES = 100;
+/**
+ * Claims found by their sources' titles besides: a tweet often words a claim as the
+ * fact-check's headline does, not as the claim does. Titles are short, so fewer index entries
+ * per stem are read for them.
+ */
+export const TITLE_CANDIDATES = 20;
+export const TITLE_POSTINGS_PER_STEM = 200;
 /** Titles of at most this many of a claim's sources make its context, with the opening of their texts. */
 export const CONTEXT_SOURCES = 10;
 /**
@@ -61,6 +70,9 @@ interface QueryStem {
   term: string;
   positions: number[] | null;
   df: number;
+  title_df: number;
+  /** How many sources there are (a bigint, so a string from some drivers). */
+  sources: number | string | null;
 }
 
 const columns = sql.join(
@@ -110,8 +122,10 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const stemRows = rowsOf<QueryStem>(
     await db.execute(sql`
       with u as (select lexeme, positions from unnest(to_tsvector('english'::regconfig, ${searched})))
-      select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df
+      select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df, coalesce(t.df, 0)::int as title_df,
+             (select df from claimledger_term_df('sources', array[''])) as sources
         from u left join claimledger_term_df('claims', array(select lexeme from u)) s on s.term = u.lexeme
+        left join claimledger_term_df('sources', array(select lexeme from u)) t on t.term = u.lexeme
        order by u.lexeme`),
   );
   const known = stemRows.filter((s) => s.df > 0);
@@ -121,25 +135,30 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
   const terms = known.map((s) => s.term);
   const weights = known.map((s) => idf(collection, s.term));
+  // The same for the sources' titles, with the sources' statistics (the empty term counts them).
+  const titled = stemRows.filter((s) => s.title_df > 0);
+  const titleDf = new Map(titled.map((s) => [s.term, s.title_df]));
+  const titles: Collection = { claims: Number(stemRows[0].sources ?? 0), averageLength: 1, df: (stem) => titleDf.get(stem) ?? 0 };
+  const titleTerms = titled.map((s) => s.term);
+  const titleWeights = titled.map((s) => idf(titles, s.term));
   // A language given: claims in that language (any region) and claims without one.
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; prescore: number; meaning: string | null }>(
+  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; meaning: string | null }>(
     await db.execute(sql`
-      with q(term, idf) as (select * from unnest(${sql.param(terms)}::text[], ${sql.param(weights)}::float8[])),
-      hits as (
-        select p.claim_id, sum(q.idf * p.w) as prescore
-          from q cross join lateral (
-            select t.claim_id, t.weight as w from claim_terms t where t.term = q.term order by t.weight desc, t.claim_id desc limit ${POSTINGS_PER_STEM}
-          ) p
-         group by p.claim_id
-         order by prescore desc, p.claim_id
-         limit ${CANDIDATES}
+      with hits as (${bestByTerms({ table: sql`claim_terms`, id: sql`claim_id` }, terms, weights, POSTINGS_PER_STEM, CANDIDATES)}),
+      titles as (${bestByTerms({ table: sql`source_terms`, id: sql`source_id` }, titleTerms, titleWeights, TITLE_POSTINGS_PER_STEM, TITLE_CANDIDATES)}),
+      candidates as (
+        select id as claim_id from hits
+        union all
+        (select a.claim_id from titles s join attributions a on a.source_id = s.id
+          where a.claim_id not in (select id from hits)
+          group by a.claim_id order by max(s.prescore) desc, a.claim_id limit ${TITLE_CANDIDATES})
       ),
       found as (
-        select ${columns}, c.search::text as search, h.prescore, x.context_text, encode(m.vector, 'base64') as meaning
-          from hits h join claims c on c.id = h.claim_id
+        select ${columns}, c.search::text as search, x.context_text, encode(m.vector, 'base64') as meaning
+          from candidates h join claims c on c.id = h.claim_id
           left join claim_meanings m on m.claim_id = c.id
           left join lateral (
             select string_agg(concat_ws(' . ', y.title, y.opening), ' . ' order by y.title, y.opening) as context_text
@@ -166,12 +185,28 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   );
   const scores = matchScores(signals);
   return rows
-    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, prescore: _prescore, meaning: _meaning, ...claim }, i) => ({
+    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, meaning: _meaning, ...claim }, i) => ({
       ...asClaim(claim),
       score: scores[i],
       signals: signals[i],
     }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * The `limit` documents of a terms table with the largest Σ idf × weight over `terms`, reading
+ * at most `perStem` index entries per term, best weight first: `(id, prescore)`.
+ */
+function bestByTerms(list: { table: SQL; id: SQL }, terms: string[], weights: number[], perStem: number, limit: number): SQL {
+  return sql`
+    select p.id, sum(q.idf * p.w) as prescore
+      from unnest(${sql.param(terms)}::text[], ${sql.param(weights)}::float8[]) q(term, idf)
+     cross join lateral (
+       select t.${list.id} as id, t.weight as w from ${list.table} t where t.term = q.term order by t.weight desc, t.${list.id} desc limit ${perStem}
+     ) p
+     group by p.id
+     order by prescore desc, p.id
+     limit ${limit}`;
 }
 
 /**
