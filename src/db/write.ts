@@ -173,6 +173,10 @@ export class Write {
    */
   async flushToLog(): Promise<void> {
     if (this.recorded === 0) return;
+    // A write that staged its events is a long one (a bulk import): the term statistics'
+    // deltas of all its statements are folded now, in one pass, so readers and later writers
+    // never inherit them (migrations/0012). Before the log's lock, which other writers wait on.
+    if (this.log.created) await this.tx.execute(sql`select claimledger_fold_all_term_stats()`);
     await this.tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
     if (this.log.created) {
       await this.stage();

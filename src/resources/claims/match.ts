@@ -129,7 +129,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
        order by u.lexeme`),
   );
   const known = stemRows.filter((s) => s.df > 0);
-  if (known.length === 0) return [];
+  if (known.length === 0 && !stemRows.some((s) => s.title_df > 0)) return [];
   const size = await collectionSize(db);
   const dfOf = new Map<string, number>(stemRows.map((s) => [s.term, s.df]));
   const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
@@ -138,7 +138,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   // The same for the sources' titles, with the sources' statistics (the empty term counts them).
   const titled = stemRows.filter((s) => s.title_df > 0);
   const titleDf = new Map(titled.map((s) => [s.term, s.title_df]));
-  const titles: Collection = { claims: Number(stemRows[0].sources ?? 0), averageLength: 1, df: (stem) => titleDf.get(stem) ?? 0 };
+  const titles: Collection = { claims: Number(stemRows[0]?.sources ?? 0), averageLength: 1, df: (stem) => titleDf.get(stem) ?? 0 };
   const titleTerms = titled.map((s) => s.term);
   const titleWeights = titled.map((s) => idf(titles, s.term));
   // A language given: claims in that language (any region) and claims without one.
