@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
@@ -310,6 +311,27 @@ t.test('collection statistics stay exact through a many-window import with refus
   await makeClaim(api, { text: 'The harbour ferry is late.' });
   t.same(await drift(), [], 'and a write after it keeps the figures exact');
   t.same((await search({ q: 'late' })).data.map((c) => c.text), ['The harbour ferry is late.'], 'search reads them');
+});
+
+t.test('a fold undone with its savepoint is made again by the next statement that changes terms', async (t) => {
+  await api.reset();
+  const db = api.database.db;
+  const insert = (tx: Pick<typeof db, 'execute'>, text: string) =>
+    tx.execute(sql`insert into claims (id, text, created_at, updated_at, version) values (${randomUUID()}::uuid, ${text}, now(), now(), 1)`);
+  const pending = await db.transaction(async (tx) => {
+    // The first statement folds (and marks the transaction as folded) inside a savepoint that is rolled back.
+    await tx
+      .transaction(async (inner) => {
+        await insert(inner, 'The tunnel will cost 2.4 billion euros.');
+        inner.rollback();
+      })
+      .catch(() => {});
+    await insert(tx, 'The bridge will cost 3 billion dollars.');
+    return rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from search_term_deltas`))[0].n;
+  });
+  t.equal(pending, 0, 'the statement after the rollback folded its own deltas');
+  const stats = rowsOf<{ term: string; df: number }>(await db.execute(sql`select term, df::int from claimledger_term_df('claims', array['', 'tunnel', 'bridg'])`));
+  t.same(Object.fromEntries(stats.filter((r) => r.df !== 0).map((r) => [r.term, r.df])), { '': 1, bridg: 1 }, 'and counts only what committed');
 });
 
 t.test('more than 1,000 sources and quotes: ranked across all pages, every hit once', async (t) => {
