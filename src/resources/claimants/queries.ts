@@ -125,7 +125,7 @@ const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailu
  * and the best one is the hit's `matched`. Scoring in the process rather than in SQL
  * keeps a common surname (a thousand candidates) cheap.
  */
-async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{ id: string; index: number; score: number; order: number }[]> {
+async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<Candidate[]> {
   // The query's key is computed once, in its own step: in a prepared statement's generic
   // plan, `lookup_key %> claimledger_name_key($1)` would fold and transliterate the query
   // again for every candidate the index returns.
@@ -136,24 +136,56 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{
   // Names come as JSON (parsed natively), not as a text[] (parsed character by character).
   // Without filters the statement text is always the same: prepared once per connection.
   const rows = await executeNamed<CandidateRow>(db, where ? undefined : 'claimledger_claimant_candidates', query);
-  if (rows.length === 0) return [];
-  const prepared = prepareNameQuery(rows[0].q);
-  const scored = rows.map((r) => {
-    const best = bestName(prepared, r.names);
-    return { id: r.id, index: best.index, score: best.score, order: best.score };
+  return (await rankCandidates(db, [rows]))[0];
+}
+
+/** The candidates of many names at once (one statement), as claimantCandidates finds each. */
+async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): Promise<Candidate[][]> {
+  const rows = rowsOf<CandidateRow & { n: number }>(
+    await db.execute(sql`
+      with k as materialized (
+        select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
+          from unnest(${sql.param([...names])}::text[]) with ordinality as n(name, ord))
+      select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
+        from k join ${claimants} on ${claimants.lookup_key} %> k.key`),
+  );
+  const perName: CandidateRow[][] = names.map(() => []);
+  for (const r of rows) perName[Number(r.n)].push(r);
+  return rankCandidates(db, perName);
+}
+
+interface Candidate {
+  id: string;
+  index: number;
+  score: number;
+  order: number;
+}
+
+/**
+ * Each query's candidate rows scored by their best name, best first. At equal score the
+ * claimant more attributions name comes first ("obama": Barack Obama before Obama Girl):
+ * its order value is the score plus less than 1e-5 for use. Scores are rounded to 1e-4, so
+ * use only ever breaks ties, and the rank cursor (score, id) keeps working on the order value.
+ */
+async function rankCandidates(db: DbOrTx, perQuery: readonly CandidateRow[][]): Promise<Candidate[][]> {
+  const ranked = perQuery.map((rows) => {
+    if (rows.length === 0) return [];
+    const prepared = prepareNameQuery(rows[0].q);
+    return rows.map((r) => {
+      const best = bestName(prepared, r.names);
+      return { id: r.id, index: best.index, score: best.score, order: best.score };
+    });
   });
-  // At equal score the claimant more attributions name comes first ("obama": Barack
-  // Obama before Obama Girl). Its order value is the score plus less than 1e-5 for
-  // use: scores are rounded to 1e-4, so use only ever breaks ties, and the rank
-  // cursor (score, id) keeps working on the order value.
-  const perScore = new Map<number, number>();
-  for (const c of scored) perScore.set(c.score, (perScore.get(c.score) ?? 0) + 1);
-  const tied = scored.filter((c) => perScore.get(c.score)! > 1);
+  const tied = ranked.flatMap((scored) => {
+    const perScore = new Map<number, number>();
+    for (const c of scored) perScore.set(c.score, (perScore.get(c.score) ?? 0) + 1);
+    return scored.filter((c) => perScore.get(c.score)! > 1);
+  });
   if (tied.length) {
     const uses = new Map(
       rowsOf<{ id: string; n: number }>(
         await db.execute(sql`select claimant_id::text as id, count(*)::int as n from attributions
-                               where claimant_id = any(${sql.param(tied.map((c) => c.id))}::uuid[]) group by claimant_id`),
+                               where claimant_id = any(${sql.param([...new Set(tied.map((c) => c.id))])}::uuid[]) group by claimant_id`),
       ).map((r) => [r.id, Number(r.n)]),
     );
     for (const c of tied) {
@@ -161,7 +193,7 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<{
       c.order = c.score + USE_TIE_BREAK * (n / (n + 1));
     }
   }
-  return scored.sort((a, b) => b.order - a.order || (a.id < b.id ? 1 : -1));
+  return ranked.map((scored) => scored.sort((a, b) => b.order - a.order || (a.id < b.id ? 1 : -1)));
 }
 
 const USE_TIE_BREAK = 0.00001;
@@ -274,8 +306,8 @@ export async function resolveClaimantNames(w: Write, names: readonly string[]): 
   const folded = new Map(
     rowsOf<{ n: string; q: string }>(await tx.execute(sql`select n, claimledger_fold(n) as q from unnest(${sql.param(distinct)}::text[]) as n`)).map((r) => [r.n, r.q]),
   );
-  const hits = new Map<string, Awaited<ReturnType<typeof claimantCandidates>>>();
-  for (const name of distinct) hits.set(name, await claimantCandidates(tx, name));
+  const found = await claimantCandidatesOfNames(tx, distinct);
+  const hits = new Map(distinct.map((name, i) => [name, found[i]]));
   const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
   const bestRows = new Map(
     bestIds.length
