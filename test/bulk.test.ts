@@ -304,6 +304,25 @@ t.test('attribution lines by claimant_name report the claimant they resolved to;
   t.same(log, [mayor.id, jonas.id]);
 });
 
+t.test('a window naming 450 distinct existing claimants resolves each name to its own claimant', async (t) => {
+  await api.reset();
+  // Names built from syllables, so no two are alike; each exists, so each must match itself exactly.
+  const syllables = ['ba', 'ke', 'li', 'mo', 'nu', 'ra', 'se', 'ti', 'vo', 'zu', 'da', 'fe', 'gi', 'ho', 'ju', 'pa', 'we', 'xi', 'yo', 'cu'];
+  const word = (n: number) => [n % 20, Math.floor(n / 20) % 20, Math.floor(n / 400) % 20].map((k) => syllables[k]).join('');
+  const names = Array.from({ length: 450 }, (_, i) => `${word(i * 7 + 11)} ${word(i * 13 + 5)}`.replace(/\b\w/g, (c) => c.toUpperCase()));
+  t.equal(new Set(names).size, 450);
+  const made = await bulk(toNdjson(names.map((name, i) => ({ type: 'claimant', ref: `p${i}`, data: { name } }))));
+  t.equal(made.statusCode, 200, made.body.slice(0, 300));
+  const idOf = new Map<string, string>(made.json().results.map((r: Json, i: number) => [names[i], r.id]));
+  const claim = await makeClaim(api, { text: 'The tunnel costs 2.4 billion' });
+  const source = await makeSource(api, { title: 'Harbour' });
+  const res = await bulk(toNdjson(names.map((name) => ({ type: 'attribution', data: { claim_id: claim.id, source_id: source.id, claimant_name: name } }))));
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const results = res.json().results as Json[];
+  const wrong = results.flatMap((r, i) => (r.claimant_id === idOf.get(names[i]) && r.claimant_created === false ? [] : [[names[i], r.claimant_id, r.claimant_created]]));
+  t.same(wrong, [], 'every name matched its own claimant, none created');
+});
+
 t.test('a line that fails in its savepoint leaves neither rows nor events: the claimant its claimant_name created goes with it', async (t) => {
   await api.reset();
   const before = await everything();

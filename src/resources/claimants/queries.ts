@@ -139,18 +139,23 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<C
   return (await rankCandidates(db, [rows]))[0];
 }
 
-/** The candidates of many names at once (one statement), as claimantCandidates finds each. */
+/** Names looked up by one statement: a window of common surnames stays well inside the statement timeout. */
+const NAMES_PER_LOOKUP = 200;
+
+/** The candidates of many names, a few statements for all, as claimantCandidates finds each. */
 async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): Promise<Candidate[][]> {
-  const rows = rowsOf<CandidateRow & { n: number }>(
-    await db.execute(sql`
-      with k as materialized (
-        select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
-          from unnest(${sql.param([...names])}::text[]) with ordinality as n(name, ord))
-      select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
-        from k join ${claimants} on ${claimants.lookup_key} %> k.key`),
-  );
   const perName: CandidateRow[][] = names.map(() => []);
-  for (const r of rows) perName[Number(r.n)].push(r);
+  for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
+    const rows = rowsOf<CandidateRow & { n: number }>(
+      await db.execute(sql`
+        with k as materialized (
+          select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
+            from unnest(${sql.param(names.slice(start, start + NAMES_PER_LOOKUP))}::text[]) with ordinality as n(name, ord))
+        select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
+          from k join ${claimants} on ${claimants.lookup_key} %> k.key`),
+    );
+    for (const r of rows) perName[start + Number(r.n)].push(r);
+  }
   return rankCandidates(db, perName);
 }
 
@@ -290,8 +295,8 @@ export async function resolveClaimantByName(w: Write, name: string): Promise<Cla
 /**
  * `claimant_name` for many names at once (one resolution per name, in order), as
  * `resolveClaimantByName` decides each: the name locks in one statement (in key
- * order, so two writers never wait in a circle), one lookup per distinct name, and
- * the new claimants created together (`createClaimants`). A name that is the same
+ * order, so two writers never wait in a circle), the candidates of all distinct names
+ * looked up together, and the new claimants created together (`createClaimants`). A name that is the same
  * as, or a clear misspelling of, a name created earlier in the same set reuses
  * that claimant, as it would had they come one after the other.
  */
