@@ -67,11 +67,6 @@ const lifecycle = () => ({
   version: integer('version').notNull().default(1),
 });
 
-/** PostgreSQL's 64-bit transaction id; the change feed uses it to avoid skipping late commits. */
-const xid8 = customType<{ data: string; driverData: string }>({
-  dataType: () => 'xid8',
-});
-
 /** Full-text search document; only ever written by PostgreSQL (generated columns). */
 const tsvector = customType<{ data: string; driverData: string }>({
   dataType: () => 'tsvector',
@@ -278,9 +273,9 @@ export const reviewEvidence = pgTable(
 );
 
 /**
- * The append-only change log. `seq` orders the feed; `tx_id` lets the feed
- * stop before any transaction still in flight, so a reader never skips a seq
- * that commits after a larger one.
+ * The append-only change log. `seq` orders the feed: writers append under one
+ * lock held until they commit (src/db/write.ts), so seqs become visible in
+ * order and a reader never skips one that commits after a larger one.
  */
 export const events = pgTable(
   'events',
@@ -295,9 +290,6 @@ export const events = pgTable(
     occurred_at: ts('occurred_at').notNull().defaultNow(),
     before: jsonb('before').$type<Record<string, unknown>>(),
     after: jsonb('after').$type<Record<string, unknown>>(),
-    tx_id: xid8('tx_id')
-      .notNull()
-      .default(sql`pg_current_xact_id()`),
   },
   (t) => [
     uniqueIndex('events_id_key').on(t.id),

@@ -33,11 +33,11 @@ const EVENT_LOG_LOCK = 4_242_002;
 const STAGE_AT = 2000;
 
 /**
- * The change log's columns a write gives (the log numbers its entries and stamps their
- * transaction itself), typed as the drizzle schema types them: the staging table, the JSON
- * that fills it and the final insert are all made from these, so none can drift from `events`.
+ * The change log's columns a write gives (the log numbers its entries itself), typed as the
+ * drizzle schema types them: the staging table, the JSON that fills it and the final insert
+ * are all made from these, so none can drift from `events`.
  */
-const LOGGED = Object.values(getTableColumns(events)).filter((column) => column.name !== 'seq' && column.name !== 'tx_id');
+const LOGGED = Object.values(getTableColumns(events)).filter((column) => column.name !== 'seq');
 const loggedNames = sql.raw(LOGGED.map((column) => `"${column.name}"`).join(', '));
 const stagedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${column.name}" ${column.getSQLType()}`)].join(', '));
 
