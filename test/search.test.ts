@@ -266,6 +266,21 @@ t.test('the terms follow every change of the text: update, delete, bulk', async 
   t.same(ferries.data.map((c) => c.text), ['Ferry ferry ferry.', 'The ferry is late.', 'The ferry will cost 9 million euros.'], 'bulk import keeps them too');
 });
 
+t.test("sources' and quotes' terms follow a change of their text; a change of anything else leaves them", async (t) => {
+  await api.reset();
+  const source = await makeSource(api, { title: 'Council approves harbour tunnel', publisher: 'The Gazette', text: 'The ferry will cost 9 million euros, said the mayor.' });
+  const claim = await makeClaim(api, { text: 'The ferry costs 9 million' });
+  const quoted = (await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_label: 'the mayor', quote: 'The ferry will cost 9 million euros' })).json() as Json;
+  t.equal((await api.patch(`/v1/sources/${source.id}`, { title: 'Council rejects bridge' })).statusCode, 200);
+  t.same((await search({ q: 'tunnel' }, '/v1/sources')).data, [], 'the old title is gone');
+  t.same((await search({ q: 'bridge' }, '/v1/sources')).data.map((r) => r.id), [source.id], 'the new one is found');
+  t.equal((await api.patch(`/v1/sources/${source.id}`, { published_at: '2026-03-02T09:00:00Z' })).statusCode, 200);
+  t.same((await search({ q: 'bridge' }, '/v1/sources')).data.map((r) => r.id), [source.id], 'other changes leave it');
+  t.equal((await api.patch(`/v1/attributions/${quoted.id}`, { quote: 'said the mayor' })).statusCode, 200);
+  t.same((await search({ q: 'ferry' }, '/v1/attributions')).data, [], 'the old quote is gone');
+  t.same((await search({ q: 'mayor' }, '/v1/attributions')).data.map((r) => r.id), [quoted.id], 'the new one is found');
+});
+
 t.test('collection statistics stay exact through a many-window import with refused lines, which leaves no deltas behind', async (t) => {
   await api.reset();
   const db = api.database.db;
