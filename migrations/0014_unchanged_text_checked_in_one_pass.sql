@@ -4,7 +4,9 @@
 -- transition tables. EXISTS hoped to stop at the first changed row, so the planner joined them
 -- by a nested loop: when nothing had changed, every old row against every new one, 250,000
 -- comparisons for 500 claims, twice as long as the UPDATE itself. The same question as an
--- aggregate over the join is planned as a hash join: one pass over each table.
+-- aggregate over the join is planned as a hash join: one pass over each table. It is run by
+-- EXECUTE, so it is planned for the rows at hand every time: PL/pgSQL would otherwise keep the
+-- plan made for the first update of the session, a nested loop if that update touched one row.
 DO $do$
 DECLARE
   cfg record;
@@ -16,6 +18,8 @@ BEGIN
       CREATE OR REPLACE FUNCTION public.claimledger_sync_%1$s_terms() RETURNS trigger
         LANGUAGE plpgsql
         AS $fn$
+      DECLARE
+        text_changed boolean;
       BEGIN
         IF TG_OP = 'INSERT' THEN
           WITH came AS (
@@ -34,7 +38,8 @@ BEGIN
           SELECT %1$L, g.term, -count(*) FROM gone g GROUP BY g.term
           UNION ALL SELECT %1$L, '', -count(*) FROM removed HAVING count(*) > 0;
         ELSE
-          IF NOT (SELECT coalesce(bool_or(%4$s IS DISTINCT FROM %5$s), false) FROM removed r JOIN added n ON n.id = r.id) THEN
+          EXECUTE $q$SELECT coalesce(bool_or(%4$s IS DISTINCT FROM %5$s), false) FROM removed r JOIN added n ON n.id = r.id$q$ INTO text_changed;
+          IF NOT text_changed THEN
             RETURN NULL;
           END IF;
           WITH changed AS MATERIALIZED (
@@ -62,8 +67,11 @@ $do$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION public.claimledger_meanings_changed() RETURNS trigger
   LANGUAGE plpgsql AS $$
+DECLARE
+  text_changed boolean;
 BEGIN
-  IF NOT (SELECT coalesce(bool_or(n.text IS DISTINCT FROM o.text), false) FROM old_rows o JOIN new_rows n ON n.id = o.id) THEN
+  EXECUTE 'SELECT coalesce(bool_or(n.text IS DISTINCT FROM o.text), false) FROM old_rows o JOIN new_rows n ON n.id = o.id' INTO text_changed;
+  IF NOT text_changed THEN
     RETURN NULL;
   END IF;
   DELETE FROM public.claim_meanings m USING old_rows o JOIN new_rows n ON n.id = o.id
