@@ -8,7 +8,16 @@ import { holdKey, storeAnswer, type KeyedRequest, type StoredAnswer } from './id
 import { events } from './schema.js';
 
 export type EntityType = 'source' | 'claimant' | 'claim' | 'attribution' | 'review' | 'api_key';
-export type NewEvent = typeof events.$inferInsert;
+
+/**
+ * One recorded change-log entry. `json` is its row of `events` (all but `seq`, which the log
+ * gives) as the JSON object it is inserted from: made once, when recorded, so the snapshots
+ * are serialised once and the event cannot change afterwards.
+ */
+export interface RecordedEvent {
+  readonly entityId: string;
+  readonly json: string;
+}
 
 /** One change-log entry as a write describes it; `record` gives it its id, actor and time. */
 export interface EventInput {
@@ -29,17 +38,17 @@ export interface KeyedWrite<T> {
 // Any constant shared by every claimledger process.
 const EVENT_LOG_LOCK = 4_242_002;
 
-/** Events kept in memory before they are staged in the transaction's own table. */
-const STAGE_AT = 2000;
+/** Events inserted (or staged) by one statement. */
+const EVENTS_PER_STATEMENT = 2000;
 
 /**
  * The change log's columns a write gives (the log numbers its entries itself), typed as the
- * drizzle schema types them: the staging table, the JSON that fills it and the final insert
- * are all made from these, so none can drift from `events`.
+ * drizzle schema types them: the staging table, the JSON rows are read as and the inserts are
+ * all made from these, so none can drift from `events`.
  */
 const LOGGED = Object.values(getTableColumns(events)).filter((column) => column.name !== 'seq');
 const loggedNames = sql.raw(LOGGED.map((column) => `"${column.name}"`).join(', '));
-const stagedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${column.name}" ${column.getSQLType()}`)].join(', '));
+const orderedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${column.name}" ${column.getSQLType()}`)].join(', '));
 
 /**
  * Everything a write needs, handed to it as one value: its transaction, who
@@ -56,7 +65,7 @@ const stagedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${colum
  */
 export class Write {
   /** Recorded and not yet staged, in order. */
-  readonly events: NewEvent[] = [];
+  readonly events: RecordedEvent[] = [];
   /** Events recorded in all, staged or not (this write's own and its committed savepoints'). */
   recorded = 0;
 
@@ -76,7 +85,7 @@ export class Write {
 
   /** Appends one entry to the change log of this write. */
   record(event: EventInput): void {
-    this.events.push({
+    const row: Omit<typeof events.$inferInsert, 'seq'> = {
       id: newId(),
       type: `${event.entityType}.${event.action}`,
       entity_type: event.entityType,
@@ -84,10 +93,11 @@ export class Write {
       key_id: this.actor.keyId,
       request_id: this.actor.requestId,
       // Dates become RFC 3339 strings, as clients see them in the API.
-      before: event.before ? jsonSafe(event.before) : null,
-      after: event.after ? jsonSafe(event.after) : null,
+      before: event.before ?? null,
+      after: event.after ?? null,
       occurred_at: new Date(),
-    });
+    };
+    this.events.push({ entityId: event.entityId, json: JSON.stringify(row) });
     this.recorded++;
   }
 
@@ -128,14 +138,14 @@ export class Write {
    * recorded: a claim created with its attributions is logged, settled, before
    * the attributions (and the claimants they create).
    */
-  async apart<T>(fn: (w: Write) => Promise<T>): Promise<{ result: T; events: NewEvent[] }> {
+  async apart<T>(fn: (w: Write) => Promise<T>): Promise<{ result: T; events: RecordedEvent[] }> {
     const inner = new Write(this.tx, this.actor, this.log, this, true);
     const result = await fn(inner);
     return { result, events: inner.events };
   }
 
   /** Appends events recorded `apart`, in their order. */
-  append(recorded: readonly NewEvent[]): void {
+  append(recorded: readonly RecordedEvent[]): void {
     this.events.push(...recorded);
     this.recorded += recorded.length;
   }
@@ -150,18 +160,28 @@ export class Write {
     await this.parent?.stage();
     if (this.events.length === 0) return;
     await this.stagingTable();
-    const pending = this.events.splice(0);
-    for (let i = 0; i < pending.length; i += STAGE_AT) {
-      const rows = pending.slice(i, i + STAGE_AT).map((e) => ({ ...e, ord: this.log.staged++ }));
+    await this.insertEvents('write_events', this.events.splice(0));
+  }
+
+  /**
+   * Inserts events, in their order, into the change log or the staging table (which keeps
+   * their position, `ord`, for the change log's insert at commit).
+   */
+  private async insertEvents(table: 'events' | 'write_events', recorded: readonly RecordedEvent[]) {
+    const columns = table === 'events' ? loggedNames : sql`ord, ${loggedNames}`;
+    for (let i = 0; i < recorded.length; i += EVENTS_PER_STATEMENT) {
+      // Each event's JSON object is opened to put its position first: no parse, no copy.
+      const rows = recorded.slice(i, i + EVENTS_PER_STATEMENT).map((event) => `{"ord":${this.log.staged++},${event.json.slice(1)}`);
       await this.tx.execute(sql`
-        insert into write_events (ord, ${loggedNames})
-        select ord, ${loggedNames} from json_to_recordset(${JSON.stringify(rows)}::json) as r(${stagedColumns})`);
+        insert into ${sql.identifier(table)} (${columns})
+        select ${columns} from json_to_recordset(${`[${rows.join(',')}]`}::json) as r(${orderedColumns})
+        order by ord`);
     }
   }
 
   private async stagingTable() {
     if (this.log.created) return;
-    await this.tx.execute(sql`create temp table write_events (${stagedColumns}) on commit drop`);
+    await this.tx.execute(sql`create temp table write_events (${orderedColumns}) on commit drop`);
     this.log.created = true;
   }
 
@@ -183,8 +203,7 @@ export class Write {
       await this.tx.execute(sql`insert into events (${loggedNames}) select ${loggedNames} from write_events order by ord`);
       return;
     }
-    // One statement may carry at most 65535 parameters: insert in slices.
-    for (let i = 0; i < this.events.length; i += 1000) await this.tx.insert(events).values(this.events.slice(i, i + 1000));
+    await this.insertEvents('events', this.events.splice(0));
   }
 }
 
@@ -192,10 +211,6 @@ interface StagedLog {
   /** Events staged so far (the next one's position). */
   staged: number;
   created: boolean;
-}
-
-function jsonSafe(snapshot: Snapshot): Snapshot {
-  return JSON.parse(JSON.stringify(snapshot));
 }
 
 /**

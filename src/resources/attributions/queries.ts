@@ -202,7 +202,7 @@ export async function writeAttributions(w: Write, plan: AttributionPlan, options
   // Each new claimant is logged just before the first attribution that names it.
   const { result: resolved, events: claimantEvents } = await w.apart((inner) => resolveClaimantNames(inner, named.map((row) => rows[row].body.claimant_name!)));
   resolved.forEach((r, k) => resolutions.set(named[k], r));
-  const claimantEvent = new Map(claimantEvents.map((e) => [e.entity_id, e]));
+  const claimantEvent = new Map(claimantEvents.map((e) => [e.entityId, e]));
   if (!options.newClaims) {
     // Last in the lock order, the claims, FOR UPDATE: their derived fields are recomputed below.
     const locked = await lockClaims(tx, ok().map((row) => rows[row].claim_id));

@@ -1,5 +1,5 @@
 import { eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { insertMany, type NewEvent, type Write } from '../../db/write.js';
+import { insertMany, type RecordedEvent, type Write } from '../../db/write.js';
 import { InputProblem, RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
@@ -62,7 +62,7 @@ export async function createClaims(w: Write, rows: readonly NewRow<ClaimCreateBo
   );
   const inserted = new Map((await insertMany<ClaimRow>(tx, claims, toInsert.map((r) => r.values), { skipTaken: rows.some((r) => r.id !== undefined), returning: claimColumns })).map((r) => [r.id, r]));
   for (const { row, values } of toInsert) if (!inserted.has(values.id)) failures.add(row, takenIdFailure('claim', values.id));
-  let attributionEvents: NewEvent[] = [];
+  let attributionEvents: RecordedEvent[] = [];
   const settled = new Map<string, ClaimRow>();
   if (plan) {
     // The attributions of claims that were not written are not written either.
