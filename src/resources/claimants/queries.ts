@@ -142,21 +142,30 @@ async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<C
 /** Names looked up by one statement: a window of common surnames stays well inside the statement timeout. */
 const NAMES_PER_LOOKUP = 200;
 
-/** The candidates of many names, a few statements for all, as claimantCandidates finds each. */
-async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): Promise<Candidate[][]> {
+/**
+ * The candidates of many names, a few statements for all, as claimantCandidates finds each,
+ * and each name folded as lookup compares it (`claimledger_fold`).
+ */
+async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): Promise<{ candidates: Candidate[][]; folded: string[] }> {
   const perName: CandidateRow[][] = names.map(() => []);
+  const folded: string[] = names.map(() => '');
   for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
-    const rows = rowsOf<CandidateRow & { n: number }>(
+    // A left join: a name without candidates still brings back its folded form.
+    const rows = rowsOf<Omit<CandidateRow, 'id'> & { id: string | null; n: number }>(
       await db.execute(sql`
         with k as materialized (
           select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
             from unnest(${sql.param(names.slice(start, start + NAMES_PER_LOOKUP))}::text[]) with ordinality as n(name, ord))
         select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
-          from k join ${claimants} on ${claimants.lookup_key} %> k.key`),
+          from k left join ${claimants} on ${claimants.lookup_key} %> k.key`),
     );
-    for (const r of rows) perName[start + Number(r.n)].push(r);
+    for (const r of rows) {
+      const at = start + Number(r.n);
+      folded[at] = r.q;
+      if (r.id !== null) perName[at].push({ ...r, id: r.id });
+    }
   }
-  return rankCandidates(db, perName);
+  return { candidates: await rankCandidates(db, perName), folded };
 }
 
 interface Candidate {
@@ -308,11 +317,9 @@ export async function resolveClaimantNames(w: Write, names: readonly string[]): 
   const nameKeys = sql`(select array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ') as key
                           from unnest(${sql.param(distinct)}::text[]) as n) as named`;
   await tx.execute(sql`select pg_advisory_xact_lock(${GUARD.names}::int, k) from (${guardBuckets(nameKeys)}) as keys`);
-  const folded = new Map(
-    rowsOf<{ n: string; q: string }>(await tx.execute(sql`select n, claimledger_fold(n) as q from unnest(${sql.param(distinct)}::text[]) as n`)).map((r) => [r.n, r.q]),
-  );
   const found = await claimantCandidatesOfNames(tx, distinct);
-  const hits = new Map(distinct.map((name, i) => [name, found[i]]));
+  const hits = new Map(distinct.map((name, i) => [name, found.candidates[i]]));
+  const folded = new Map(distinct.map((name, i) => [name, found.folded[i]]));
   const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
   const bestRows = new Map(
     bestIds.length
