@@ -5,7 +5,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -68,6 +69,17 @@ export function rowsOf<T>(result: unknown): T[] {
     }
   }
   return rows;
+}
+
+/**
+ * `column = any($1::type[])`: a set of values as one array parameter. drizzle's `inArray`
+ * makes a parameter of each value, which drizzle builds, the driver encodes and PostgreSQL
+ * parses and plans one by one: for the thousand ids of a bulk import's window that is
+ * measurable on both sides, and the statement text changes with the set's size. An empty
+ * set matches nothing.
+ */
+export function anyOf(column: PgColumn, values: readonly string[]): SQL {
+  return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
 }
 
 export function openPostgres(options: PostgresOptions): Database {

@@ -1,6 +1,6 @@
-import { and, count, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from './client.js';
+import { anyOf, type Db } from './client.js';
 import { paginate, resolveSort, type Page, type SortField } from './pagination.js';
 import { RANK_SORT, headline, inHitOrder, rankNeedsQ, rankedSearchPage, webSearch, type RankedSearch } from './search.js';
 
@@ -68,7 +68,7 @@ async function searchPage<P extends ListParams, Row extends Record<string, unkno
     ? ((await db
         .select({ ...spec.columns, highlight: sql<string>`${headline(spec.search.highlight, query)}` })
         .from(spec.table)
-        .where(inArray(spec.id, hits.map((h) => h.id)))) as (Row & { id: string; highlight: string })[])
+        .where(anyOf(spec.id, hits.map((h) => h.id)))) as (Row & { id: string; highlight: string })[])
     : [];
   const page: ListPage<Row> = { data: inHitOrder(hits, rows), next_cursor };
   if (params.count) page.total = (await db.select({ n: count() }).from(spec.table).where(and(sql`${spec.search.document} @@ ${query}`, where)))[0].n;

@@ -1,5 +1,5 @@
-import { and, inArray, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
+import { and, sql, type SQL } from 'drizzle-orm';
+import { anyOf, type DbOrTx } from '../db/client.js';
 import { claimants, claims, sources } from '../db/schema.js';
 import { ApiError } from '../lib/errors.js';
 
@@ -68,7 +68,7 @@ async function guard(tx: DbOrTx, space: keyof typeof GUARD, ids: string[], exclu
 async function lockRows(tx: DbOrTx, table: Parent, strength: 'update' | 'share' | 'key share', ids: readonly (string | null | undefined)[]) {
   const wanted = present(ids);
   if (wanted.length === 0) return new Set<string>();
-  const rows = await tx.select({ id: table.id }).from(table).where(inArray(table.id, wanted)).orderBy(table.id).for(strength);
+  const rows = await tx.select({ id: table.id }).from(table).where(anyOf(table.id, wanted)).orderBy(table.id).for(strength);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -81,7 +81,7 @@ async function lockGuardedRows(tx: DbOrTx, table: typeof sources | typeof claima
   const wanted = present(ids);
   if (wanted.length === 0) return new Set<string>();
   const guarded = sql`(select count(*) from (${guardKeys(space, wanted, false)}) as held) >= 0`;
-  const rows = await tx.select({ id: table.id }).from(table).where(and(guarded, inArray(table.id, wanted))).orderBy(table.id).for(strength);
+  const rows = await tx.select({ id: table.id }).from(table).where(and(guarded, anyOf(table.id, wanted))).orderBy(table.id).for(strength);
   return new Set(rows.map((r) => r.id));
 }
 

@@ -1,6 +1,6 @@
-import { and, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { insertMany, type Write } from '../../db/write.js';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { anyOf, type Db, type DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimantColumns, claimants, claims, searchExpressions, sources, type AttributionRow } from '../../db/schema.js';
 import { attributionTerms } from '../../db/schema.js';
 import { anchorQuotation, type QuotationAnchor, type QuotationMiss } from '../../domain/anchor.js';
@@ -166,7 +166,7 @@ async function anchorQuotes(tx: DbOrTx, rows: readonly NewAttribution[], failure
   const lengths = new Map(
     cited.length * MAX_SOURCE_TEXT <= TEXT_BUDGET
       ? cited.map((id) => [id, 0])
-      : (await tx.select({ id: sources.id, length: sources.text_length }).from(sources).where(and(inArray(sources.id, cited), isNotNull(sources.text)))).map(
+      : (await tx.select({ id: sources.id, length: sources.text_length }).from(sources).where(and(anyOf(sources.id, cited), isNotNull(sources.text)))).map(
           (r) => [r.id, r.length ?? 0],
         ),
   );
@@ -178,7 +178,7 @@ async function anchorQuotes(tx: DbOrTx, rows: readonly NewAttribution[], failure
       chunk.push(withText[start]);
     }
     const texts = new Map(
-      (await tx.select({ id: sources.id, text: sources.text }).from(sources).where(and(inArray(sources.id, chunk), isNotNull(sources.text)))).map((r) => [r.id, r.text!]),
+      (await tx.select({ id: sources.id, text: sources.text }).from(sources).where(and(anyOf(sources.id, chunk), isNotNull(sources.text)))).map((r) => [r.id, r.text!]),
     );
     for (const row of quoted) {
       const text = texts.get(rows[row].body.source_id);
@@ -257,7 +257,7 @@ export async function writeAttributions(w: Write, plan: AttributionPlan, options
 export async function existingIds(tx: DbOrTx, table: typeof claims | typeof attributions, ids: readonly string[]): Promise<Set<string>> {
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return new Set();
-  return new Set((await tx.select({ id: table.id }).from(table).where(inArray(table.id, wanted))).map((r) => r.id));
+  return new Set((await tx.select({ id: table.id }).from(table).where(anyOf(table.id, wanted))).map((r) => r.id));
 }
 
 export async function getAttribution(db: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<AttributionRow> {
@@ -421,7 +421,7 @@ export async function reanchorSourceAttributions(w: Write, sourceId: string, tex
 /** Embedding: one query for all the attributions of a page of claims. */
 export async function attributionsOfClaims(db: DbOrTx, claimIds: string[]): Promise<AttributionRow[]> {
   if (claimIds.length === 0) return [];
-  return db.select().from(attributions).where(inArray(attributions.claim_id, claimIds)).orderBy(attributions.created_at, attributions.id);
+  return db.select().from(attributions).where(anyOf(attributions.claim_id, claimIds)).orderBy(attributions.created_at, attributions.id);
 }
 
 
@@ -433,17 +433,17 @@ export async function embedInAttributions(db: DbOrTx, rows: AttributionRow[], in
   if (rows.length === 0 || include.length === 0) return out;
   const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((i) => [i.id, i]));
   if (include.includes('claim')) {
-    const found = byId(await db.select(claimColumns).from(claims).where(inArray(claims.id, [...new Set(rows.map((r) => r.claim_id))])));
+    const found = byId(await db.select(claimColumns).from(claims).where(anyOf(claims.id, [...new Set(rows.map((r) => r.claim_id))])));
     for (const a of out) a.claim = found.get(a.claim_id);
   }
   if (include.includes('source')) {
     const { text: _text, ...summary } = getTableColumns(sources);
-    const found = byId(await db.select(summary).from(sources).where(inArray(sources.id, [...new Set(rows.map((r) => r.source_id))])));
+    const found = byId(await db.select(summary).from(sources).where(anyOf(sources.id, [...new Set(rows.map((r) => r.source_id))])));
     for (const a of out) a.source = found.get(a.source_id);
   }
   if (include.includes('claimant')) {
     const ids = [...new Set(rows.map((r) => r.claimant_id).filter((id): id is string => id !== null))];
-    const found = byId(ids.length ? await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, ids)) : []);
+    const found = byId(ids.length ? await db.select(claimantColumns).from(claimants).where(anyOf(claimants.id, ids)) : []);
     for (const a of out) a.claimant = a.claimant_id ? (found.get(a.claimant_id) ?? null) : null;
   }
   return out;

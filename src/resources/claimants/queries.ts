@@ -1,6 +1,6 @@
-import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import { insertMany, type Write } from '../../db/write.js';
-import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
+import { anyOf, rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import { executeNamed } from '../../db/named.js';
 import { claimantColumns, claimants, type ClaimantRow } from '../../db/schema.js';
 import { bestName, isMisspelling, prepareNameQuery } from '../../domain/matching-names.js';
@@ -102,7 +102,7 @@ export async function createClaimants(w: Write, rows: readonly NewRow<ClaimantCr
 
 async function holdersOfWikidata(tx: DbOrTx, wikidataIds: string[]): Promise<Map<string, string>> {
   if (wikidataIds.length === 0) return new Map();
-  const rows = await tx.select({ id: claimants.id, wikidata_id: claimants.wikidata_id }).from(claimants).where(inArray(claimants.wikidata_id, [...new Set(wikidataIds)]));
+  const rows = await tx.select({ id: claimants.id, wikidata_id: claimants.wikidata_id }).from(claimants).where(anyOf(claimants.wikidata_id, [...new Set(wikidataIds)]));
   return new Map(rows.map((r) => [r.wikidata_id!, r.id]));
 }
 
@@ -233,7 +233,7 @@ export async function bestClaimantsFor(db: DbOrTx, names: string[]): Promise<Map
   }
   const out = new Map<string, ClaimantHit>();
   if (best.size === 0) return out;
-  const rows = await db.select(claimantColumns).from(claimants).where(inArray(claimants.id, [...new Set([...best.values()].map((h) => h.id))]));
+  const rows = await db.select(claimantColumns).from(claimants).where(anyOf(claimants.id, [...new Set([...best.values()].map((h) => h.id))]));
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const [name, hit] of best) {
     const row = byId.get(hit.id);
@@ -323,7 +323,7 @@ export async function resolveClaimantNames(w: Write, names: readonly string[]): 
   const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
   const bestRows = new Map(
     bestIds.length
-      ? (await tx.select({ id: claimants.id, name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(inArray(claimants.id, bestIds))).map(
+      ? (await tx.select({ id: claimants.id, name: claimants.name, aliases: claimants.aliases, folded: claimants.lookup_names }).from(claimants).where(anyOf(claimants.id, bestIds))).map(
           (r) => [r.id, r],
         )
       : [],

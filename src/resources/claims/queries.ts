@@ -1,7 +1,7 @@
-import { eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { insertMany, type RecordedEvent, type Write } from '../../db/write.js';
 import { InputProblem, RowFailures, fieldPath, noSuch, takenIdFailure, type Created, type NewRow } from '../../lib/row-failures.js';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { anyOf, type Db, type DbOrTx } from '../../db/client.js';
 import { attributions, claimColumns, claimTerms, claimantColumns, claimants, claims, sources, type ClaimRow } from '../../db/schema.js';
 import { canonicalLanguage, canonicalLanguageOf } from '../../domain/language.js';
 import { assertIfMatch } from '../../lib/conditional.js';
@@ -73,7 +73,7 @@ export async function createClaims(w: Write, rows: readonly NewRow<ClaimCreateBo
     attributionEvents = events;
     const withInline = [...new Set(inline.filter((a) => !failures.has(a.row)).map((a) => a.claim_id))];
     await refreshClaimsDerived(w, withInline, { newVersion: false, log: false });
-    if (withInline.length) for (const row of await tx.select(claimColumns).from(claims).where(inArray(claims.id, withInline))) settled.set(row.id, row);
+    if (withInline.length) for (const row of await tx.select(claimColumns).from(claims).where(anyOf(claims.id, withInline))) settled.set(row.id, row);
   }
   const created = rows.map((_, row) => (failures.has(row) ? undefined : (settled.get(ids[row]) ?? inserted.get(ids[row]))));
   for (const row of created) if (row) w.record({ action: 'created', entityType: 'claim', entityId: row.id, after: row });
@@ -235,7 +235,7 @@ export async function embedInClaims(db: DbOrTx, rows: ClaimRow[], include: Claim
       .selectDistinct({ claim_id: attributions.claim_id, ...claimantColumns })
       .from(attributions)
       .innerJoin(claimants, eq(claimants.id, attributions.claimant_id))
-      .where(inArray(attributions.claim_id, ids))
+      .where(anyOf(attributions.claim_id, ids))
       .orderBy(attributions.claim_id, claimants.name, claimants.id);
     const byClaim = group(linked, true);
     for (const c of out) c.claimants = byClaim.get(c.id) ?? [];
@@ -245,7 +245,7 @@ export async function embedInClaims(db: DbOrTx, rows: ClaimRow[], include: Claim
       .selectDistinct({ claim_id: attributions.claim_id, ...sourceSummaryColumns })
       .from(attributions)
       .innerJoin(sources, eq(sources.id, attributions.source_id))
-      .where(inArray(attributions.claim_id, ids))
+      .where(anyOf(attributions.claim_id, ids))
       .orderBy(attributions.claim_id, sources.id);
     const byClaim = group(linked, true);
     for (const c of out) c.sources = byClaim.get(c.id) ?? [];

@@ -1,6 +1,6 @@
-import { and, count, eq, inArray, notInArray } from 'drizzle-orm';
+import { and, count, eq, notInArray } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
-import type { DbOrTx } from '../../db/client.js';
+import { anyOf, type DbOrTx } from '../../db/client.js';
 import { attributions, claimants, sources, type ClaimRow, type SourceRow } from '../../db/schema.js';
 import type { CandidateClaim } from '../../domain/extract/index.js';
 import type { AttributionInlineBody } from '../attributions/schemas.js';
@@ -51,7 +51,7 @@ export async function attributionsByQuote(db: DbOrTx, sourceId: string, quotes: 
   const rows = await db
     .select({ id: attributions.id, quote: attributions.quote })
     .from(attributions)
-    .where(and(eq(attributions.source_id, sourceId), inArray(attributions.quote, [...new Set(quotes)])))
+    .where(and(eq(attributions.source_id, sourceId), anyOf(attributions.quote, [...new Set(quotes)])))
     .orderBy(attributions.id);
   for (const row of rows) if (row.quote && !out.has(row.quote)) out.set(row.quote, row.id);
   return out;

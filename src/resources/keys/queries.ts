@@ -1,7 +1,7 @@
-import { count, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { count, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { withWrite, type Write } from '../../db/write.js';
 import type { Actor } from '../../lib/actor.js';
-import type { Db } from '../../db/client.js';
+import { anyOf, type Db } from '../../db/client.js';
 import { apiKeys } from '../../db/schema.js';
 import { ApiError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
@@ -156,7 +156,7 @@ export async function recordKeyUse(db: Db, lastUse: Map<string, Date>): Promise<
   await db
     .update(apiKeys)
     .set({ last_used_at: sql`greatest(coalesce(${apiKeys.last_used_at}, ${newest}), ${newest})` })
-    .where(inArray(apiKeys.id, entries.map(([id]) => id)));
+    .where(anyOf(apiKeys.id, entries.map(([id]) => id)));
 }
 
 // Serialises key bootstrap across processes that start together.

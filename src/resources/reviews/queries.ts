@@ -1,6 +1,6 @@
-import { and, asc, count, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { insertMany, type Write } from '../../db/write.js';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { anyOf, type Db, type DbOrTx } from '../../db/client.js';
 import { attributions, claimants, claims, reviewEvidence, reviews, sources, type ReviewRow } from '../../db/schema.js';
 import type { ClaimReviewInput } from '../../domain/claimreview.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
@@ -29,7 +29,7 @@ async function withEvidence(db: DbOrTx, rows: ReviewRow[]): Promise<ReviewWithEv
   const evidence = await db
     .select()
     .from(reviewEvidence)
-    .where(inArray(reviewEvidence.review_id, rows.map((r) => r.id)))
+    .where(anyOf(reviewEvidence.review_id, rows.map((r) => r.id)))
     .orderBy(reviewEvidence.review_id, reviewEvidence.position);
   return rows.map((r) => ({
     ...r,
@@ -40,7 +40,7 @@ async function withEvidence(db: DbOrTx, rows: ReviewRow[]): Promise<ReviewWithEv
 /** Embedding: the reviews of a page of claims (oldest first) with their evidence, in two queries. */
 export async function reviewsOfClaims(db: DbOrTx, claimIds: string[]): Promise<ReviewWithEvidence[]> {
   if (claimIds.length === 0) return [];
-  const rows = await db.select().from(reviews).where(inArray(reviews.claim_id, claimIds)).orderBy(asc(reviews.created_at), asc(reviews.id));
+  const rows = await db.select().from(reviews).where(anyOf(reviews.claim_id, claimIds)).orderBy(asc(reviews.created_at), asc(reviews.id));
   return withEvidence(db, rows);
 }
 
@@ -67,7 +67,7 @@ const EVIDENCE_MISSING = 'Evidence cites sources that do not exist.';
 async function writeEvidence(tx: DbOrTx, reviewId: string, items: EvidenceItem[]) {
   const ids = [...new Set(items.map((e) => e.source_id))];
   const found = ids.length
-    ? new Set((await tx.select({ id: sources.id }).from(sources).where(inArray(sources.id, ids)).for('share')).map((r) => r.id))
+    ? new Set((await tx.select({ id: sources.id }).from(sources).where(anyOf(sources.id, ids)).for('share')).map((r) => r.id))
     : new Set<string>();
   const missing = items
     .map((e, i) => ({ e, i }))
@@ -262,7 +262,7 @@ export async function claimReviewInputs(
   claimIds: string[] = [...new Set(reviewRows.map((r) => r.claim_id))],
 ): Promise<ClaimReviewInput[]> {
   if (claimIds.length === 0) return [];
-  const claimRows = new Map((await db.select().from(claims).where(inArray(claims.id, claimIds))).map((c) => [c.id, c]));
+  const claimRows = new Map((await db.select().from(claims).where(anyOf(claims.id, claimIds))).map((c) => [c.id, c]));
   const missing = claimIds.find((id) => !claimRows.has(id));
   if (missing) throw notFound('claim', missing);
   const linked = await db
@@ -284,7 +284,7 @@ export async function claimReviewInputs(
     .from(attributions)
     .innerJoin(sources, eq(sources.id, attributions.source_id))
     .leftJoin(claimants, eq(claimants.id, attributions.claimant_id))
-    .where(inArray(attributions.claim_id, claimIds))
+    .where(anyOf(attributions.claim_id, claimIds))
     .orderBy(attributions.created_at, attributions.id);
   const linkedByClaim = new Map<string, typeof linked>();
   for (const l of linked) linkedByClaim.set(l.claim_id, [...(linkedByClaim.get(l.claim_id) ?? []), l]);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { insertMany, type Write } from '../../db/write.js';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { anyOf, type Db, type DbOrTx } from '../../db/client.js';
 import { searchExpressions, sourceTerms, sources, type SourceRow } from '../../db/schema.js';
 import { canonicalLanguageOf } from '../../domain/language.js';
 import { normaliseSourceUrl } from '../../domain/url.js';
@@ -115,7 +115,7 @@ export async function createSources(w: Write, rows: readonly NewRow<SourceCreate
   );
   const lostUrls = toInsert.flatMap((r) => (!inserted.has(r.values.id!) && r.values.url ? [r.values.url] : []));
   const urlHolders = new Map(
-    lostUrls.length ? (await w.tx.select({ id: sources.id, url: sources.url }).from(sources).where(inArray(sources.url, lostUrls))).map((r) => [r.url!, r.id]) : [],
+    lostUrls.length ? (await w.tx.select({ id: sources.id, url: sources.url }).from(sources).where(anyOf(sources.url, lostUrls))).map((r) => [r.url!, r.id]) : [],
   );
   const created: (SourceRow | undefined)[] = rows.map(() => undefined);
   for (const { row, values } of toInsert) {
