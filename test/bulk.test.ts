@@ -323,6 +323,21 @@ t.test('a window naming 450 distinct existing claimants resolves each name to it
   t.same(wrong, [], 'every name matched its own claimant, none created');
 });
 
+t.test('new names in one window: each person gets a claimant of their own, and a repeated name reuses it', async (t) => {
+  await api.reset();
+  const claim = await makeClaim(api, { text: 'The tunnel costs 2.4 billion' });
+  const source = await makeSource(api, { title: 'Harbour' });
+  // None of these exist yet, so each is resolved against the others of the window only.
+  const names = ['Jonas Berg', 'Mira Solberg', 'jonas berg', 'Per Holm'];
+  const res = await bulk(toNdjson(names.map((name) => ({ type: 'attribution', data: { claim_id: claim.id, source_id: source.id, claimant_name: name } }))));
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const ids = (res.json().results as Json[]).map((r) => r.claimant_id);
+  t.equal(new Set(ids).size, 3, 'three people, three claimants');
+  t.equal(ids[2], ids[0], 'the same name again is the same claimant');
+  const made = await Promise.all([ids[0], ids[1], ids[3]].map(async (id) => (await api.get(`/v1/claimants/${id}`)).json().name));
+  t.same(made, ['Jonas Berg', 'Mira Solberg', 'Per Holm']);
+});
+
 t.test('a line that fails in its savepoint leaves neither rows nor events: the claimant its claimant_name created goes with it', async (t) => {
   await api.reset();
   const before = await everything();

@@ -142,6 +142,28 @@ t.test('each event says what changed, when, and which request made it', async (t
   t.strictSame(remove.before.topics, ['transport']);
 });
 
+t.test('a write that logs more events than one statement inserts keeps them in order: a claim deleted with 2,100 attributions', async (t) => {
+  await api.reset();
+  const lines = [
+    { type: 'source', ref: 's', data: { kind: 'article', title: 'Harbour' } },
+    { type: 'claim', ref: 'c', data: { text: 'The tunnel costs 2.4 billion' } },
+    ...Array.from({ length: 2100 }, (_, i) => ({ type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_label: `speaker ${i}` } })),
+  ];
+  const imported = await api.request({ method: 'POST', url: '/v1/bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.map((l) => JSON.stringify(l)).join('\n') });
+  t.equal(imported.statusCode, 200, imported.body.slice(0, 300));
+  const results = imported.json().results as Json[];
+  const claimId = results[1].id;
+  const before = Math.max(...(await walk()).map((e) => e.seq));
+  t.equal((await api.del(`/v1/claims/${claimId}`)).statusCode, 204);
+  const logged = (await walk()).filter((e) => e.seq > before);
+  t.equal(logged.length, 2101);
+  t.same(
+    logged.map((e) => [e.type, e.entity_id]),
+    [...results.slice(2).map((r) => ['attribution.deleted', r.id]), ['claim.deleted', claimId]],
+    'every attribution in the order they were made, then the claim',
+  );
+});
+
 t.test('the feed filters by type, entity_type and entity_id', async (t) => {
   await api.reset();
   const { source, mayor, claim, review } = await story();

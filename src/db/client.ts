@@ -79,7 +79,10 @@ export function rowsOf<T>(result: unknown): T[] {
  * set matches nothing.
  */
 export function anyOf(column: PgColumn, values: readonly string[]): SQL {
-  return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
+  // The values go as they are, past the column's own encoder: right only where that does nothing.
+  const type = column.getSQLType();
+  if (type !== 'uuid' && type !== 'text') throw new Error(`anyOf takes uuid and text columns, not ${column.name} (${type})`);
+  return sql`${column} = any(${sql.param(values)}::${sql.raw(type)}[])`;
 }
 
 export function openPostgres(options: PostgresOptions): Database {

@@ -47,6 +47,11 @@ const EVENTS_PER_STATEMENT = 2000;
  * all made from these, so none can drift from `events`.
  */
 const LOGGED = Object.values(getTableColumns(events)).filter((column) => column.name !== 'seq');
+// An event is recorded as JSON keyed by drizzle's property names and read back by column
+// name (`json_to_recordset`): a column named apart from its property would silently be null.
+for (const [key, column] of Object.entries(getTableColumns(events))) {
+  if (key !== column.name) throw new Error(`events.${key} must be named as its column (${column.name})`);
+}
 const loggedNames = sql.raw(LOGGED.map((column) => `"${column.name}"`).join(', '));
 const orderedColumns = sql.raw(['ord bigint', ...LOGGED.map((column) => `"${column.name}" ${column.getSQLType()}`)].join(', '));
 
@@ -80,7 +85,7 @@ export class Write {
 
   /** @internal Opens the root write of a transaction; use `withWrite`. */
   static open(tx: Tx, actor: Actor): Write {
-    return new Write(tx, actor, { staged: 0, created: false });
+    return new Write(tx, actor, { nextOrd: 0, created: false });
   }
 
   /** Appends one entry to the change log of this write. */
@@ -171,7 +176,7 @@ export class Write {
     const columns = table === 'events' ? loggedNames : sql`ord, ${loggedNames}`;
     for (let i = 0; i < recorded.length; i += EVENTS_PER_STATEMENT) {
       // Each event's JSON object is opened to put its position first: no parse, no copy.
-      const rows = recorded.slice(i, i + EVENTS_PER_STATEMENT).map((event) => `{"ord":${this.log.staged++},${event.json.slice(1)}`);
+      const rows = recorded.slice(i, i + EVENTS_PER_STATEMENT).map((event) => `{"ord":${this.log.nextOrd++},${event.json.slice(1)}`);
       await this.tx.execute(sql`
         insert into ${sql.identifier(table)} (${columns})
         select ${columns} from json_to_recordset(${`[${rows.join(',')}]`}::json) as r(${orderedColumns})
@@ -208,8 +213,8 @@ export class Write {
 }
 
 interface StagedLog {
-  /** Events staged so far (the next one's position). */
-  staged: number;
+  /** The position (`ord`) the next event inserted or staged gets. */
+  nextOrd: number;
   created: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { and, count, eq, notInArray } from 'drizzle-orm';
+import { and, count, eq, not } from 'drizzle-orm';
 import type { Write } from '../../db/write.js';
 import { anyOf, type DbOrTx } from '../../db/client.js';
 import { attributions, claimants, sources, type ClaimRow, type SourceRow } from '../../db/schema.js';
@@ -155,7 +155,7 @@ async function giveNewClaimantItsKind(w: Write, claimId: string, choice: CommitC
   const [uses] = await tx
     .select({ n: count() })
     .from(attributions)
-    .where(and(eq(attributions.claimant_id, attribution.claimant_id), notInArray(attributions.claim_id, committed)));
+    .where(and(eq(attributions.claimant_id, attribution.claimant_id), not(anyOf(attributions.claim_id, committed))));
   if (Number(uses?.n) !== 0) return;
   await updateClaimant(w, attribution.claimant_id, { kind });
 }
