@@ -3,9 +3,11 @@
  *
  *   npm run bench:bulk                                  # every section, defaults below
  *   npm run bench:bulk -- --only bulk --lines 100000    # one section
+ *   npm run build && npm run bench:bulk -- --built      # the API as `npm start` runs it
  *
- * Sections (each starts its own API process, `node --import tsx src/server.ts`, with
- * LOG_LEVEL=warn and a rate limit too high to matter, and samples its RSS from /proc):
+ * Sections (each starts its own API process, `node --import tsx src/server.ts`, or with
+ * `--built` `node dist/server.js`, with LOG_LEVEL=warn and a rate limit too high to matter,
+ * and samples its RSS from /proc):
  * - bulk:   POST /v1/bulk of N claims (`{type, id, data}` lines streamed from a file)
  *           against COPY of the very same rows into the same table, in fresh databases,
  *           alternating, `--rounds` times; then N lines of a newsroom mix (sources with
@@ -45,6 +47,9 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'upload-mb': { type: 'string', default: '100' },
     requests: { type: 'string', default: '200' },
+    // The API as `npm start` runs it (node dist/server.js, after `npm run build`) instead of
+    // through tsx, which wraps every function for its name and compiles on load.
+    built: { type: 'boolean', default: false },
   },
 });
 const sections = new Set(opts.only!.split(','));
@@ -101,7 +106,8 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/server.ts'], {
+  const entry = opts.built ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...entry], {
     cwd: root,
     env: {
       ...process.env,
