@@ -311,7 +311,7 @@ async function main() {
   log(`sentence vectors in ${((Date.now() - tVectors) / 1000).toFixed(1)} s (${encoded} encoded, the rest copies of theirs)`);
 
   const t4 = Date.now();
-  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'claim_terms', 'source_terms', 'attribution_terms', 'search_term_stats', 'claim_meanings']) {
+  for (const table of ['claimants', 'sources', 'claims', 'attributions', 'claim_terms', 'source_terms', 'attribution_terms', 'search_term_stats', 'search_term_deltas', 'claim_meanings']) {
     await pool.query(`vacuum (analyze) ${table}`);
   }
   log(`vacuum analyze in ${((Date.now() - t4) / 1000).toFixed(1)} s`);

@@ -323,6 +323,9 @@ t.test('collection statistics stay exact through a many-window import with refus
   t.same((res.json() as { counts: Json }).counts, { source: 0, claimant: 0, claim: 2_600, attribution: 645, review: 0 }, 'the refused lines only');
   t.same(await drift(), [], 'every df as read equals a recount, refused lines\' words included');
   t.equal(await pending(), 0, 'the import folded its deltas before it committed');
+  // Folded deltas are deleted rows that every lookup by term would visit until a vacuum.
+  const [{ bytes }] = rowsOf<{ bytes: number }>(await db.execute(sql`select pg_relation_size('search_term_deltas')::int as bytes`));
+  t.ok(bytes <= 8192, `and vacuumed them away once committed (${bytes} bytes left)`);
   await makeClaim(api, { text: 'The harbour ferry is late.' });
   t.same(await drift(), [], 'and a write after it keeps the figures exact');
   t.same((await search({ q: 'late' })).data.map((c) => c.text), ['The harbour ferry is late.'], 'search reads them');

@@ -196,6 +196,11 @@ export class Write {
    * seq N never later finds a smaller seq committed by a slower transaction.
    * Only this tail (the insert and the commit) is serialised.
    */
+  /** Whether this write staged its events: a long one, such as a bulk import. */
+  get long(): boolean {
+    return this.log.created;
+  }
+
   async flushToLog(): Promise<void> {
     if (this.recorded === 0) return;
     // A write that staged its events is a long one (a bulk import): the term statistics'
@@ -227,15 +232,29 @@ interface StagedLog {
  * stores the request's answer before COMMIT: the answer exists exactly when the
  * write does, whatever happens to the connection afterwards.
  */
-export function withWrite<T>(db: Db, actor: Actor, fn: (w: Write) => Promise<T>, keyed?: KeyedWrite<T>): Promise<T> {
-  return db.transaction(async (tx) => {
+export async function withWrite<T>(db: Db, actor: Actor, fn: (w: Write) => Promise<T>, keyed?: KeyedWrite<T>): Promise<T> {
+  let long = false;
+  const result = await db.transaction(async (tx) => {
     const w = Write.open(tx, actor);
     if (keyed) await holdKey(tx, keyed.request);
     const result = await fn(w);
     if (keyed) await storeAnswer(tx, keyed.request, keyed.answer(result));
     await w.flushToLog();
+    long = w.long;
     return result;
   });
+  if (long) await vacuumTermDeltas(db);
+  return result;
+}
+
+/**
+ * A long write's final fold leaves its term deltas deleted but still in the table, where every
+ * lookup by term (search, matching) would visit them until a vacuum: so the write vacuums the
+ * table once committed (migrations/0015). Small, so it takes milliseconds; skipped when another
+ * vacuum holds it, and a failure changes nothing the write did (autovacuum will come).
+ */
+async function vacuumTermDeltas(db: Db): Promise<void> {
+  await db.execute(sql`vacuum (skip_locked) search_term_deltas`).catch(() => {});
 }
 
 /**
