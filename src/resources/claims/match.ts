@@ -145,7 +145,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; dfs: Record<string, number> | null; meaning: string | null }>(
+  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null }>(
     await db.execute(sql`
       with hits as (${bestByTerms({ table: sql`claim_terms`, id: sql`claim_id` }, terms, weights, POSTINGS_PER_STEM, CANDIDATES)}),
       titles as (${bestByTerms({ table: sql`source_terms`, id: sql`source_id` }, titleTerms, titleWeights, TITLE_POSTINGS_PER_STEM, TITLE_CANDIDATES)}),
@@ -168,24 +168,28 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
           ) x on true
          where true${inLanguage}
       )
-      select f.*, to_tsvector('english'::regconfig, coalesce(f.context_text, ''))::text as context,
-             (select jsonb_object_agg(d.term, d.df) from (
-                select s.term, s.df
-                  from claimledger_term_df('claims', tsvector_to_array(f.search::tsvector || to_tsvector('english'::regconfig, coalesce(f.context_text, '')))) s) d) as dfs
+      select f.*, to_tsvector('english'::regconfig, coalesce(f.context_text, ''))::text as context
         from found f`),
   );
-  for (const r of rows) for (const [stem, df] of Object.entries(r.dfs ?? {})) if (!dfOf.has(stem)) dfOf.set(stem, Number(df));
+  const candidates = rows.map((r) => ({ stems: parseTsvector(r.search), context: parseTsvector(r.context) }));
+  // The candidates' other stems, looked up together: one read of the statistics and their
+  // pending deltas for all of them, not one per candidate.
+  const unknown = [...new Set(candidates.flatMap((c) => [...c.stems.keys(), ...c.context.keys()]))].filter((stem) => !dfOf.has(stem));
+  if (unknown.length) {
+    const found = rowsOf<{ term: string; df: string }>(await db.execute(sql`select term, df::text as df from claimledger_term_df('claims', ${sql.param(unknown)}::text[])`));
+    for (const r of found) dfOf.set(r.term, Number(r.df));
+  }
   const queryStems: Stems = new Map(stemRows.map((s) => [s.term, s.positions ?? []]));
   const query = prepareQuery(cleaned, searched, queryStems);
   const sentences = await sentenceCosines(await encoding.then(([v]) => v), rows);
   const signals = matchSignals(
     query,
-    rows.map((r, i) => ({ text: r.text, stems: parseTsvector(r.search), context: parseTsvector(r.context), contextText: r.context_text ?? '', sentence: sentences[i] })),
+    rows.map((r, i) => ({ text: r.text, ...candidates[i], contextText: r.context_text ?? '', sentence: sentences[i] })),
     collection,
   );
   const scores = matchScores(signals);
   return rows
-    .map(({ search: _search, context: _context, context_text: _contextText, dfs: _dfs, meaning: _meaning, ...claim }, i) => ({
+    .map(({ search: _search, context: _context, context_text: _contextText, meaning: _meaning, ...claim }, i) => ({
       ...asClaim(claim),
       score: scores[i],
       signals: signals[i],
