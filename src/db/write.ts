@@ -3,6 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Actor } from '../lib/actor.js';
 import { changedFields, type Snapshot } from '../lib/changes.js';
 import { newId } from '../lib/ids.js';
+import { InputProblem, failuresOf, type Created, type RowFailure } from '../lib/row-failures.js';
 import { rowsOf, type Db, type DbOrTx, type Tx } from './client.js';
 import { holdKey, storeAnswer, type KeyedRequest, type StoredAnswer } from './idempotency.js';
 import { events } from './schema.js';
@@ -73,6 +74,8 @@ export class Write {
   readonly events: RecordedEvent[] = [];
   /** Events recorded in all, staged or not (this write's own and its committed savepoints'). */
   recorded = 0;
+  /** `recorded` when the planner's statistics were last refreshed (`analyzeIfGrown`). */
+  private analyzedAt = 0;
 
   private constructor(
     readonly tx: Tx,
@@ -153,6 +156,27 @@ export class Write {
   append(recorded: readonly RecordedEvent[]): void {
     this.events.push(...recorded);
     this.recorded += recorded.length;
+  }
+
+  /**
+   * A long write joins the rows it writes with their parents and children (refreshing derived
+   * fields), and tables that grew inside its transaction have no statistics for it: the
+   * planner, guessing, picks plans that go quadratic (a hash of all sources built for every
+   * claim). So a long write calls this between its steps, and the statistics of the tables it
+   * grows are refreshed once it has recorded a thousand events (about one per row) and then
+   * whenever it has recorded four times what it had at the last refresh: a handful of
+   * ANALYZEs even for a very large import. ANALYZE sees this transaction's rows; it waits at
+   * most a second for a lock, else it is skipped and the write goes on.
+   */
+  async analyzeIfGrown(): Promise<void> {
+    if (this.recorded < Math.max(1000, 4 * this.analyzedAt)) return;
+    this.analyzedAt = this.recorded;
+    const [previous] = rowsOf<{ value: string }>(await this.tx.execute(sql`select current_setting('lock_timeout') as value`));
+    await this.savepoint(async ({ tx }) => {
+      await tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
+      await tx.execute(sql`analyze sources, claims, attributions, reviews`);
+      await tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
+    }).catch(() => {});
   }
 
   /**
@@ -245,6 +269,45 @@ export async function withWrite<T>(db: Db, actor: Actor, fn: (w: Write) => Promi
   });
   if (long) await vacuumTermDeltas(db);
   return result;
+}
+
+/**
+ * Creates a set of rows so that no row's failure takes the others down. The set goes in one
+ * savepoint, and `create` reports the rows it refused as failures. If its statements throw
+ * for a reason that is about the rows' data (a concurrent write took a unique value between
+ * check and insert, say), the savepoint rolls back and the rows go one by one, each in a
+ * savepoint of its own: a refused row also takes back whatever it wrote before it was refused
+ * (a claimant it named). An error that is not about the data (a lost connection, a bug) is
+ * thrown. `created[i]` and the failures' `row` are positions in `items`.
+ */
+export async function createIsolated<Item, Row>(
+  w: Write,
+  items: readonly Item[],
+  create: (w: Write, items: readonly Item[]) => Promise<Created<Row>>,
+): Promise<Created<Row>> {
+  try {
+    return await w.savepoint((inner) => create(inner, items));
+  } catch (err) {
+    if (!failuresOf(err)) throw err;
+  }
+  const created: (Row | undefined)[] = [];
+  const failures: RowFailure[] = [];
+  for (const [row, item] of items.entries()) {
+    try {
+      const one = await w.savepoint(async (inner) => {
+        const result = await create(inner, [item]);
+        if (result.failures.length) throw new InputProblem(...result.failures);
+        return result;
+      });
+      created.push(one.created[0]);
+    } catch (err) {
+      const refused = failuresOf(err);
+      if (!refused) throw err;
+      created.push(undefined);
+      failures.push(...refused.map((failure) => ({ ...failure, row })));
+    }
+  }
+  return { created, failures };
 }
 
 /**

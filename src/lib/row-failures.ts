@@ -1,4 +1,5 @@
 import { ApiError, type ProblemCode } from './errors.js';
+import { problemFromPgError } from './pg-errors.js';
 
 /**
  * Why one input row of a set-based write was not written, said against the
@@ -97,3 +98,26 @@ export const takenIdFailure = (what: string, id: string): Omit<RowFailure, 'row'
   message: `is already the id of an existing ${what}`,
   existing_id: id,
 });
+
+/**
+ * An error thrown while writing one row, as that row's failures (their `row` is 0); undefined
+ * for an error that is not about the row's data (a lost connection, a timeout, a bug), which
+ * fails the whole write. A problem's fields lose the `body.` its single request would show.
+ */
+export function failuresOf(err: unknown): RowFailure[] | undefined {
+  if (err instanceof InputProblem) return err.failures;
+  let problem = err instanceof ApiError ? err : undefined;
+  if (!problem) {
+    problem = problemFromPgError(err);
+    if (!problem || problem.code === 'unavailable' || problem.code === 'timeout') return undefined;
+  }
+  const { code, extra } = problem;
+  const listed = extra.errors?.length ? extra.errors : [{ path: 'body', message: problem.message }];
+  return listed.map((e, i) => ({
+    row: 0,
+    field: e.path.replace(/^body\.?/, ''),
+    code,
+    message: e.message,
+    ...(i === 0 && typeof extra.existing_id === 'string' ? { existing_id: extra.existing_id } : {}),
+  }));
+}

@@ -1,9 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ApiError } from '../../lib/errors.js';
+import { bodyTooLarge } from '../../lib/received-body.js';
 
 /**
  * An NDJSON request body, left unread: the handler pulls it line by line, so a
@@ -17,66 +13,6 @@ export class NdjsonBody {
   }
   get stream(): Readable {
     return this.#stream;
-  }
-}
-
-const tooLarge = (maxBytes: number) => new ApiError('payload_too_large', `The body is larger than ${maxBytes} bytes; split it into several requests.`);
-
-/** Bodies up to this size are received in memory, larger ones into a temporary file. */
-const IN_MEMORY_BYTES = 8 * 1024 * 1024;
-
-/**
- * A request body received in full before any database work starts, so that no
- * database connection (and no open transaction) ever waits for a client's
- * bytes: a stalled or trickling upload costs a socket and a little memory or
- * disk, nothing the other requests need. Up to IN_MEMORY_BYTES it stays in
- * memory; beyond, it goes to a temporary file that `discard` deletes.
- */
-export class ReceivedBody {
-  private constructor(
-    private readonly memory: Buffer[],
-    private readonly file: string | undefined,
-  ) {}
-
-  static async receive(source: AsyncIterable<Buffer | string>, maxBytes: number): Promise<ReceivedBody> {
-    const memory: Buffer[] = [];
-    let total = 0;
-    let dir: string | undefined;
-    let handle: FileHandle | undefined;
-    try {
-      for await (const received of source) {
-        const chunk = typeof received === 'string' ? Buffer.from(received) : received;
-        total += chunk.length;
-        if (total > maxBytes) throw tooLarge(maxBytes);
-        if (handle) {
-          await handle.write(chunk);
-          continue;
-        }
-        memory.push(chunk);
-        if (total > IN_MEMORY_BYTES) {
-          dir = await mkdtemp(path.join(tmpdir(), 'claimledger-bulk-'));
-          handle = await open(path.join(dir, 'body.ndjson'), 'w');
-          for (const kept of memory.splice(0)) await handle.write(kept);
-        }
-      }
-      await handle?.close();
-      handle = undefined;
-      return new ReceivedBody(memory, dir && path.join(dir, 'body.ndjson'));
-    } catch (err) {
-      await handle?.close().catch(() => {});
-      if (dir) await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
-
-  async *chunks(): AsyncGenerator<Buffer> {
-    if (this.file) yield* createReadStream(this.file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
-    else yield* this.memory;
-  }
-
-  async discard() {
-    this.memory.length = 0;
-    if (this.file) await rm(path.dirname(this.file), { recursive: true, force: true });
   }
 }
 
@@ -126,7 +62,7 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, limit
   for await (const received of source) {
     const chunk = typeof received === 'string' ? Buffer.from(received) : received;
     total += chunk.length;
-    if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
+    if (total > limits.maxBytes) throw bodyTooLarge(limits.maxBytes);
     let start = 0;
     for (;;) {
       const end = chunk.indexOf(NEWLINE, start);

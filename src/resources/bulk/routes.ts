@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
 import { ApiError } from '../../lib/errors.js';
 import { IdempotencyHeaders, Problem, ref } from '../../lib/schemas.js';
-import { NdjsonBody, ReceivedBody, ndjsonLines } from './ndjson.js';
+import { ReceivedBody, bodyTooLarge } from '../../lib/received-body.js';
+import { NdjsonBody, ndjsonLines } from './ndjson.js';
 import { ImportSlots, type ImportLimits } from './admission.js';
 import type { TSchema } from 'typebox';
 import { compileValidator } from '../validation.js';
@@ -69,7 +70,7 @@ const bulkRoutes: FastifyPluginAsyncTypebox<{ imports: ImportLimits }> = async (
       const body = request.body as unknown;
       if (!(body instanceof NdjsonBody)) throw new ApiError('unsupported_media_type', WRONG_TYPE);
       if (Number(request.headers['content-length'] ?? 0) > MAX_BULK_BYTES) {
-        throw new ApiError('payload_too_large', `The body is larger than ${MAX_BULK_BYTES} bytes; split it into several requests.`);
+        throw bodyTooLarge(MAX_BULK_BYTES);
       }
       const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (encoding !== 'identity' && encoding !== 'gzip') throw new ApiError('unsupported_media_type', 'Content-Encoding may be gzip or nothing.');

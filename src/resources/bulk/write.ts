@@ -1,10 +1,7 @@
-import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../../db/client.js';
-import { withWrite, type Write } from '../../db/write.js';
+import type { Db } from '../../db/client.js';
+import { createIsolated, withWrite, type Write } from '../../db/write.js';
 import type { Actor } from '../../lib/actor.js';
-import { ApiError } from '../../lib/errors.js';
-import { problemFromPgError } from '../../lib/pg-errors.js';
-import { InputProblem, fieldPath, type Created, type RowFailure } from '../../lib/row-failures.js';
+import { fieldPath, type Created, type RowFailure } from '../../lib/row-failures.js';
 import { createAttributions } from '../attributions/queries.js';
 import { createClaimants } from '../claimants/queries.js';
 import { createClaims } from '../claims/queries.js';
@@ -27,10 +24,9 @@ import { BULK_TYPES, type BulkType } from './schemas.js';
  * anchoring and events, in a few statements per window. While the database
  * writes one window, the next one is read and validated.
  *
- * A set whose statements fail for a reason that is not about its rows' data
- * (a concurrent write took a unique value between check and insert, say) is
- * rolled back to its savepoint and its lines go one by one, each in a
- * savepoint of its own, so one bad line never takes its neighbours down.
+ * Each set goes through `createIsolated`, so one bad line never takes its
+ * neighbours down, and before attributions and reviews the planner's
+ * statistics are refreshed if the import has grown (`Write.analyzeIfGrown`).
  *
  * The write's events are staged in its temporary table after every window
  * (`Write.stage`) and appended to the change log at commit, as for every
@@ -92,7 +88,6 @@ class BulkWriter {
   private window: Prepared[] = [];
   private windowBytes = 0;
   private inflight: Promise<void> = Promise.resolve();
-  private analyzedAt = 0;
 
   constructor(
     private readonly w: Write,
@@ -124,30 +119,6 @@ class BulkWriter {
     await this.flush(window);
   }
 
-  /**
-   * Refreshing derived fields joins the claims being written with their
-   * attributions and reviews. Tables that grew inside this transaction have no
-   * statistics for it, and the planner, guessing, picks plans that go quadratic
-   * (a hash of all sources built for every claim). So statistics are refreshed
-   * after the first thousand rows and whenever this request has written four
-   * times what it had at the last refresh: a handful of ANALYZEs even for a very
-   * large import. ANALYZE sees this transaction's rows; it waits at most a second
-   * for a lock, else it is skipped.
-   */
-  private async analyzeIfGrown() {
-    const written = this.report.created;
-    if (written < Math.max(1000, 4 * this.analyzedAt)) return;
-    this.analyzedAt = written;
-    const [previous] = rowsOf<{ value: string }>(await this.w.tx.execute(sql`select current_setting('lock_timeout') as value`));
-    await this.w
-      .savepoint(async ({ tx }) => {
-        await tx.execute(sql`select set_config('lock_timeout', '1s', true)`);
-        await tx.execute(sql`analyze sources, claims, attributions, reviews`);
-        await tx.execute(sql`select set_config('lock_timeout', ${previous.value}, true)`);
-      })
-      .catch(() => {}); // no lock within the second: skipped, the import goes on
-  }
-
   private take(): Prepared[] {
     const window = this.window;
     this.window = [];
@@ -159,47 +130,21 @@ class BulkWriter {
     for (const type of ORDER) {
       const items = window.filter((i) => i.type === type);
       if (items.length === 0) continue;
-      if (type === 'attribution' || type === 'review') await this.analyzeIfGrown();
+      if (type === 'attribution' || type === 'review') await this.w.analyzeIfGrown();
       await this.writeSet(items);
     }
     await this.w.stage();
   }
 
-  /** The lines of one type as one set; if its statements fail unexpectedly, the lines go one by one. */
+  /** The lines of one type as one set, each line isolated from the others' failures. */
   private async writeSet(items: Prepared[]) {
-    let result: Created<unknown>;
-    try {
-      result = await this.w.savepoint((w) => create(w, items));
-    } catch (err) {
-      if (!thrownFailure(err, items[0])) throw err; // not about the data: the request fails
-      for (const item of items) await this.writeOne(item);
-      return;
-    }
+    const result = await createIsolated(this.w, items, create);
     const failed = lineFailures(items, result.failures, this.preparer.failedIds);
     items.forEach((item, k) => {
       const failure = failed.get(item);
       if (failure) this.failed(item, failure);
       else this.written(item, result.created[k]);
     });
-  }
-
-  /** One line in a savepoint of its own: a failed line's rows and events go with it. */
-  private async writeOne(item: Prepared) {
-    let result: Created<unknown>;
-    try {
-      result = await this.w.savepoint(async (w) => {
-        const one = await create(w, [item]);
-        // A refused line rolls back whatever it wrote before it was refused (claimants it named).
-        if (one.failures.length) throw new LineRefused(one);
-        return one;
-      });
-    } catch (err) {
-      const failure = err instanceof LineRefused ? lineFailures([item], err.result.failures, this.preparer.failedIds).get(item) : thrownFailure(err, item, this.preparer.failedIds);
-      if (!failure) throw err;
-      this.failed(item, failure);
-      return;
-    }
-    this.written(item, result.created[0]);
   }
 
   private written(item: Prepared, row: unknown) {
@@ -214,16 +159,10 @@ class BulkWriter {
   }
 }
 
-class LineRefused extends Error {
-  constructor(readonly result: Created<unknown>) {
-    super('line refused');
-  }
-}
-
-const linesOf = <T extends BulkType>(items: Prepared[]) => items as Extract<Prepared, { type: T }>[];
+const linesOf = <T extends BulkType>(items: readonly Prepared[]) => items as Extract<Prepared, { type: T }>[];
 
 /** The lines of one type, given to the function the single endpoint calls. */
-function create(w: Write, items: Prepared[]): Promise<Created<unknown>> {
+function create(w: Write, items: readonly Prepared[]): Promise<Created<unknown>> {
   switch (items[0].type) {
     case 'source':
       return createSources(w, linesOf<'source'>(items).map((i) => ({ id: i.id, body: i.body })));
@@ -266,25 +205,4 @@ function explainMissing(message: string, failedIds: Map<string, number>): string
   const m = /refers to no existing \w+ \(([0-9a-f-]{36})\)/.exec(message);
   const line = m && failedIds.get(m[1]);
   return line ? `names line ${line}, which was not written` : message;
-}
-
-/**
- * An error thrown while writing one line, as the line's failure; undefined for
- * errors that are not about the line's data (a lost connection, a bug), which
- * fail the whole request.
- */
-function thrownFailure(err: unknown, item: Prepared, failedIds = new Map<string, number>()): LineFailure | undefined {
-  if (err instanceof InputProblem) return lineFailures([item], err.failures, failedIds).get(item);
-  let problem = err instanceof ApiError ? err : undefined;
-  if (!problem) {
-    problem = problemFromPgError(err);
-    if (problem && ['unavailable', 'timeout'].includes(problem.code)) return undefined;
-  }
-  if (!problem) return undefined;
-  const listed = problem.extra.errors?.length ? problem.extra.errors : [{ path: 'body', message: problem.message }];
-  const errors = listed.map((e) => {
-    const path = e.path.replace(/^body/, 'data');
-    return { line: item.line, path: item.aliases.get(path) ?? path, message: e.message, code: problem.code };
-  });
-  return { errors, existing_id: typeof problem.extra.existing_id === 'string' ? problem.extra.existing_id : undefined };
 }
