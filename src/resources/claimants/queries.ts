@@ -115,7 +115,9 @@ const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailu
 });
 
 /**
- * Claimant lookup, the matcher behind `GET /v1/claimants?q=` and `claimant_name`.
+ * Claimant lookup, the matcher behind `GET /v1/claimants?q=`, `claimant_name` and
+ * extraction's speakers: the candidates of each of `names` (best first), a few statements
+ * for all, and each name folded as lookup compares it (`claimledger_fold`).
  *
  * Candidates come from the trigram index on every name and alias of a claimant,
  * folded and keyed for spelling variants (`lookup_key`, migrations/0002):
@@ -125,40 +127,23 @@ const takenWikidataFailure = (wikidataId: string, holder: string): Omit<RowFailu
  * and the best one is the hit's `matched`. Scoring in the process rather than in SQL
  * keeps a common surname (a thousand candidates) cheap.
  */
-async function claimantCandidates(db: DbOrTx, q: string, where?: SQL): Promise<Candidate[]> {
-  // The query's key is computed once, in its own step: in a prepared statement's generic
-  // plan, `lookup_key %> claimledger_name_key($1)` would fold and transliterate the query
-  // again for every candidate the index returns.
-  const query = sql`
-    with k as materialized (select claimledger_name_key(${q}) as key, claimledger_fold(${q}) as q)
-    select ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
-      from k join ${claimants} on ${claimants.lookup_key} %> k.key${where ? sql` where ${where}` : sql``}`;
-  // Names come as JSON (parsed natively), not as a text[] (parsed character by character).
-  // Without filters the statement text is always the same: prepared once per connection.
-  const rows = await executeNamed<CandidateRow>(db, where ? undefined : 'claimledger_claimant_candidates', query);
-  return (await rankCandidates(db, [rows]))[0];
-}
-
-/** Names looked up by one statement: a window of common surnames stays well inside the statement timeout. */
-const NAMES_PER_LOOKUP = 200;
-
-/**
- * The candidates of many names, a few statements for all, as claimantCandidates finds each,
- * and each name folded as lookup compares it (`claimledger_fold`).
- */
-async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): Promise<{ candidates: Candidate[][]; folded: string[] }> {
+async function claimantCandidates(db: DbOrTx, names: readonly string[], where?: SQL): Promise<{ candidates: Candidate[][]; folded: string[] }> {
   const perName: CandidateRow[][] = names.map(() => []);
   const folded: string[] = names.map(() => '');
   for (let start = 0; start < names.length; start += NAMES_PER_LOOKUP) {
-    // A left join: a name without candidates still brings back its folded form.
-    const rows = rowsOf<Omit<CandidateRow, 'id'> & { id: string | null; n: number }>(
-      await db.execute(sql`
-        with k as materialized (
-          select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
-            from unnest(${sql.param(names.slice(start, start + NAMES_PER_LOOKUP))}::text[]) with ordinality as n(name, ord))
-        select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
-          from k left join ${claimants} on ${claimants.lookup_key} %> k.key`),
-    );
+    // The names' keys are computed once, in their own step: in a prepared statement's generic
+    // plan, `lookup_key %> claimledger_name_key(…)` would fold and transliterate a name again
+    // for every candidate the index returns. A left join: a name without candidates still
+    // brings back its folded form. Names come as JSON (parsed natively), not as a text[]
+    // (parsed character by character).
+    const query = sql`
+      with k as materialized (
+        select n.ord::int - 1 as n, claimledger_name_key(n.name) as key, claimledger_fold(n.name) as q
+          from unnest(${sql.param(names.slice(start, start + NAMES_PER_LOOKUP))}::text[]) with ordinality as n(name, ord))
+      select k.n, ${claimants.id} as id, to_json(${claimants.lookup_names}) as names, k.q
+        from k left join ${claimants} on ${claimants.lookup_key} %> k.key${where ? sql` and ${where}` : sql``}`;
+    // Without filters the statement text is always the same: prepared once per connection.
+    const rows = await executeNamed<Omit<CandidateRow, 'id'> & { id: string | null; n: number }>(db, where ? undefined : 'claimledger_claimant_candidates', query);
     for (const r of rows) {
       const at = start + Number(r.n);
       folded[at] = r.q;
@@ -167,6 +152,9 @@ async function claimantCandidatesOfNames(db: DbOrTx, names: readonly string[]): 
   }
   return { candidates: await rankCandidates(db, perName), folded };
 }
+
+/** Names looked up by one statement: a window of common surnames stays well inside the statement timeout. */
+const NAMES_PER_LOOKUP = 200;
 
 interface Candidate {
   id: string;
@@ -222,15 +210,13 @@ export interface ClaimantHit extends ClaimantRow {
 
 /**
  * The best existing claimant for each of several names, by the same matcher and
- * score as lookup and `claimant_name` (extraction's speakers). One index lookup per
- * name, then one query for the rows.
+ * score as lookup and `claimant_name` (extraction's speakers): the names looked up
+ * together, then one query for the rows.
  */
 export async function bestClaimantsFor(db: DbOrTx, names: string[]): Promise<Map<string, ClaimantHit>> {
-  const best = new Map<string, { id: string; index: number; score: number }>();
-  for (const name of new Set(names.map((n) => n.trim()).filter(Boolean))) {
-    const [hit] = await claimantCandidates(db, name);
-    if (hit) best.set(name, hit);
-  }
+  const distinct = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  const { candidates } = await claimantCandidates(db, distinct);
+  const best = new Map(distinct.flatMap((name, i) => (candidates[i][0] ? [[name, candidates[i][0]] as const] : [])));
   const out = new Map<string, ClaimantHit>();
   if (best.size === 0) return out;
   const rows = await db.select(claimantColumns).from(claimants).where(anyOf(claimants.id, [...new Set([...best.values()].map((h) => h.id))]));
@@ -246,7 +232,9 @@ export async function bestClaimantsFor(db: DbOrTx, names: string[]): Promise<Map
 async function searchClaimants(db: Db, q: string, filters: (SQL | undefined)[], params: ClaimantListParams) {
   const limit = params.limit ?? 50;
   const at = params.cursor ? decodeRankCursor('claimants', params.cursor, q, SCORE_SORT) : undefined;
-  const candidates = await claimantCandidates(db, q, and(...filters));
+  const {
+    candidates: [candidates],
+  } = await claimantCandidates(db, [q], and(...filters));
   const after = at ? candidates.filter((c) => c.order < at.v || (c.order === at.v && c.id < at.id)) : candidates;
   const pageHits = after.slice(0, limit);
   const rows = pageHits.length
@@ -317,7 +305,7 @@ export async function resolveClaimantNames(w: Write, names: readonly string[]): 
   const nameKeys = sql`(select array_to_string(array(select w from regexp_split_to_table(claimledger_name_key(n), '[^a-z0-9]+') w order by w), ' ') as key
                           from unnest(${sql.param(distinct)}::text[]) as n) as named`;
   await tx.execute(sql`select pg_advisory_xact_lock(${GUARD.names}::int, k) from (${guardBuckets(nameKeys)}) as keys`);
-  const found = await claimantCandidatesOfNames(tx, distinct);
+  const found = await claimantCandidates(tx, distinct);
   const hits = new Map(distinct.map((name, i) => [name, found.candidates[i]]));
   const folded = new Map(distinct.map((name, i) => [name, found.folded[i]]));
   const bestIds = [...new Set([...hits.values()].flatMap(([best]) => (best ? [best.id] : [])))];
