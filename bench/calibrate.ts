@@ -32,13 +32,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, signatureDate, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
 import { atThreshold, calibrationError, mixedCalibrationError, noMatchRate, rankingFigures, reliability, reliabilityTable, type Ranked } from './eval-match-metrics.js';
 
-const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers', 'meaning', 'meaning_lead', 'sentence', 'sentence_lead'];
+const SIGNALS: (keyof MatchSignals)[] = ['text', 'context', 'relative', 'coverage', 'phrases', 'numbers', 'meaning', 'meaning_lead', 'sentence', 'sentence_lead', 'time'];
 
 interface Labelled {
   id: string;
@@ -48,6 +48,8 @@ interface Labelled {
 
 export interface QueryRows {
   gold: Set<string>;
+  /** Whether the text had a time (its signature's date), so that its candidates could have `time`. */
+  dated: boolean;
   candidates: Labelled[];
 }
 
@@ -102,7 +104,10 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 type Floor = SignalFloor;
 
 /** The same text with its gold claims taken out of its candidates (see `withoutGold` in eval-match.ts). */
-const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold, floor) });
+const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), dated: q.dated, candidates: withoutGold(q.candidates, q.gold, floor) });
+
+/** The same text without a time (`published_at: null`, or no signature): no candidate has `time`. */
+export const undated = (q: QueryRows): QueryRows => ({ ...q, dated: false, candidates: q.candidates.map((c) => ({ ...c, signals: { ...c.signals, time: 0 } })) });
 
 /** The signals comparing candidates recomputed with these floors. */
 const withFloor = (q: QueryRows, floor: Floor): QueryRows => {
@@ -110,7 +115,7 @@ const withFloor = (q: QueryRows, floor: Floor): QueryRows => {
     q.candidates.map((c) => c.signals),
     floor,
   );
-  return { gold: q.gold, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+  return { ...q, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
 };
 
 /** The value below which 1 % of `values` lie. */
@@ -137,6 +142,11 @@ export interface Fit {
  * `meaning` and rank that 99 % of them reach), then the two stages on signals computed with it: the
  * ranking on the tweets as they are, the score on those and on the same tweets with their gold claims
  * taken out, counting `noClaimWeight` each (0: the score as fitted before 2026-12-07).
+ *
+ * The score is fitted on every tweet twice, with its date and without (`undated`): a text
+ * without a time is what most callers send, and its right claim ranks lower by what `time`
+ * would have added, which the score's `undated` term makes up for. The rank floor is taken
+ * over both alike.
  */
 export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, rankFloorShare = RANK_FLOOR_SHARE): Fit {
   const floor: Floor = {
@@ -153,23 +163,28 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
   );
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
   const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
-  const rankFloor = lowPercentile(train.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))), rankFloorShare);
+  const both = [...train, ...train.filter((q) => q.dated).map(undated)];
+  const rankFloor = lowPercentile(both.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))), rankFloorShare);
   // The score also on texts that repeat none: whether the best candidate is one at all.
   const xs: number[][] = [];
   const ys: number[] = [];
   const counts: number[] = [];
-  const scored = noClaimWeight > 0 ? [...train, ...train.map((q) => noGold(q, floor))] : train;
+  const scored = noClaimWeight > 0 ? [...both, ...both.map((q) => noGold(q, floor))] : both;
   for (const q of scored) {
     const ranks = ranksOf(q);
     const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
-      xs.push([ranks[i], leads[i]]);
+      xs.push([q.dated ? 0 : 1, ranks[i], leads[i]]);
       ys.push(c.label);
       counts.push(q.gold.size > 0 ? 1 : noClaimWeight);
     });
   }
   const stage2 = fitLogistic(xs, ys, 0.1, counts);
-  return { weights, calibration: { bias: round(stage2[0]), rank: round(stage2[1]), lead: round(stage2[2]) }, floor: { ...floor, rank: rankFloor } };
+  return {
+    weights,
+    calibration: { bias: round(stage2[0]), undated: round(stage2[1]), rank: round(stage2[2]), lead: round(stage2[3]) },
+    floor: { ...floor, rank: rankFloor },
+  };
 }
 
 /** The top 5 a caller would see with these weights. */
@@ -177,6 +192,7 @@ export function ranked(queries: QueryRows[], { weights, calibration, floor }: Fi
   return queries.map((q) => {
     const scores = matchScores(
       withFloor(q, floor).candidates.map((c) => c.signals),
+      q.dated,
       weights,
       calibration,
       floor.rank,
@@ -204,12 +220,16 @@ async function main() {
   if (values.rows && existsSync(values.rows)) {
     const saved = JSON.parse(readFileSync(values.rows, 'utf8')) as Record<'train' | 'dev', { gold: string[]; candidates: Labelled[] }[]>;
     // The signals comparing candidates are recomputed, so rows saved before a change to them still serve.
-    const revive = (qs: { gold: string[]; candidates: Labelled[] }[]) =>
-      qs.map((q) => {
+    const revive = (qs: { gold: string[]; candidates: Labelled[] }[], split: Split) => {
+      // Rows are saved in the order of the split's queries, which say whether each text had a date.
+      const queries = loadQueries(split);
+      if (queries.length !== qs.length) throw new Error(`${values.rows} holds ${qs.length} ${split} texts, the split ${queries.length}: collect them again`);
+      return qs.map((q, n) => {
         const signals = withCompetition(q.candidates.map((c) => c.signals));
-        return { gold: new Set(q.gold), candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+        return { gold: new Set(q.gold), dated: signatureDate(queries[n].text) !== undefined, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
       });
-    fitAndReport(revive(saved.train), revive(saved.dev), noClaimWeight);
+    };
+    fitAndReport(revive(saved.train, 'train'), revive(saved.dev, 'dev'), noClaimWeight);
     return;
   }
   const bench = await loadBenchmark(process.env.DATABASE_URL);
@@ -223,6 +243,7 @@ async function main() {
       const candidates = await scoredCandidates(bench.app.db, q.text);
       out.push({
         gold: q.gold,
+        dated: signatureDate(q.text) !== undefined,
         candidates: candidates.map((c) => {
           const id = vclaimOf.get(c.id) ?? c.id;
           return { id, label: q.gold.has(id) ? 1 : 0, signals: c.signals };
@@ -255,6 +276,8 @@ function fitAndReport(train: QueryRows[], dev: QueryRows[], noClaimWeight: numbe
   const noMatch = (qs: QueryRows[]) => ranked(qs.map((q) => noGold(q, fit.floor)), fit);
   console.log(report('train (fitted on)', ranked(train, fit), noMatch(train), noClaimWeight));
   console.log(report('\ndev', ranked(dev, fit), noMatch(dev), noClaimWeight));
+  const timeless = dev.map(undated);
+  console.log(report('\ndev without time (published_at: null)', ranked(timeless, fit), noMatch(timeless), noClaimWeight));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { rowsOf } from '../src/db/client.js';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from './helper.js';
-import { cleanQueryText, cosine, leadsOf, matchScores, meanVector, parseTsvector, signatureWords, type MatchSignals } from '../src/domain/matching.js';
+import { cleanQueryText, cosine, leadsOf, matchScores, meanVector, parseTsvector, signatureDate, signatureWords, timeProximity, type MatchSignals } from '../src/domain/matching.js';
 import { DIMENSIONS, VOCABULARY, wordVectors } from '../src/domain/word-vectors.js';
 import { compareQuantities, readQuantities } from '../src/domain/numbers.js';
 import { bestName, nameKey, prepareNameQuery, scoreName } from '../src/domain/matching-names.js';
@@ -82,6 +82,11 @@ t.test('tweets are cleaned: signature, links, pictures, handles and hashtags, em
 t.test("a tweet's signature gives its author and month as words, never its day", async (t) => {
   t.equal(signatureWords('Vote to save our NHS. — Jeremy Corbyn (@jeremycorbyn) December 8, 2019'), 'Jeremy Corbyn jeremycorbyn December 2019');
   t.equal(signatureWords('No signature here, 8 December 2019'), '');
+  t.same(signatureDate('Vote to save our NHS. — Jeremy Corbyn (@jeremycorbyn) December 8, 2019'), new Date('2019-12-08T00:00:00Z'), "the signature's date, midnight UTC");
+  t.same(signatureDate('Flooded again — City Desk (@citydesk) Sept. 3, 2019'), new Date('2019-09-03T00:00:00Z'), 'an abbreviated month');
+  t.equal(signatureDate('Leap — City Desk (@citydesk) February 30, 2020'), undefined, 'no such day');
+  t.equal(signatureDate('Not a month — City Desk (@citydesk) Someday 3, 2019'), undefined, 'no such month');
+  t.equal(signatureDate('No signature here, 8 December 2019'), undefined);
 });
 
 t.test('word vectors: read from the npm package, unit length, alike words close', async (t) => {
@@ -97,17 +102,26 @@ t.test('word vectors: read from the npm package, unit length, alike words close'
   t.ok(same > other + 0.2, `a rewording is closer (${same.toFixed(3)}) than an unrelated sentence (${other.toFixed(3)})`);
 });
 
+t.test('time: 1 from a few days before the text to the text, then falling by e a month; 0 earlier or without dates', async (t) => {
+  t.equal(timeProximity(undefined), 0);
+  t.equal(timeProximity(-3.5), 0, 'published well before the text');
+  t.equal(timeProximity(-3), 1);
+  t.equal(timeProximity(0), 1);
+  t.equal(timeProximity(30), 0.3679);
+  t.equal(timeProximity(3650), 0, 'ten years after');
+});
+
 t.test('signals and scores', async (t) => {
   t.same([...parseTsvector("'cost':3 'tunnel':2,5 'o''brien':1")], [['cost', [3]], ['tunnel', [2, 5]], ["o'brien", [1]]]);
   t.same(leadsOf([3, 1, 2]), [1, -2, -1], 'each against the best other');
   t.same(leadsOf([2]), [2], 'alone: against a claim with nothing in common');
   t.same(leadsOf([2], 3), [-1], 'alone, with a floor: no lead for having no rivals');
   t.same(leadsOf([5, 4], 3), [1, -1], 'a floor below the best other changes nothing');
-  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3, sentence: 0.8, sentence_lead: 0.3 };
-  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3 };
-  const [s, w] = matchScores([strong, weak]);
+  const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3, sentence: 0.8, sentence_lead: 0.3, time: 0 };
+  const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3, time: 0 };
+  const [s, w] = matchScores([strong, weak], false);
   t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
-  const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);
+  const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak], false);
   t.ok(contradicted < 0.5, `a contradicted quantity keeps a full match below the default min_score (${contradicted})`);
 });
 

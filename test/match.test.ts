@@ -103,7 +103,7 @@ t.test('the answer: claims with score and signals, best first, limit and min_sco
   for (let i = 1; i < all.length; i++) t.ok(all[i - 1].score >= all[i].score, 'best first');
   for (const m of all) {
     t.ok(m.score >= 0 && m.score <= 1);
-    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'meaning', 'meaning_lead', 'numbers', 'phrases', 'relative', 'sentence', 'sentence_lead', 'text']);
+    t.same(Object.keys(m.signals).sort(), ['context', 'coverage', 'meaning', 'meaning_lead', 'numbers', 'phrases', 'relative', 'sentence', 'sentence_lead', 'text', 'time']);
     t.ok(typeof m.id === 'string' && typeof m.text === 'string' && typeof m.created_at === 'string', 'a claim');
     t.notOk('search' in m, 'no internal columns');
   }
@@ -139,6 +139,44 @@ t.test("a claim is found by its sources' titles when the text shares none of its
   t.ok((await match({ text, min_score: 0, limit: 50 })).some((m) => m.id === claim.id), 'by the title of a source it is attributed to');
 });
 
+t.test("a claim checked soon after the text was published ranks above the same words checked long before; published_at decides, null leaves time out", async (t) => {
+  const words = 'The mayor of Tromsø banned snowmobiles from the harbour on Sundays';
+  const recent = await makeClaim(api, { text: words, language: 'en' });
+  const old = await makeClaim(api, { text: words, language: 'en' });
+  for (const [claim, published_at] of [
+    [recent, '2020-01-16T09:00:00Z'],
+    [old, '2016-05-01T00:00:00Z'],
+  ] as const) {
+    const source = await makeSource(api, { title: 'Did Tromsø ban snowmobiles?', published_at });
+    t.equal((await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_label: 'a viral post' })).statusCode, 201);
+  }
+  await api.encodeClaims();
+  const ranked = async (body: Json) => (await match({ min_score: 0, limit: 50, ...body })).filter((m) => m.id === recent.id || m.id === old.id);
+  const signed = await ranked({ text: `${words} — Tromsø Today (@tromsotoday) January 14, 2020` });
+  t.same(
+    signed.map((m) => m.id),
+    [recent.id, old.id],
+    "the signature's date: the claim checked two days later first",
+  );
+  t.equal(signed[0].signals.time, 0.9239, 'two days and nine hours after midnight of the signed day');
+  t.equal(signed[1].signals.time, 0, 'checked years before: nothing');
+  const given = await ranked({ text: words, published_at: '2016-04-30T12:00:00Z' });
+  t.same(
+    given.map((m) => m.id),
+    [old.id, recent.id],
+    'published_at: the claim checked soon after it first',
+  );
+  t.equal(given[1].signals.time, 0, 'checked years after: nothing');
+  const timeless = await ranked({ text: `${words} — Tromsø Today (@tromsotoday) January 14, 2020`, published_at: null });
+  t.same(
+    timeless.map((m) => m.signals.time),
+    [0, 0],
+    'null: no time, whatever the signature says',
+  );
+  t.equal(timeless[0].score, timeless[1].score, 'and the two score alike');
+  t.ok(timeless[0].score <= signed[0].score, 'time only ever adds');
+});
+
 t.test('bad match input is 400 and never 500', async (t) => {
   expectProblem(t, await api.post('/v1/claims/match', {}), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: '' }), 400, 'validation_failed');
@@ -150,6 +188,8 @@ t.test('bad match input is 400 and never 500', async (t) => {
   expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', language: 'not a language' }), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', extra: true }), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: 42 }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', published_at: 'January 14, 2020' }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', published_at: 1579000000 }), 400, 'validation_failed');
   const odd = await match({ text: "O'Brien's \\ 'quoted' & | ! <-> :* (tunnel)" });
   t.ok(Array.isArray(odd), 'tsquery syntax in the text is just text');
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { COMPETITION_FLOOR, DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION } from '../../domain/matching.js';
+import { COMPETITION_FLOOR, DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION, TIME_BEFORE_DAYS } from '../../domain/matching.js';
 import { backgroundEncoder, requestEncoder } from '../../domain/sentence-vectors.js';
 import { wordVectors } from '../../domain/word-vectors.js';
 import { Language, problemResponses } from '../../lib/schemas.js';
@@ -19,6 +19,12 @@ const MatchBody = Type.Object(
       ...Language,
       description: 'Only claims in this language (any region of it) and claims without a language. Stemming is English whatever the language.',
     }),
+    published_at: Type.Optional(
+      Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description:
+          'When `text` was published or said (RFC 3339 date-time), for the `time` signal: claims whose sources were published soon after it rank higher. Absent: the date of the text\'s signature if it ends with one ("— Name (@handle) January 14, 2020", read as midnight UTC), else none. `null`: rank without time, whatever the text says.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -48,6 +54,11 @@ const Signals = Type.Object(
         "Cosine of the sentence vectors of `text` and of the claim (Universal Sentence Encoder, Transformer-lite English model): close when they say the same thing in other words, not only when they share words.",
     }),
     sentence_lead: Type.Number({ minimum: -2, maximum: 2, description: `\`sentence\` minus the best other candidate's \`sentence\`, taken as at least ${COMPETITION_FLOOR.sentence}.` }),
+    time: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: `How soon after the text's time (\`published_at\`, or its signature's date) a source the claim is attributed to was published: 1 for a source published up to ${TIME_BEFORE_DAYS} days before it, e^(−days/30) for one published days after it, 0 for one published earlier, and 0 when the text or the claim's sources have no date. It only ever adds: a claim that resurfaces years after it was checked loses nothing by it.`,
+    }),
   },
   { additionalProperties: false, description: 'The signals the score combines, for judging a match yourself.' },
 );
@@ -72,7 +83,11 @@ const description = `"Has this been claimed or checked before?" Existing claims 
 
 **What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`, for texts of which about one in five repeats no claim the collection holds: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. Every text has a best candidate, so the score is fitted on texts that repeat a claim and on texts that repeat none (the same tweets with their claim taken out, counting a quarter each); about one text in six that repeats nothing still gets a claim at ${DEFAULT_MIN_SCORE}. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim about 99 times in 100 there, and about 6 tweets in 7 got their claim back above it (3 in 4 on held-out tweets): the right claim is usually still first when it scores lower, so pass a lower \`min_score\` to see less likely matches, for instance when every text you send is known to repeat some claim. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
 
-**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored, and with them up to ${TITLE_CANDIDATES} claims whose sources' titles (an index of the sources' titles and publishers, weighted the same way among sources) have the most in common with it. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language. Read-only: needs the \`read\` scope.`;
+**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored, and with them up to ${TITLE_CANDIDATES} claims whose sources' titles (an index of the sources' titles and publishers, weighted the same way among sources) have the most in common with it. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead + ${w.time}·time, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language.
+
+**Time.** A fact-check follows the statement it checks by days, so when \`text\` has a time (\`published_at\`, or else the date of its signature), claims whose sources were published from ${TIME_BEFORE_DAYS} days before it to a few weeks after it rank higher (signal \`time\`); a claim checked long before is not marked down, but a rival checked near that date gains on it. Pass \`published_at: null\` to rank by the words alone, for instance to find old checks of a statement that resurfaces. On the public data the score is fitted on, the tweets are those the fact-checks embed, so time counts there more than it may in your collection; the figures with and without it are in bench/MATCHING.md.
+
+Read-only: needs the \`read\` scope.`;
 
 /** POST /v1/claims/match: a read, though a POST (the text can be long). */
 const claimMatchRoutes: FastifyPluginAsyncTypebox<{ background?: boolean }> = async (app, options) => {

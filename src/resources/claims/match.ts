@@ -9,8 +9,10 @@ import {
   matchSignals,
   parseTsvector,
   prepareQuery,
+  signatureDate,
   signatureWords,
   similarity,
+  TIME_BEFORE_DAYS,
   type Collection,
   type MatchSignals,
   type Stems,
@@ -64,6 +66,15 @@ export interface MatchRequest {
   limit?: number;
   min_score?: number;
   language?: string;
+  /** When the text was published; absent: its signature's date, if any; null: none. */
+  published_at?: string | null;
+}
+
+/** What narrows or informs a match besides its text. */
+export interface MatchOptions {
+  language?: string;
+  /** When the text was published; undefined: its signature's date, if it has one; null: rank without time. */
+  publishedAt?: Date | null;
 }
 
 interface QueryStem {
@@ -112,8 +123,9 @@ async function collectionSize(db: Db): Promise<{ claims: number; averageLength: 
 }
 
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
-export async function scoredCandidates(db: Db, text: string, language?: string): Promise<ClaimMatch[]> {
+export async function scoredCandidates(db: Db, text: string, { language, publishedAt }: MatchOptions = {}): Promise<ClaimMatch[]> {
   const cleaned = cleanQueryText(text);
+  const at = publishedAt === undefined ? signatureDate(text) : (publishedAt ?? undefined);
   const searched = `${cleaned} ${signatureWords(text)}`.trim();
   // Encoded on its thread while the database looks for candidates.
   const encoding = requestEncoder().encode([cleaned || text]);
@@ -145,7 +157,13 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null }>(
+  // Days from the text to the claim's source published nearest after it, or not long before (timeProximity).
+  const days = at
+    ? sql`(select min(extract(epoch from s.published_at - ${at.toISOString()}::timestamptz) / 86400)::float8
+             from attributions a join sources s on s.id = a.source_id
+            where a.claim_id = c.id and s.published_at >= ${at.toISOString()}::timestamptz - make_interval(days => ${TIME_BEFORE_DAYS}))`
+    : sql`null::float8`;
+  const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null; days: number | null }>(
     await db.execute(sql`
       with hits as (${bestByTerms({ table: sql`claim_terms`, id: sql`claim_id` }, terms, weights, POSTINGS_PER_STEM, CANDIDATES)}),
       titles as (${bestByTerms({ table: sql`source_terms`, id: sql`source_id` }, titleTerms, titleWeights, TITLE_POSTINGS_PER_STEM, TITLE_CANDIDATES)}),
@@ -157,7 +175,7 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
           group by a.claim_id order by max(s.prescore) desc, a.claim_id limit ${TITLE_CANDIDATES})
       ),
       found as (
-        select ${columns}, c.search::text as search, x.context_text, encode(m.vector, 'base64') as meaning
+        select ${columns}, c.search::text as search, x.context_text, encode(m.vector, 'base64') as meaning, ${days} as days
           from candidates h join claims c on c.id = h.claim_id
           left join claim_meanings m on m.claim_id = c.id
           left join lateral (
@@ -184,12 +202,12 @@ export async function scoredCandidates(db: Db, text: string, language?: string):
   const sentences = await sentenceCosines(await encoding.then(([v]) => v), rows);
   const signals = matchSignals(
     query,
-    rows.map((r, i) => ({ text: r.text, ...candidates[i], contextText: r.context_text ?? '', sentence: sentences[i] })),
+    rows.map((r, i) => ({ text: r.text, ...candidates[i], contextText: r.context_text ?? '', sentence: sentences[i], days: r.days === null ? undefined : Number(r.days) })),
     collection,
   );
-  const scores = matchScores(signals);
+  const scores = matchScores(signals, at !== undefined);
   return rows
-    .map(({ search: _search, context: _context, context_text: _contextText, meaning: _meaning, ...claim }, i) => ({
+    .map(({ search: _search, context: _context, context_text: _contextText, meaning: _meaning, days: _days, ...claim }, i) => ({
       ...asClaim(claim),
       score: scores[i],
       signals: signals[i],
@@ -227,7 +245,8 @@ async function sentenceCosines(query: Int8Array, rows: { text: string; meaning: 
 
 export async function matchClaims(db: Db, body: MatchRequest): Promise<ClaimMatch[]> {
   const minScore = body.min_score ?? DEFAULT_MIN_SCORE;
-  const scored = await scoredCandidates(db, body.text, body.language);
+  const publishedAt = body.published_at === undefined ? undefined : body.published_at === null ? null : new Date(body.published_at);
+  const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt });
   return scored.filter((m) => m.score >= minScore).slice(0, body.limit ?? 10);
 }
 
