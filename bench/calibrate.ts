@@ -32,7 +32,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, signatureDate, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
@@ -48,8 +48,6 @@ interface Labelled {
 
 export interface QueryRows {
   gold: Set<string>;
-  /** Whether the text had a time (its signature's date), so that its candidates could have `time`. */
-  dated: boolean;
   candidates: Labelled[];
 }
 
@@ -104,10 +102,13 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 type Floor = SignalFloor;
 
 /** The same text with its gold claims taken out of its candidates (see `withoutGold` in eval-match.ts). */
-const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), dated: q.dated, candidates: withoutGold(q.candidates, q.gold, floor) });
+const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold, floor) });
+
+/** Whether any candidate has `time`: the score's `undated` term applies when none has. */
+const timed = (q: QueryRows) => q.candidates.some((c) => c.signals.time > 0);
 
 /** The same text without a time (`published_at: null`, or no signature): no candidate has `time`. */
-export const undated = (q: QueryRows): QueryRows => ({ ...q, dated: false, candidates: q.candidates.map((c) => ({ ...c, signals: { ...c.signals, time: 0 } })) });
+export const undated = (q: QueryRows): QueryRows => ({ ...q, candidates: q.candidates.map((c) => ({ ...c, signals: { ...c.signals, time: 0 } })) });
 
 /** The signals comparing candidates recomputed with these floors. */
 const withFloor = (q: QueryRows, floor: Floor): QueryRows => {
@@ -143,10 +144,10 @@ export interface Fit {
  * ranking on the tweets as they are, the score on those and on the same tweets with their gold claims
  * taken out, counting `noClaimWeight` each (0: the score as fitted before 2026-12-07).
  *
- * The score is fitted on every tweet twice, with its date and without (`undated`): a text
- * without a time is what most callers send, and its right claim ranks lower by what `time`
- * would have added, which the score's `undated` term makes up for. The rank floor is taken
- * over both alike.
+ * Both stages see every tweet twice, with its date and without (`undated`): a text without a
+ * time is what most callers send. Its right claim ranks lower by what `time` would have added,
+ * which the score's `undated` term (for a text none of whose candidates has `time`) makes up
+ * for. The rank floor is taken over both alike.
  */
 export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, rankFloorShare = RANK_FLOOR_SHARE): Fit {
   const floor: Floor = {
@@ -155,15 +156,18 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
     sentence: lowPercentile(train.map((q) => second(q.candidates.map((c) => c.signals.sentence)))),
   };
   train = train.map((q) => withFloor(q, floor));
-  // The ranking is fitted on texts that repeat a claim: which candidate it is.
-  const rows = train.flatMap((q) => q.candidates);
+  // The ranking is fitted on texts that repeat a claim: which candidate it is. Each tweet
+  // counts with its date and without, so the words weigh what they weigh for a text without
+  // one (and for a claim checked long before its text), not only for the benchmark's tweets,
+  // whose claims were checked days after them.
+  const both = [...train, ...train.filter(timed).map(undated)];
+  const rows = both.flatMap((q) => q.candidates);
   const stage1 = fitLogistic(
     rows.map((r) => SIGNALS.map((k) => r.signals[k])),
     rows.map((r) => r.label),
   );
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
   const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
-  const both = [...train, ...train.filter((q) => q.dated).map(undated)];
   const rankFloor = lowPercentile(both.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))), rankFloorShare);
   // The score also on texts that repeat none: whether the best candidate is one at all.
   const xs: number[][] = [];
@@ -174,7 +178,7 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
     const ranks = ranksOf(q);
     const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
-      xs.push([q.dated ? 0 : 1, ranks[i], leads[i]]);
+      xs.push([timed(q) ? 0 : 1, ranks[i], leads[i]]);
       ys.push(c.label);
       counts.push(q.gold.size > 0 ? 1 : noClaimWeight);
     });
@@ -192,7 +196,6 @@ export function ranked(queries: QueryRows[], { weights, calibration, floor }: Fi
   return queries.map((q) => {
     const scores = matchScores(
       withFloor(q, floor).candidates.map((c) => c.signals),
-      q.dated,
       weights,
       calibration,
       floor.rank,
@@ -220,16 +223,16 @@ async function main() {
   if (values.rows && existsSync(values.rows)) {
     const saved = JSON.parse(readFileSync(values.rows, 'utf8')) as Record<'train' | 'dev', { gold: string[]; candidates: Labelled[] }[]>;
     // The signals comparing candidates are recomputed, so rows saved before a change to them still serve.
-    const revive = (qs: { gold: string[]; candidates: Labelled[] }[], split: Split) => {
-      // Rows are saved in the order of the split's queries, which say whether each text had a date.
-      const queries = loadQueries(split);
-      if (queries.length !== qs.length) throw new Error(`${values.rows} holds ${qs.length} ${split} texts, the split ${queries.length}: collect them again`);
-      return qs.map((q, n) => {
+    const revive = (qs: { gold: string[]; candidates: Labelled[] }[]) => {
+      // Rows from before a signal was added would rank as NaN: refuse them rather than fit nonsense.
+      const lacking = SIGNALS.filter((k) => qs.some((q) => q.candidates.some((c) => typeof c.signals[k] !== 'number')));
+      if (lacking.length) throw new Error(`${values.rows} was collected without ${lacking.join(', ')}: delete it and collect the rows again`);
+      return qs.map((q) => {
         const signals = withCompetition(q.candidates.map((c) => c.signals));
-        return { gold: new Set(q.gold), dated: signatureDate(queries[n].text) !== undefined, candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
+        return { gold: new Set(q.gold), candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };
       });
     };
-    fitAndReport(revive(saved.train, 'train'), revive(saved.dev, 'dev'), noClaimWeight);
+    fitAndReport(revive(saved.train), revive(saved.dev), noClaimWeight);
     return;
   }
   const bench = await loadBenchmark(process.env.DATABASE_URL);
@@ -243,7 +246,6 @@ async function main() {
       const candidates = await scoredCandidates(bench.app.db, q.text);
       out.push({
         gold: q.gold,
-        dated: signatureDate(q.text) !== undefined,
         candidates: candidates.map((c) => {
           const id = vclaimOf.get(c.id) ?? c.id;
           return { id, label: q.gold.has(id) ? 1 : 0, signals: c.signals };

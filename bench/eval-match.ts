@@ -24,7 +24,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, pgliteExtensions, rowsOf, wrapPglite, type Database } from '../src/db/client.js';
-import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, matchScores, signatureDate, withCompetition, type MatchSignals, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, matchScores, withCompetition, type MatchSignals, type SignalFloor } from '../src/domain/matching.js';
 import { SentenceEncoder } from '../src/domain/sentence-vectors.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { encodeQueuedClaims, storeMeanings } from '../src/resources/claims/meanings.js';
@@ -223,10 +223,7 @@ async function main() {
           (await scoredCandidates(bench.app.db, q.text, timeless ? { publishedAt: null } : {})).map((c) => ({ id: bench.vclaimOf.get(c.id) ?? c.id, signals: c.signals })),
           q.gold,
         );
-        const scores = matchScores(
-          rest.map((c) => c.signals),
-          !timeless && signatureDate(q.text) !== undefined,
-        );
+        const scores = matchScores(rest.map((c) => c.signals));
         noMatch.push({ gold: new Set(), results: rest.map((c, i) => ({ id: c.id, score: scores[i] })).sort((a, b) => b.score - a.score) });
         times.push(ms);
         api.push({ gold: q.gold, results });

@@ -32,7 +32,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../src/db/client.js';
-import { cleanQueryText, signatureDate, similarity, withCompetition, type MatchSignals } from '../src/domain/matching.js';
+import { cleanQueryText, similarity, withCompetition, type MatchSignals } from '../src/domain/matching.js';
 import { SENTENCE_DIMENSIONS, SentenceEncoder, packVector, vectorFromBase64, vectorToBase64 } from '../src/domain/sentence-vectors.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { fitWeights, ranked, type QueryRows } from './calibrate.js';
@@ -542,8 +542,7 @@ async function main() {
   for (const [k, b64] of Object.entries(inputs.tweets)) vectors.set(`q:${k}`, unit(vectorFromBase64(b64)));
   const queriesOf = (split: Split, rows: SavedRows): Query[] => {
     if (rows.length !== loadQueries(split).length) throw new Error(`${split}: ${rows.length} rows for ${loadQueries(split).length} tweets`);
-    const texts = loadQueries(split);
-    return rows.map((q, i) => ({ tweet: `q:${split}:${i}`, rows: { gold: new Set(q.gold), dated: signatureDate(texts[i].text) !== undefined, candidates: q.candidates } }));
+    return rows.map((q, i) => ({ tweet: `q:${split}:${i}`, rows: { gold: new Set(q.gold), candidates: q.candidates } }));
   };
   const train = queriesOf('train', saved.train);
   const dev = queriesOf('dev', saved.dev);

@@ -395,6 +395,7 @@ const WRONG_VALUES: [string, unknown][] = [
   ['bad date', '2026-13-45T25:61:61Z'],
   ['far future date', '+275760-09-13T00:00:00.001Z'],
   ['year 0', '0000-01-01T00:00:00Z'],
+  ['year 0 once in UTC', '0001-01-01T00:30:00+01:00'],
   ['date without zone', '2026-03-03T09:00:00'],
   ['javascript url', 'javascript:alert(1)'],
   ['broken url', 'http://[::1'],

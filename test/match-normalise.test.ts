@@ -86,6 +86,8 @@ t.test("a tweet's signature gives its author and month as words, never its day",
   t.same(signatureDate('Flooded again — City Desk (@citydesk) Sept. 3, 2019'), new Date('2019-09-03T00:00:00Z'), 'an abbreviated month');
   t.equal(signatureDate('Leap — City Desk (@citydesk) February 30, 2020'), undefined, 'no such day');
   t.equal(signatureDate('Not a month — City Desk (@citydesk) Someday 3, 2019'), undefined, 'no such month');
+  t.equal(signatureDate('Not a month — City Desk (@citydesk) Marching 3, 2019'), undefined, 'a word that only starts like one');
+  t.equal(signatureDate('Too early — City Desk (@citydesk) March 3, 0099'), undefined, 'no tweet is that old');
   t.equal(signatureDate('No signature here, 8 December 2019'), undefined);
 });
 
@@ -119,9 +121,9 @@ t.test('signals and scores', async (t) => {
   t.same(leadsOf([5, 4], 3), [1, -1], 'a floor below the best other changes nothing');
   const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3, sentence: 0.8, sentence_lead: 0.3, time: 0 };
   const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3, time: 0 };
-  const [s, w] = matchScores([strong, weak], false);
+  const [s, w] = matchScores([strong, weak]);
   t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
-  const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak], false);
+  const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);
   t.ok(contradicted < 0.5, `a contradicted quantity keeps a full match below the default min_score (${contradicted})`);
 });
 

@@ -139,42 +139,79 @@ t.test("a claim is found by its sources' titles when the text shares none of its
   t.ok((await match({ text, min_score: 0, limit: 50 })).some((m) => m.id === claim.id), 'by the title of a source it is attributed to');
 });
 
-t.test("a claim checked soon after the text was published ranks above the same words checked long before; published_at decides, null leaves time out", async (t) => {
+t.test("time: a claim said or checked soon after the text ranks above the same words checked long before; the answer says which time it used", async (t) => {
   const words = 'The mayor of Tromsø banned snowmobiles from the harbour on Sundays';
+  const signed = `${words} — Tromsø Today (@tromsotoday) January 14, 2020`;
   const recent = await makeClaim(api, { text: words, language: 'en' });
   const old = await makeClaim(api, { text: words, language: 'en' });
+  // The recent claim also has an older and a later source: the one nearest after the text counts.
   for (const [claim, published_at] of [
+    [recent, '2015-06-01T00:00:00Z'],
     [recent, '2020-01-16T09:00:00Z'],
+    [recent, '2020-09-01T00:00:00Z'],
     [old, '2016-05-01T00:00:00Z'],
   ] as const) {
     const source = await makeSource(api, { title: 'Did Tromsø ban snowmobiles?', published_at });
     t.equal((await api.post('/v1/attributions', { claim_id: claim.id, source_id: source.id, claimant_label: 'a viral post' })).statusCode, 201);
   }
   await api.encodeClaims();
-  const ranked = async (body: Json) => (await match({ min_score: 0, limit: 50, ...body })).filter((m) => m.id === recent.id || m.id === old.id);
-  const signed = await ranked({ text: `${words} — Tromsø Today (@tromsotoday) January 14, 2020` });
+  const answer = async (body: Json) => {
+    const res = await api.post('/v1/claims/match', { min_score: 0, limit: 50, ...body });
+    t.equal(res.statusCode, 200);
+    const { data, time } = res.json() as { data: Json[]; time: Json | null };
+    return { time, ours: data.filter((m) => m.id === recent.id || m.id === old.id) };
+  };
+  const bySignature = await answer({ text: signed });
+  t.same(bySignature.time, { published_at: '2020-01-14T00:00:00.000Z', from: 'signature' }, 'the time used, and where it came from');
   t.same(
-    signed.map((m) => m.id),
+    bySignature.ours.map((m) => m.id),
     [recent.id, old.id],
     "the signature's date: the claim checked two days later first",
   );
-  t.equal(signed[0].signals.time, 0.9239, 'two days and nine hours after midnight of the signed day');
-  t.equal(signed[1].signals.time, 0, 'checked years before: nothing');
-  const given = await ranked({ text: words, published_at: '2016-04-30T12:00:00Z' });
+  t.equal(bySignature.ours[0].signals.time, 0.9239, 'two days and nine hours after midnight of the signed day');
+  t.equal(bySignature.ours[1].signals.time, 0, 'checked years before: nothing');
+
+  const given = await answer({ text: words, published_at: '2016-04-30T12:00:00Z' });
+  t.same(given.time, { published_at: '2016-04-30T12:00:00.000Z', from: 'request' });
   t.same(
-    given.map((m) => m.id),
+    given.ours.map((m) => m.id),
     [old.id, recent.id],
     'published_at: the claim checked soon after it first',
   );
-  t.equal(given[1].signals.time, 0, 'checked years after: nothing');
-  const timeless = await ranked({ text: `${words} — Tromsø Today (@tromsotoday) January 14, 2020`, published_at: null });
+  t.equal(given.ours[1].signals.time, 0, 'checked years after: nothing');
+  const twoDaysLater = await answer({ text: words, published_at: '2016-05-03T00:00:00+02:00' });
+  t.equal(twoDaysLater.ours.find((m) => m.id === old.id)!.signals.time, 1, 'a source from up to 3 days before the text counts in full, whatever the offset');
+  const fourDaysLater = await answer({ text: words, published_at: '2016-05-05T00:00:01Z' });
+  t.equal(fourDaysLater.ours.find((m) => m.id === old.id)!.signals.time, 0, 'from longer before, nothing');
+
+  const timeless = await answer({ text: signed, published_at: null });
+  t.equal(timeless.time, null, 'null: no time');
   t.same(
-    timeless.map((m) => m.signals.time),
+    timeless.ours.map((m) => m.signals.time),
     [0, 0],
-    'null: no time, whatever the signature says',
+    'whatever the signature says',
   );
-  t.equal(timeless[0].score, timeless[1].score, 'and the two score alike');
-  t.ok(timeless[0].score <= signed[0].score, 'time only ever adds');
+  t.equal(timeless.ours[0].score, timeless.ours[1].score, 'and the two score alike');
+  t.ok(timeless.ours[0].score < bySignature.ours[0].score, 'time adds to the claim checked soon after');
+
+  const checked = await makeClaim(api, { text: words, language: 'en' });
+  t.equal((await api.post(`/v1/claims/${checked.id}/reviews`, { verdict: 'false', published_at: '2024-03-05T10:00:00Z' })).statusCode, 201);
+  await api.encodeClaims();
+  const byReview = await match({ text: words, published_at: '2024-03-05T00:00:00Z', min_score: 0, limit: 50 });
+  t.equal(byReview[0]?.id, checked.id, "a review published soon after the text counts as the claim's sources do");
+  t.equal(byReview[0]?.signals.time, 0.9862);
+
+  const unrelated = { text: 'A ferry captain from Bodø counted 400 orcas in one afternoon' };
+  const dated = await answer({ ...unrelated, published_at: '2031-01-01T00:00:00Z' });
+  const plain = await answer({ ...unrelated, published_at: null });
+  const all = async (body: Json) => ((await api.post('/v1/claims/match', { min_score: 0, limit: 50, ...body })).json() as { data: Json[] }).data;
+  t.same(
+    await all({ ...unrelated, published_at: '2031-01-01T00:00:00Z' }),
+    await all({ ...unrelated, published_at: null }),
+    'a time no claim was published near changes nothing: a date alone never lowers a score',
+  );
+  t.equal(dated.time?.from, 'request');
+  t.equal(plain.time, null);
 });
 
 t.test('bad match input is 400 and never 500', async (t) => {
@@ -190,6 +227,7 @@ t.test('bad match input is 400 and never 500', async (t) => {
   expectProblem(t, await api.post('/v1/claims/match', { text: 42 }), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', published_at: 'January 14, 2020' }), 400, 'validation_failed');
   expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', published_at: 1579000000 }), 400, 'validation_failed');
+  expectProblem(t, await api.post('/v1/claims/match', { text: 'tunnel', published_at: '0001-01-01T00:30:00+01:00' }), 400, 'validation_failed');
   const odd = await match({ text: "O'Brien's \\ 'quoted' & | ! <-> :* (tunnel)" });
   t.ok(Array.isArray(odd), 'tsquery syntax in the text is just text');
 });

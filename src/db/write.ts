@@ -163,7 +163,7 @@ export class Write {
    * fields), and tables that grew inside its transaction have no statistics for it: the
    * planner, guessing, picks plans that go quadratic (a hash of all sources built for every
    * claim). So a long write calls this between its steps, and the statistics of the tables it
-   * grows are refreshed once it has recorded a thousand events (about one per row) and then
+   * grows are refreshed once it has recorded a thousand events (one to four per row written) and then
    * whenever it has recorded four times what it had at the last refresh: a handful of
    * ANALYZEs even for a very large import. ANALYZE sees this transaction's rows; it waits at
    * most a second for a lock, else it is skipped and the write goes on.

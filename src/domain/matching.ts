@@ -28,8 +28,9 @@
  *             the strongest signal, as the tweets that repeat a claim often share few of its words;
  *   sentence_lead  `sentence` minus the best other candidate's (at least COMPETITION_FLOOR's);
  *   time      how soon after the text was published (as the caller says, or as its signature's date
- *             does) a source the claim is attributed to was (`timeProximity`): fact-checks follow
- *             the statements they check by days. 0 when either has no date.
+ *             does) a source the claim is attributed to or a review of it was (`timeProximity`):
+ *             a claim is said, reported and checked within days of the texts that repeat it while
+ *             it circulates. 0 when either has no date.
  *
  *   rank = w · signals                 (fitted on the CheckThat! 2022 2A training tweets)
  *   score = σ(a + b·rank + c·lead)     lead = rank minus the best other candidate's rank
@@ -75,7 +76,7 @@ export interface CompetitionFloor {
 
 export interface ScoreCalibration {
   bias: number;
-  /** Added for a text without a time (no `published_at`, no signature's date): no claim can have `time` then. */
+  /** Added when no candidate has `time` (the text has no time, or none was published near it). */
   undated: number;
   rank: number;
   lead: number;
@@ -83,19 +84,19 @@ export interface ScoreCalibration {
 
 /** Fitted by bench/calibrate.ts on the training split; see bench/MATCHING.md. */
 export const MATCH_WEIGHTS: Readonly<MatchWeights> = {
-  text: -0.004,
-  context: 0.087,
-  relative: 8.085,
-  coverage: 0.337,
-  phrases: -0.906,
-  numbers: 0.611,
-  meaning: 0.041,
-  meaning_lead: 3.391,
-  sentence: 0.952,
-  sentence_lead: 8.728,
-  time: 3.523,
+  text: 0.027,
+  context: 0.079,
+  relative: 8.914,
+  coverage: -0.226,
+  phrases: -1.489,
+  numbers: 0.908,
+  meaning: -0.983,
+  meaning_lead: 5.03,
+  sentence: 0.071,
+  sentence_lead: 11.08,
+  time: 2.662,
 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -7.347, undated: 0.785, rank: 0.556, lead: 0.513 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -6.736, undated: 0.579, rank: 0.552, lead: 0.428 };
 /**
  * What a training tweet with its claim taken out of its candidates counted when SCORE_CALIBRATION
  * was fitted, against 1 for the tweet as it is: a prior of one text in five that repeats no claim.
@@ -111,7 +112,7 @@ export const NO_CLAIM_WEIGHT = 0.25;
  * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
  * that claim's signals, as if that were evidence (bench/MATCHING.md).
  */
-export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, sentence: 0.362, rank: 3.272 };
+export const COMPETITION_FLOOR: Readonly<CompetitionFloor> = { context: 11.787, meaning: 0.612, sentence: 0.362, rank: 1.841 };
 export const DEFAULT_MIN_SCORE = 0.5;
 /** The highest score a claim whose quantities the text contradicts can reach. */
 export const QUANTITY_MISMATCH_CAP = 0.2;
@@ -141,7 +142,14 @@ export function cleanQueryText(text: string): string {
 /** An embedded tweet's trailing "— Name (@handle) Month D, YYYY". */
 const SIGNATURE = /\s*[—–]\s*([^—–\n]{0,100}?)\(@(\w+)\)\s+([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})\s*$/u;
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** A signature's month as Twitter writes it, in full or abbreviated. */
+const MONTHS: Record<string, number> = Object.fromEntries(
+  ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'].flatMap((name, i) => [
+    [name, i],
+    [name.slice(0, 3), i],
+    ...(name === 'september' ? [['sept', i]] : []),
+  ]),
+);
 
 /**
  * When a text that ends with an embedded tweet's signature was posted: the signature's date,
@@ -150,9 +158,10 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  */
 export function signatureDate(text: string): Date | undefined {
   const m = SIGNATURE.exec(text);
-  const month = m ? MONTHS.indexOf(m[3].slice(0, 3).toLowerCase()) : -1;
-  if (!m || month < 0) return undefined;
+  const month = m ? MONTHS[m[3].toLowerCase()] : undefined;
+  if (!m || month === undefined) return undefined;
   const [day, year] = [Number(m[4]), Number(m[5])];
+  if (year < 1900) return undefined; // Date.UTC would read 0099 as 1999
   const date = new Date(Date.UTC(year, month, day));
   return date.getUTCDate() === day ? date : undefined;
 }
@@ -163,15 +172,15 @@ export const TIME_BEFORE_DAYS = 3;
 const TIME_DECAY_DAYS = 30;
 
 /**
- * The `time` signal from the days between the text and the source of the claim published
- * nearest after it (`days`, negative for a source published before; undefined when either
- * has no date): 1 for a source published up to TIME_BEFORE_DAYS before the text, falling by
- * e every TIME_DECAY_DAYS after it, and 0 for sources published earlier. A claim that
- * resurfaces years after it was checked gets nothing here and is not marked down, though a
- * rival checked near the text's date gains on it. On the CheckThat! training tweets, 83 % of
- * the claims they repeat were checked from 3 days before to 30 days after the tweet, against
- * 9 % of the other top-five candidates; that benchmark's tweets are those its fact-checks
- * embed, so it rewards time more than everyday use will (bench/MATCHING.md).
+ * The `time` signal from the days between the text and the dated record of the claim nearest
+ * after it: a source it is attributed to or a review of it (`days`, negative for one published
+ * before; undefined when either has no date). 1 for one published up to TIME_BEFORE_DAYS before
+ * the text, falling by e every TIME_DECAY_DAYS after it, 0 for those published earlier. A claim
+ * said and checked long before the text gets nothing here; when another candidate was published
+ * near the text, that one gains and the rest score lower. On the CheckThat! training tweets, 83 %
+ * of the claims they repeat were checked from 3 days before to 30 days after the tweet, against
+ * 9 % of the other top-five candidates; that benchmark's tweets are those its fact-checks embed,
+ * so it rewards time more than everyday use will (bench/MATCHING.md).
  */
 export function timeProximity(days: number | undefined): number {
   if (days === undefined || days < -TIME_BEFORE_DAYS) return 0;
@@ -302,7 +311,7 @@ export interface Candidate {
   contextText: string;
   /** The cosine of the query's and the claim's sentence vectors (domain/sentence-vectors.ts). */
   sentence: number;
-  /** Days from the text to the claim's source published nearest after it (see timeProximity); undefined when either has no date. */
+  /** Days from the text to the claim's source or review published nearest after it (see timeProximity); undefined when either has no date. */
   days?: number;
 }
 
@@ -426,20 +435,20 @@ export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHT
 /**
  * Calibrated scores in [0, 1] (4 decimals) for a query's candidates, from their ranks: the
  * lead over the best other candidate counts, as a claim far ahead of every other is more
- * likely the one than a claim among several alike. `dated`: whether the text had a time, so
- * that its candidates could have `time`; without one, a right claim ranks lower by what time
- * would have added, and the score knows it.
+ * likely the one than a claim among several alike. When no candidate has `time` (the text has
+ * no time, or none of its candidates was published near it), the right claim ranks lower by
+ * what time would have added, and the score makes up for it (`undated`): a date alone never
+ * lowers a score.
  */
 export function matchScores(
   signals: MatchSignals[],
-  dated: boolean,
   weights: Readonly<MatchWeights> = MATCH_WEIGHTS,
   calibration: Readonly<ScoreCalibration> = SCORE_CALIBRATION,
   rankFloor = COMPETITION_FLOOR.rank,
 ): number[] {
   const ranks = signals.map((s) => rankOf(s, weights));
   const leads = leadsOf(ranks, rankFloor);
-  const bias = calibration.bias + (dated ? 0 : calibration.undated);
+  const bias = calibration.bias + (signals.some((s) => s.time > 0) ? 0 : calibration.undated);
   return ranks.map((r, i) => {
     const p = 1 / (1 + Math.exp(-(bias + calibration.rank * r + calibration.lead * leads[i])));
     const capped = signals[i].numbers < 0 ? Math.min(p, QUANTITY_MISMATCH_CAP) : p;

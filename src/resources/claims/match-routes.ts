@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { COMPETITION_FLOOR, DEFAULT_MIN_SCORE, MATCH_WEIGHTS, QUANTITY_MISMATCH_CAP, SCORE_CALIBRATION, TIME_BEFORE_DAYS } from '../../domain/matching.js';
 import { backgroundEncoder, requestEncoder } from '../../domain/sentence-vectors.js';
 import { wordVectors } from '../../domain/word-vectors.js';
-import { Language, problemResponses } from '../../lib/schemas.js';
+import { Language, Timestamp, nullable, problemResponses, ref } from '../../lib/schemas.js';
 import { Claim } from './schemas.js';
 import { CANDIDATES, POSTINGS_PER_STEM, TITLE_CANDIDATES, matchClaims } from './match.js';
 import { startMeaningQueue, type MeaningQueueWorker } from './meanings.js';
@@ -19,12 +19,11 @@ const MatchBody = Type.Object(
       ...Language,
       description: 'Only claims in this language (any region of it) and claims without a language. Stemming is English whatever the language.',
     }),
-    published_at: Type.Optional(
-      Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-        description:
-          'When `text` was published or said (RFC 3339 date-time), for the `time` signal: claims whose sources were published soon after it rank higher. Absent: the date of the text\'s signature if it ends with one ("— Name (@handle) January 14, 2020", read as midnight UTC), else none. `null`: rank without time, whatever the text says.',
-      }),
-    ),
+    published_at: Type.Optional({
+      ...nullable(ref(Timestamp)),
+      description:
+        'When `text` was published or said, for the `time` signal: claims said, reported or checked soon after it rank higher. Absent: the date of the text\'s signature if it ends with one ("— Name (@handle) January 14, 2020", read as midnight UTC), else none. `null`: rank without time, whatever the text says. The answer\'s `time` says which was used.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -57,7 +56,7 @@ const Signals = Type.Object(
     time: Type.Number({
       minimum: 0,
       maximum: 1,
-      description: `How soon after the text's time (\`published_at\`, or its signature's date) a source the claim is attributed to was published: 1 for a source published up to ${TIME_BEFORE_DAYS} days before it, e^(−days/30) for one published days after it, 0 for one published earlier, and 0 when the text or the claim's sources have no date. It only ever adds: a claim that resurfaces years after it was checked loses nothing by it.`,
+      description: `How soon after the text's time (\`published_at\`, or its signature's date) the claim was said, reported or checked, by the nearest dated source it is attributed to or review of it: 1 for one published up to ${TIME_BEFORE_DAYS} days before the text, e^(−days/30) for one published days after it, 0 for one published earlier, and 0 when the text or the claim has no date.`,
     }),
   },
   { additionalProperties: false, description: 'The signals the score combines, for judging a match yourself.' },
@@ -81,11 +80,11 @@ const c = SCORE_CALIBRATION;
 const description = `"Has this been claimed or checked before?" Existing claims that assert the same thing as \`text\`, best first, each with a \`score\` from 0 to 1. \
 \`text\` may be as it was found: a tweet's trailing "— Name (@handle) date" signature, links, pic.twitter.com references and emoji are dropped, #HashTags and @handles are split into words ("#AustralianFires" → "Australian Fires").
 
-**What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`, for texts of which about one in five repeats no claim the collection holds: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. Every text has a best candidate, so the score is fitted on texts that repeat a claim and on texts that repeat none (the same tweets with their claim taken out, counting a quarter each); about one text in six that repeats nothing still gets a claim at ${DEFAULT_MIN_SCORE} (one in eight to one in five, by split and by whether the text had a time). It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim about 97 to 99 times in 100 there; about 9 tweets in 10 got their claim back above it with their dates (85 in 100 on held-out tweets), and 6 in 7 without (3 in 4 on held-out tweets): the right claim is usually still first when it scores lower, so pass a lower \`min_score\` to see less likely matches, for instance when every text you send is known to repeat some claim. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
+**What \`score\` means.** A calibrated probability that the claim asserts the same thing as \`text\`, for texts of which about one in five repeats no claim the collection holds: of the matches scoring about 0.8, about 8 in 10 are the claim the text repeats. Every text has a best candidate, so the score is fitted on texts that repeat a claim and on texts that repeat none (the same tweets with their claim taken out, counting a quarter each); about one text in six that repeats nothing still gets a claim at ${DEFAULT_MIN_SCORE}. It is fitted and measured on public data (CLEF CheckThat! 2022 Task 2A: tweets that repeat claims checked by Snopes; fitted on the training tweets, measured on the development tweets, see bench/MATCHING.md in the repository). At the default \`min_score\` of ${DEFAULT_MIN_SCORE} ("more likely than not") a returned match was the right claim about 96 to 99 times in 100 there, and about 6 tweets in 7 got their claim back above it by their words alone (3 in 4 on held-out tweets; with their dates, see **Time**, 9 in 10 and 5 in 6): the right claim is usually still first when it scores lower, so pass a lower \`min_score\` to see less likely matches, for instance when every text you send is known to repeat some claim. The score of a claim depends on the other candidates too: a claim far ahead of every other scores higher than one among several near-identical claims. A claim whose quantities \`text\` contradicts (70 % against 47 %, $100 million against $300 million) scores at most ${QUANTITY_MISMATCH_CAP}; the same quantity written differently ("2.4 billion", "$2.4bn", "2,400,000,000", "two point four billion") agrees.
 
-**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored, and with them up to ${TITLE_CANDIDATES} claims whose sources' titles (an index of the sources' titles and publishers, weighted the same way among sources) have the most in common with it. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead + ${w.time}·time, and score = σ(${c.bias} + ${c.rank}·rank + ${c.lead}·lead), where lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language.
+**How it is made.** Candidates come from an index of the claims' English stems, each weighted BM25-style by how rare it is among all claims (statistics the database keeps as claims change): the ${CANDIDATES} claims with the most rare stems in common with \`text\` are scored, and with them up to ${TITLE_CANDIDATES} claims whose sources' titles (an index of the sources' titles and publishers, weighted the same way among sources) have the most in common with it. Approximate by design: for a stem that more than ${POSTINGS_PER_STEM} claims contain, only the ${POSTINGS_PER_STEM} shortest of them count it when candidates are picked, so a claim that shares only such common words with \`text\` may be missed. Each candidate gets the \`signals\` below; they are combined as rank = ${w.text}·text + ${w.context}·context + ${w.relative}·relative + ${w.coverage}·coverage + ${w.phrases}·phrases + ${w.numbers}·numbers + ${w.meaning}·meaning + ${w.meaning_lead}·meaning_lead + ${w.sentence}·sentence + ${w.sentence_lead}·sentence_lead + ${w.time}·time, and score = σ(${c.bias} + ${c.undated}·undated + ${c.rank}·rank + ${c.lead}·lead), where undated is 1 when no candidate has \`time\` (else 0), lead is the rank minus the best other candidate's rank (taken as at least ${COMPETITION_FLOOR.rank}, so a claim without rivals does not lead for that alone) and σ(x) = 1/(1+e^−x). Stemming is English whatever the language.
 
-**Time.** A fact-check follows the statement it checks by days, so when \`text\` has a time (\`published_at\`, or else the date of its signature), claims whose sources were published from ${TIME_BEFORE_DAYS} days before it to a few weeks after it rank higher (signal \`time\`); a claim checked long before is not marked down, but a rival checked near that date gains on it. Pass \`published_at: null\` to rank by the words alone, for instance to find old checks of a statement that resurfaces. On the public data the score is fitted on, the tweets are those the fact-checks embed, so time counts there more than it may in your collection; the figures with and without it are in bench/MATCHING.md.
+**Time.** A claim is said, reported and checked within days of the texts that repeat it while it circulates, so when \`text\` has a time (\`published_at\`, or else the date of its signature), claims with a source or review published from ${TIME_BEFORE_DAYS} days before it to a few weeks after it rank higher (signal \`time\`), and the answer's \`time\` says which time was used and where it came from. A date alone never lowers a score: when no candidate was published near it, the scores are those of a text without one. But when one was, it gains on the others, and a claim checked long before the text scores lower than it would without the date. Pass \`published_at: null\` to rank by the words alone, for instance to find old checks of a statement that resurfaces. On the public data the score is fitted on, the tweets are those the fact-checks embed, so time helps there more than it may with your texts; the figures with and without it are in bench/MATCHING.md.
 
 Read-only: needs the \`read\` scope.`;
 
@@ -129,12 +128,32 @@ const claimMatchRoutes: FastifyPluginAsyncTypebox<{ background?: boolean }> = as
         description,
         body: MatchBody,
         response: {
-          200: Type.Object({ data: Type.Array(ClaimMatch, { description: 'Best first; empty when nothing reaches `min_score`.' }) }, { description: 'Matching claims.' }),
+          200: Type.Object(
+            {
+              data: Type.Array(ClaimMatch, { description: 'Best first; empty when nothing reaches `min_score`.' }),
+              time: Type.Union(
+                [
+                  Type.Object(
+                    {
+                      published_at: ref(Timestamp),
+                      from: Type.Union([Type.Literal('request'), Type.Literal('signature')], {
+                        description: "`request`: the request's `published_at`; `signature`: the date of the text's signature, read as midnight UTC.",
+                      }),
+                    },
+                    { additionalProperties: false },
+                  ),
+                  Type.Null(),
+                ],
+                { description: 'The time the `time` signals were measured from, and where it came from; null when the ranking used none.' },
+              ),
+            },
+            { additionalProperties: false, description: 'Matching claims.' },
+          ),
           ...problemResponses(400, 413, 415),
         },
       },
     },
-    async (request) => ({ data: await matchClaims(app.db, request.body) }),
+    async (request) => matchClaims(app.db, request.body),
   );
 };
 

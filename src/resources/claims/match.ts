@@ -67,7 +67,7 @@ export interface MatchRequest {
   min_score?: number;
   language?: string;
   /** When the text was published; absent: its signature's date, if any; null: none. */
-  published_at?: string | null;
+  published_at?: string | Date | null;
 }
 
 /** What narrows or informs a match besides its text. */
@@ -84,6 +84,8 @@ interface QueryStem {
   title_df: number;
   /** How many sources there are (a bigint, so a string from some drivers). */
   sources: number | string | null;
+  /** How many claims there are (a bigint, so a string from some drivers). */
+  claims: number | string | null;
 }
 
 const columns = sql.join(
@@ -91,35 +93,44 @@ const columns = sql.join(
   sql`, `,
 );
 
-/** Below this many claims they are counted exactly (a few milliseconds); above, estimated. */
-const EXACT_COUNT_BELOW = 100_000;
-const SIZE_TTL_MS = 60_000;
-const sizeCache = new WeakMap<object, { claims: number; averageLength: number; at: number }>();
+/** Below this many claims their average length is computed on every match (a few milliseconds). */
+const EXACT_EVERY_MATCH_BELOW = 10_000;
+/** From this many claims on, the average length is estimated from a 1 % sample. */
+const SAMPLED_FROM = 100_000;
+/** Between the two, it is computed again once the number of claims has moved by this share. */
+const LENGTH_REFRESH_SHARE = 0.01;
+const SAMPLE_TTL_MS = 60_000;
+const lengthCache = new WeakMap<object, { claims: number; averageLength: number; at: number }>();
 
 /**
- * How many claims there are and how many stems they have on average, for idf and length
- * normalisation. A small collection is counted exactly on every match (so a claim just
- * added counts at once); a large one is read from the planner's statistics and a 1 % sample,
- * remembered for a minute: a few hundred claims more or less do not move an idf.
+ * How many stems the claims have on average, for BM25's length normalisation (the number of
+ * claims comes exact from the term statistics, with each match's stems). A small collection
+ * is measured on every match; a middling one (a full scan: some 50 ms at 100,000 claims) once
+ * and again when it has grown or shrunk by a hundredth, which is a function of what was
+ * written, not of the clock; a large one from a 1 % sample, remembered for a minute. An
+ * average over thousands of claims hardly moves with a few more.
  */
-async function collectionSize(db: Db): Promise<{ claims: number; averageLength: number }> {
-  const cached = sizeCache.get(db);
-  if (cached && Date.now() - cached.at < SIZE_TTL_MS) return cached;
-  const [estimate] = rowsOf<{ n: number }>(await db.execute(sql`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'claims'::regclass`));
-  const exact = Number(estimate?.n ?? 0) < EXACT_COUNT_BELOW;
+async function averageLength(db: Db, claims: number): Promise<number> {
+  const cached = lengthCache.get(db);
+  if (
+    cached &&
+    claims >= EXACT_EVERY_MATCH_BELOW &&
+    Math.abs(claims - cached.claims) <= LENGTH_REFRESH_SHARE * cached.claims &&
+    (claims < SAMPLED_FROM || Date.now() - cached.at < SAMPLE_TTL_MS)
+  ) {
+    return cached.averageLength;
+  }
   // Sums and counts, divided here: numeric averages round differently across PostgreSQL versions.
-  const [row] = rowsOf<{ n: string; stems: string | null; sampled: string }>(
+  const [row] = rowsOf<{ stems: string | null; n: string }>(
     await db.execute(
-      exact
-        ? sql`select count(*)::text as n, sum(length(search))::text as stems, count(*)::text as sampled from claims`
-        : sql`select (select greatest(reltuples, 0)::bigint from pg_class where oid = 'claims'::regclass)::text as n,
-                     sum(length(search))::text as stems, count(*)::text as sampled from claims tablesample system (1) repeatable (42)`,
+      claims < SAMPLED_FROM
+        ? sql`select sum(length(search))::text as stems, count(*)::text as n from claims`
+        : sql`select sum(length(search))::text as stems, count(*)::text as n from claims tablesample system (1) repeatable (42)`,
     ),
   );
-  const averageLength = Number(row?.stems ?? 0) / Math.max(Number(row?.sampled ?? 0), 1);
-  const size = { claims: Number(row?.n ?? 0), averageLength: averageLength || 1, at: Date.now() };
-  if (!exact) sizeCache.set(db, size);
-  return size;
+  const average = Number(row?.stems ?? 0) / Math.max(Number(row?.n ?? 0), 1) || 1;
+  if (claims >= EXACT_EVERY_MATCH_BELOW) lengthCache.set(db, { claims, averageLength: average, at: Date.now() });
+  return average;
 }
 
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
@@ -135,16 +146,17 @@ export async function scoredCandidates(db: Db, text: string, { language, publish
     await db.execute(sql`
       with u as (select lexeme, positions from unnest(to_tsvector('english'::regconfig, ${searched})))
       select u.lexeme as term, u.positions::int[] as positions, coalesce(s.df, 0)::int as df, coalesce(t.df, 0)::int as title_df,
-             (select df from claimledger_term_df('sources', array[''])) as sources
+             (select df from claimledger_term_df('sources', array[''])) as sources,
+             (select df from claimledger_term_df('claims', array[''])) as claims
         from u left join claimledger_term_df('claims', array(select lexeme from u)) s on s.term = u.lexeme
         left join claimledger_term_df('sources', array(select lexeme from u)) t on t.term = u.lexeme
        order by u.lexeme`),
   );
   const known = stemRows.filter((s) => s.df > 0);
   if (known.length === 0 && !stemRows.some((s) => s.title_df > 0)) return [];
-  const size = await collectionSize(db);
+  const claims = Number(stemRows[0]?.claims ?? 0);
   const dfOf = new Map<string, number>(stemRows.map((s) => [s.term, s.df]));
-  const collection: Collection = { ...size, df: (stem) => dfOf.get(stem) ?? 0 };
+  const collection: Collection = { claims, averageLength: await averageLength(db, claims), df: (stem) => dfOf.get(stem) ?? 0 };
   const terms = known.map((s) => s.term);
   const weights = known.map((s) => idf(collection, s.term));
   // The same for the sources' titles, with the sources' statistics (the empty term counts them).
@@ -157,11 +169,15 @@ export async function scoredCandidates(db: Db, text: string, { language, publish
   const inLanguage = language
     ? sql` and (c.language is null or lower(split_part(c.language, '-', 1)) = lower(split_part(${language}, '-', 1)))`
     : sql``;
-  // Days from the text to the claim's source published nearest after it, or not long before (timeProximity).
+  // Days from the text to the claim's source or review published nearest after it, or not long
+  // before (timeProximity). The window's start is computed here, in UTC: in SQL it would move
+  // with the session's time zone across a daylight-saving change.
   const days = at
-    ? sql`(select min(extract(epoch from s.published_at - ${at.toISOString()}::timestamptz) / 86400)::float8
-             from attributions a join sources s on s.id = a.source_id
-            where a.claim_id = c.id and s.published_at >= ${at.toISOString()}::timestamptz - make_interval(days => ${TIME_BEFORE_DAYS}))`
+    ? sql`(select min(extract(epoch from d.published_at - ${at.toISOString()}::timestamptz) / 86400)::float8
+             from (select s.published_at from attributions a join sources s on s.id = a.source_id where a.claim_id = c.id
+                   union all
+                   select r.published_at from reviews r where r.claim_id = c.id) d
+            where d.published_at >= ${new Date(at.getTime() - TIME_BEFORE_DAYS * 86_400_000).toISOString()}::timestamptz)`
     : sql`null::float8`;
   const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null; days: number | null }>(
     await db.execute(sql`
@@ -205,7 +221,7 @@ export async function scoredCandidates(db: Db, text: string, { language, publish
     rows.map((r, i) => ({ text: r.text, ...candidates[i], contextText: r.context_text ?? '', sentence: sentences[i], days: r.days === null ? undefined : Number(r.days) })),
     collection,
   );
-  const scores = matchScores(signals, at !== undefined);
+  const scores = matchScores(signals);
   return rows
     .map(({ search: _search, context: _context, context_text: _contextText, meaning: _meaning, days: _days, ...claim }, i) => ({
       ...asClaim(claim),
@@ -243,11 +259,21 @@ async function sentenceCosines(query: Int8Array, rows: { text: string; meaning: 
   return rows.map((r) => similarity(query, r.meaning === null ? fresh.get(r)! : vectorFromBase64(r.meaning)));
 }
 
-export async function matchClaims(db: Db, body: MatchRequest): Promise<ClaimMatch[]> {
+/** The time a match's `time` signals were measured from, and where it came from. */
+export interface MatchTime {
+  published_at: string;
+  from: 'request' | 'signature';
+}
+
+export async function matchClaims(db: Db, body: MatchRequest): Promise<{ data: ClaimMatch[]; time: MatchTime | null }> {
   const minScore = body.min_score ?? DEFAULT_MIN_SCORE;
-  const publishedAt = body.published_at === undefined ? undefined : body.published_at === null ? null : new Date(body.published_at);
-  const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt });
-  return scored.filter((m) => m.score >= minScore).slice(0, body.limit ?? 10);
+  const given = body.published_at ? new Date(body.published_at) : undefined;
+  const at = body.published_at === undefined ? signatureDate(body.text) : given;
+  const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt: at ?? null });
+  return {
+    data: scored.filter((m) => m.score >= minScore).slice(0, body.limit ?? 10),
+    time: at ? { published_at: at.toISOString(), from: given ? 'request' : 'signature' } : null,
+  };
 }
 
 /** Raw rows carry timestamps as strings with some drivers: the API's claim shape wants Dates. */
