@@ -32,7 +32,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, undatedShare, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
@@ -104,7 +104,7 @@ type Floor = SignalFloor;
 /** The same text with its gold claims taken out of its candidates (see `withoutGold` in eval-match.ts). */
 const noGold = (q: QueryRows, floor?: Floor): QueryRows => ({ gold: new Set(), candidates: withoutGold(q.candidates, q.gold, floor) });
 
-/** Whether any candidate has `time`: the score's `undated` term applies when none has. */
+/** Whether any candidate has `time`. */
 const timed = (q: QueryRows) => q.candidates.some((c) => c.signals.time > 0);
 
 /** The same text without a time (`published_at: null`, or no signature): no candidate has `time`. */
@@ -146,8 +146,8 @@ export interface Fit {
  *
  * Both stages see every tweet twice, with its date and without (`undated`): a text without a
  * time is what most callers send. Its right claim ranks lower by what `time` would have added,
- * which the score's `undated` term (for a text none of whose candidates has `time`) makes up
- * for. The rank floor is taken over both alike.
+ * which the score's `undated` term makes up for, in proportion as the nearest candidate was far
+ * (1 − the highest `time`). The rank floor is taken over both alike.
  */
 export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, rankFloorShare = RANK_FLOOR_SHARE): Fit {
   const floor: Floor = {
@@ -178,7 +178,7 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
     const ranks = ranksOf(q);
     const leads = leadsOf(ranks, rankFloor);
     q.candidates.forEach((c, i) => {
-      xs.push([timed(q) ? 0 : 1, ranks[i], leads[i]]);
+      xs.push([undatedShare(q.candidates.map((c) => c.signals)), ranks[i], leads[i]]);
       ys.push(c.label);
       counts.push(q.gold.size > 0 ? 1 : noClaimWeight);
     });

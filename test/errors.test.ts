@@ -585,11 +585,26 @@ t.test('timestamps that pass the date-time format but JavaScript cannot represen
 t.test('timestamps outside what the database can hold are 400, not 500', async (t) => {
   await api.reset();
   await changesNothing(t, async () => {
-    for (const ts of ['0000-01-01T00:00:00Z', '99999-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', 'yesterday']) {
+    for (const ts of ['0000-01-01T00:00:00Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00', '99999-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', 'yesterday']) {
       isProblem(t, await api.post('/v1/sources', { kind: 'article', title: 't', published_at: ts }), 400);
       isProblem(t, await api.get(`/v1/claims?seen_from=${encodeURIComponent(ts)}`), 400);
     }
   });
+});
+
+t.test('a date-time written with a space for the T is the instant it says, whatever the year', async (t) => {
+  // JavaScript reads "0050-01-01 00:00:00Z" as 1950; the API must not.
+  await api.reset();
+  for (const [sent, stored] of [
+    ['0050-01-01 00:00:00Z', '0050-01-01T00:00:00.000Z'],
+    ['2026-03-03t09:00:00+01:00', '2026-03-03T08:00:00.000Z'],
+  ]) {
+    const res = await api.post('/v1/sources', { kind: 'article', title: 'spaced', published_at: sent });
+    t.equal(res.statusCode, 201, sent);
+    t.equal(res.json().published_at, stored, `${sent} is ${stored}`);
+  }
+  const early = await api.post('/v1/claims/match', { text: 'tunnel', published_at: '0001-01-02T00:00:00Z' });
+  t.equal(early.statusCode, 200, 'a time in the first days of year 1 matches: its window opens at year 1');
 });
 
 t.test('deeply nested metadata is refused with 400, not a 500 from a stack overflow', async (t) => {

@@ -123,6 +123,12 @@ t.test('signals and scores', async (t) => {
   const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3, time: 0 };
   const [s, w] = matchScores([strong, weak]);
   t.ok(s > 0.9 && w < 0.1, `a full match scores high (${s}), a weak one low (${w})`);
+  const middling: MatchSignals = { text: 10, context: 14, relative: 1, coverage: 0.5, phrases: 0.2, numbers: 0, meaning: 0.7, meaning_lead: 0.05, sentence: 0.6, sentence_lead: 0, time: 0 };
+  const [alone] = matchScores([middling, weak]);
+  const [far] = matchScores([middling, { ...weak, time: 0.0001 }]);
+  t.ok(Math.abs(far - alone) < 0.001, `a candidate published months after the text moves the others' scores by as little as its time (${alone} → ${far})`);
+  const [near] = matchScores([middling, { ...weak, time: 1 }]);
+  t.ok(near < alone - 0.03, `one published right after it, by more (${alone} → ${near})`);
   const [contradicted] = matchScores([{ ...strong, numbers: -1 }, weak]);
   t.ok(contradicted < 0.5, `a contradicted quantity keeps a full match below the default min_score (${contradicted})`);
 });

@@ -32,8 +32,9 @@
  *             a claim is said, reported and checked within days of the texts that repeat it while
  *             it circulates. 0 when either has no date.
  *
- *   rank = w · signals                 (fitted on the CheckThat! 2022 2A training tweets)
- *   score = σ(a + b·rank + c·lead)     lead = rank minus the best other candidate's rank
+ *   rank = w · signals                       (fitted on the CheckThat! 2022 2A training tweets)
+ *   score = σ(a + u·(1 − max time) + b·rank + c·lead)
+ *                                            lead = rank minus the best other candidate's rank
  *
  * Both stages are logistic regressions fitted by `npm run calibrate:match` (bench/calibrate.ts)
  * on the training split only: each training tweet against its candidates, labelled by whether
@@ -76,7 +77,7 @@ export interface CompetitionFloor {
 
 export interface ScoreCalibration {
   bias: number;
-  /** Added when no candidate has `time` (the text has no time, or none was published near it). */
+  /** Added in full when no candidate has `time` (the text has no time, or none was published near it), less the nearer the nearest was: × (1 − the highest `time`). */
   undated: number;
   rank: number;
   lead: number;
@@ -96,7 +97,7 @@ export const MATCH_WEIGHTS: Readonly<MatchWeights> = {
   sentence_lead: 11.08,
   time: 2.662,
 };
-export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -6.736, undated: 0.579, rank: 0.552, lead: 0.428 };
+export const SCORE_CALIBRATION: Readonly<ScoreCalibration> = { bias: -6.761, undated: 0.582, rank: 0.553, lead: 0.427 };
 /**
  * What a training tweet with its claim taken out of its candidates counted when SCORE_CALIBRATION
  * was fitted, against 1 for the tweet as it is: a prior of one text in five that repeats no claim.
@@ -437,8 +438,9 @@ export function rankOf(s: MatchSignals, w: Readonly<MatchWeights> = MATCH_WEIGHT
  * lead over the best other candidate counts, as a claim far ahead of every other is more
  * likely the one than a claim among several alike. When no candidate has `time` (the text has
  * no time, or none of its candidates was published near it), the right claim ranks lower by
- * what time would have added, and the score makes up for it (`undated`): a date alone never
- * lowers a score.
+ * what time would have added, and the score makes up for it (`undated`), in proportion as the
+ * nearest candidate was far: a date no claim was published near scores as no date, and a
+ * candidate published months later moves the scores by as little as its `time`.
  */
 export function matchScores(
   signals: MatchSignals[],
@@ -448,13 +450,16 @@ export function matchScores(
 ): number[] {
   const ranks = signals.map((s) => rankOf(s, weights));
   const leads = leadsOf(ranks, rankFloor);
-  const bias = calibration.bias + (signals.some((s) => s.time > 0) ? 0 : calibration.undated);
+  const bias = calibration.bias + calibration.undated * undatedShare(signals);
   return ranks.map((r, i) => {
     const p = 1 / (1 + Math.exp(-(bias + calibration.rank * r + calibration.lead * leads[i])));
     const capped = signals[i].numbers < 0 ? Math.min(p, QUANTITY_MISMATCH_CAP) : p;
     return Math.round(capped * 10_000) / 10_000;
   });
 }
+
+/** How far the text is from having a time some candidate was published near: 1 − the highest `time`. */
+export const undatedShare = (signals: MatchSignals[]) => 1 - Math.max(0, ...signals.map((s) => s.time));
 
 /**
  * Each value minus the best of the others (the first's lead is positive, everyone else's

@@ -16,6 +16,7 @@ import { refreshClaimsDerived } from '../claims/derived.js';
 import { resolveClaimantByName, resolveClaimantNames, type ClaimantResolution } from '../claimants/queries.js';
 import { lockAfterParents, lockClaimants, lockClaims, lockSources } from '../lock-order.js';
 import type { AttributionInlineBody, AttributionListParams, AttributionPatchBody } from './schemas.js';
+import { instant } from '../../lib/instants.js';
 
 const sortFields: Record<string, SortField> = {
   created_at: { column: attributions.created_at, cast: 'timestamptz', nullable: false },
@@ -90,7 +91,7 @@ export function attributionValues(body: AttributionInlineBody) {
     kind: body.kind ?? 'direct_quote',
     stance: body.stance ?? 'asserts',
     quote: body.quote ?? null,
-    said_at: body.said_at ? new Date(body.said_at) : null,
+    said_at: body.said_at ? instant(body.said_at) : null,
   };
 }
 
@@ -348,7 +349,7 @@ export async function updateAttribution(w: Write,
     kind: patch.kind ?? before.kind,
     stance: patch.stance ?? before.stance,
     quote,
-    said_at: patch.said_at !== undefined ? (patch.said_at ? new Date(patch.said_at) : null) : before.said_at,
+    said_at: patch.said_at !== undefined ? (patch.said_at ? instant(patch.said_at) : null) : before.said_at,
     ...anchoring,
   };
   const changed = hasChanges(before, next);

@@ -18,6 +18,7 @@ import {
   type Stems,
 } from '../../domain/matching.js';
 import { requestEncoder, vectorFromBase64 } from '../../domain/sentence-vectors.js';
+import { instant } from '../../lib/instants.js';
 
 /**
  * POST /v1/claims/match, the database side: candidates from the term index, then
@@ -97,18 +98,19 @@ const columns = sql.join(
 const EXACT_EVERY_MATCH_BELOW = 10_000;
 /** From this many claims on, the average length is estimated from a 1 % sample. */
 const SAMPLED_FROM = 100_000;
-/** Between the two, it is computed again once the number of claims has moved by this share. */
+/** Above EXACT_EVERY_MATCH_BELOW it is kept this long, or until the number of claims has moved by LENGTH_REFRESH_SHARE. */
+const LENGTH_TTL_MS = 60_000;
 const LENGTH_REFRESH_SHARE = 0.01;
-const SAMPLE_TTL_MS = 60_000;
 const lengthCache = new WeakMap<object, { claims: number; averageLength: number; at: number }>();
 
 /**
  * How many stems the claims have on average, for BM25's length normalisation (the number of
  * claims comes exact from the term statistics, with each match's stems). A small collection
- * is measured on every match; a middling one (a full scan: some 50 ms at 100,000 claims) once
- * and again when it has grown or shrunk by a hundredth, which is a function of what was
- * written, not of the clock; a large one from a 1 % sample, remembered for a minute. An
- * average over thousands of claims hardly moves with a few more.
+ * is measured on every match. A larger one is measured (up to 100,000 claims by a full scan,
+ * some 25 ms at 90,000; beyond from a 1 % sample) at most once a minute per process, and
+ * sooner once the number of claims has moved by a hundredth: an average over thousands of
+ * claims hardly moves with a few more, and a text edited meanwhile counts within the minute.
+ * Processes may thus differ for up to a minute after a write, in the fourth decimal of a score.
  */
 async function averageLength(db: Db, claims: number): Promise<number> {
   const cached = lengthCache.get(db);
@@ -116,7 +118,7 @@ async function averageLength(db: Db, claims: number): Promise<number> {
     cached &&
     claims >= EXACT_EVERY_MATCH_BELOW &&
     Math.abs(claims - cached.claims) <= LENGTH_REFRESH_SHARE * cached.claims &&
-    (claims < SAMPLED_FROM || Date.now() - cached.at < SAMPLE_TTL_MS)
+    Date.now() - cached.at < LENGTH_TTL_MS
   ) {
     return cached.averageLength;
   }
@@ -177,7 +179,7 @@ export async function scoredCandidates(db: Db, text: string, { language, publish
              from (select s.published_at from attributions a join sources s on s.id = a.source_id where a.claim_id = c.id
                    union all
                    select r.published_at from reviews r where r.claim_id = c.id) d
-            where d.published_at >= ${new Date(at.getTime() - TIME_BEFORE_DAYS * 86_400_000).toISOString()}::timestamptz)`
+            where d.published_at >= ${new Date(Math.max(at.getTime() - TIME_BEFORE_DAYS * 86_400_000, FIRST_INSTANT)).toISOString()}::timestamptz)`
     : sql`null::float8`;
   const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null; days: number | null }>(
     await db.execute(sql`
@@ -259,6 +261,9 @@ async function sentenceCosines(query: Int8Array, rows: { text: string; meaning: 
   return rows.map((r) => similarity(query, r.meaning === null ? fresh.get(r)! : vectorFromBase64(r.meaning)));
 }
 
+/** The earliest instant PostgreSQL takes (year 1): a window opening before it starts there. */
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+
 /** The time a match's `time` signals were measured from, and where it came from. */
 export interface MatchTime {
   published_at: string;
@@ -267,7 +272,7 @@ export interface MatchTime {
 
 export async function matchClaims(db: Db, body: MatchRequest): Promise<{ data: ClaimMatch[]; time: MatchTime | null }> {
   const minScore = body.min_score ?? DEFAULT_MIN_SCORE;
-  const given = body.published_at ? new Date(body.published_at) : undefined;
+  const given = body.published_at ? instant(body.published_at) : undefined;
   const at = body.published_at === undefined ? signatureDate(body.text) : given;
   const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt: at ?? null });
   return {

@@ -16,6 +16,7 @@ import { hasChanges } from '../../lib/changes.js';
 import { reviewsOfClaims } from '../reviews/queries.js';
 import { refreshClaimsDerived } from './derived.js';
 import type { ClaimCreateBody, ClaimListParams, ClaimPatchBody } from './schemas.js';
+import { instant } from '../../lib/instants.js';
 
 const sortFields: Record<string, SortField> = {
   created_at: { column: claims.created_at, cast: 'timestamptz', nullable: false },
@@ -116,8 +117,8 @@ export function claimFilters(params: ClaimListParams): (SQL | undefined)[] {
     params.source_id ? attributedWith(eq(attributions.source_id, params.source_id)) : undefined,
     params.topic ? sql`${claims.topics} @> array[${params.topic}]::text[]` : undefined,
     params.language ? inLanguage(params.language) : undefined,
-    params.seen_from ? gte(claims.first_seen_at, new Date(params.seen_from)) : undefined,
-    params.seen_to ? lt(claims.first_seen_at, new Date(params.seen_to)) : undefined,
+    params.seen_from ? gte(claims.first_seen_at, instant(params.seen_from)) : undefined,
+    params.seen_to ? lt(claims.first_seen_at, instant(params.seen_to)) : undefined,
     params.has_review === undefined ? undefined : params.has_review ? gt(claims.review_count, 0) : eq(claims.review_count, 0),
     params.q !== undefined ? sql`${claims.search} @@ ${webSearch(params.q)}` : undefined,
   ];

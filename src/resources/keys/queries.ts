@@ -10,6 +10,7 @@ import { paginate, resolveSort, type SortField } from '../../db/pagination.js';
 import { announceCreation, announceRevocation, type Revocation } from './changes.js';
 import type { ApiKeyCreateBody, ApiKeyListParams } from './schemas.js';
 import { InputProblem } from '../../lib/row-failures.js';
+import { instant } from '../../lib/instants.js';
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -63,7 +64,7 @@ export async function createKey(w: Write,
 ): Promise<ReturnType<typeof publicKey> & { secret: string }> {
   const { tx } = w;
   const now = new Date();
-  if (body.expires_at && new Date(body.expires_at).getTime() <= now.getTime()) {
+  if (body.expires_at && instant(body.expires_at).getTime() <= now.getTime()) {
     throw new InputProblem({
       field: 'expires_at',
       code: 'validation_failed',
@@ -80,7 +81,7 @@ export async function createKey(w: Write,
         scopes: [...new Set(body.scopes)],
         secret_hash: hashSecret(secret),
         ...displayParts(secret),
-        expires_at: body.expires_at ? new Date(body.expires_at) : null,
+        expires_at: body.expires_at ? instant(body.expires_at) : null,
         created_at: now,
         updated_at: now,
       })

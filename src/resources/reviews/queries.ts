@@ -13,6 +13,7 @@ import { refreshClaimsDerived } from '../claims/derived.js';
 import { lockAfterParents, lockClaims, lockSources } from '../lock-order.js';
 import { hasChanges } from '../../lib/changes.js';
 import type { ReviewCreateBody, ReviewListParams, ReviewPatchBody } from './schemas.js';
+import { instant } from '../../lib/instants.js';
 
 type EvidenceItem = { source_id: string; stance: 'supports' | 'refutes' | 'context'; note?: string | null };
 export type ReviewWithEvidence = ReviewRow & { evidence: { source_id: string; stance: EvidenceItem['stance']; note: string | null }[] };
@@ -94,7 +95,7 @@ export function reviewValues(body: ReviewCreateBody) {
     reviewer_name: body.reviewer_name ?? null,
     reviewer_url: body.reviewer_url ?? null,
     url: body.url ?? null,
-    published_at: body.published_at ? new Date(body.published_at) : null,
+    published_at: body.published_at ? instant(body.published_at) : null,
     language: canonicalLanguageOf(body.language ?? null),
   };
 }
@@ -171,8 +172,8 @@ export function reviewFilters(params: ReviewListParams): (SQL | undefined)[] {
     params.claim_id ? eq(reviews.claim_id, params.claim_id) : undefined,
     params.verdict ? eq(reviews.verdict, params.verdict) : undefined,
     params.reviewer_name ? eq(reviews.reviewer_name, params.reviewer_name) : undefined,
-    params.published_from ? gte(reviews.published_at, new Date(params.published_from)) : undefined,
-    params.published_to ? lt(reviews.published_at, new Date(params.published_to)) : undefined,
+    params.published_from ? gte(reviews.published_at, instant(params.published_from)) : undefined,
+    params.published_to ? lt(reviews.published_at, instant(params.published_to)) : undefined,
   ];
 }
 

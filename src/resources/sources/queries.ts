@@ -18,6 +18,7 @@ import { deleteAttributionsOf, isReferenced, lockClaimsOf } from '../attribution
 import { refreshClaimsOfSource } from '../claims/derived.js';
 import { awaitTurnToChange } from '../lock-order.js';
 import type { SourceCreateBody, SourceListParams, SourcePatchBody } from './schemas.js';
+import { instant } from '../../lib/instants.js';
 
 const { text: _text, ...summaryColumns } = getTableColumns(sources);
 
@@ -80,7 +81,7 @@ export function sourceValues(body: SourceCreateBody, url: string | null) {
     publisher: body.publisher ?? null,
     authors: body.authors ?? [],
     language: canonicalLanguageOf(body.language ?? null),
-    published_at: body.published_at ? new Date(body.published_at) : null,
+    published_at: body.published_at ? instant(body.published_at) : null,
     metadata: body.metadata ?? {},
     ...textFields(body.text),
   };
@@ -144,8 +145,8 @@ export function sourceFilters(params: SourceListParams): (SQL | undefined)[] {
     params.kind ? eq(sources.kind, params.kind) : undefined,
     params.publisher ? eq(sources.publisher, params.publisher) : undefined,
     params.url !== undefined ? eq(sources.url, urlOrRefuse(params.url)!) : undefined,
-    params.published_from ? gte(sources.published_at, new Date(params.published_from)) : undefined,
-    params.published_to ? lt(sources.published_at, new Date(params.published_to)) : undefined,
+    params.published_from ? gte(sources.published_at, instant(params.published_from)) : undefined,
+    params.published_to ? lt(sources.published_at, instant(params.published_to)) : undefined,
     params.q !== undefined ? sql`${sourceDocument} @@ ${webSearch(params.q)}` : undefined,
   ];
 }
@@ -190,7 +191,7 @@ export async function updateSource(w: Write, id: string, patch: SourcePatchBody,
   if (patch.publisher !== undefined) changes.publisher = patch.publisher;
   if (patch.authors !== undefined) changes.authors = patch.authors;
   if (patch.language !== undefined) changes.language = canonicalLanguageOf(patch.language);
-  if (patch.published_at !== undefined) changes.published_at = patch.published_at ? new Date(patch.published_at) : null;
+  if (patch.published_at !== undefined) changes.published_at = patch.published_at ? instant(patch.published_at) : null;
   if (patch.metadata !== undefined) changes.metadata = patch.metadata;
 
   const text = textFields(patch.text === undefined ? before.text : patch.text);

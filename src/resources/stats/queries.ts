@@ -7,6 +7,7 @@ import { claimFilters } from '../claims/queries.js';
 import { rowsOf } from '../../db/client.js';
 import { MAX_BUCKETS, TIME_GROUPS, type ClaimStatsBody, type GroupBy, type StatsClaimsParams, type StatsGroupBody, type StatsOverviewBody } from './schemas.js';
 import { InputProblem } from '../../lib/row-failures.js';
+import { instant } from '../../lib/instants.js';
 
 /**
  * Claim counts for dashboards. Every count is one aggregate query over the
@@ -73,8 +74,8 @@ export function claimStats(db: Db, params: StatsClaimsParams): Promise<ClaimStat
 async function countClaims(db: DbOrTx, params: StatsClaimsParams): Promise<ClaimStatsBody> {
   const groupBy = params.group_by;
   const timeColumn = params.time_field === 'created_at' ? claims.created_at : claims.first_seen_at;
-  const from = params.from ? new Date(params.from) : undefined;
-  const to = params.to ? new Date(params.to) : undefined;
+  const from = params.from ? instant(params.from) : undefined;
+  const to = params.to ? instant(params.to) : undefined;
   if (from && to && from >= to) {
     throw new InputProblem({ field: 'to', code: 'validation_failed', message: 'must be later than from', detail: 'The range is empty: `to` must be later than `from`.' });
   }
