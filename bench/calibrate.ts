@@ -46,6 +46,12 @@ interface Labelled {
   signals: MatchSignals;
 }
 
+/** Rows collected before a signal was added would rank as NaN: refused, rather than fitted into nonsense. */
+export function refuseStaleRows(qs: readonly { candidates: readonly Labelled[] }[], file: string): void {
+  const lacking = SIGNALS.filter((k) => qs.some((q) => q.candidates.some((c) => typeof c.signals[k] !== 'number')));
+  if (lacking.length) throw new Error(`${file} was collected without ${lacking.join(', ')}: delete it and collect the rows again`);
+}
+
 export interface QueryRows {
   gold: Set<string>;
   candidates: Labelled[];
@@ -224,9 +230,7 @@ async function main() {
     const saved = JSON.parse(readFileSync(values.rows, 'utf8')) as Record<'train' | 'dev', { gold: string[]; candidates: Labelled[] }[]>;
     // The signals comparing candidates are recomputed, so rows saved before a change to them still serve.
     const revive = (qs: { gold: string[]; candidates: Labelled[] }[]) => {
-      // Rows from before a signal was added would rank as NaN: refuse them rather than fit nonsense.
-      const lacking = SIGNALS.filter((k) => qs.some((q) => q.candidates.some((c) => typeof c.signals[k] !== 'number')));
-      if (lacking.length) throw new Error(`${values.rows} was collected without ${lacking.join(', ')}: delete it and collect the rows again`);
+      refuseStaleRows(qs, values.rows!);
       return qs.map((q) => {
         const signals = withCompetition(q.candidates.map((c) => c.signals));
         return { gold: new Set(q.gold), candidates: q.candidates.map((c, i) => ({ ...c, signals: signals[i] })) };

@@ -35,7 +35,7 @@ import { rowsOf } from '../src/db/client.js';
 import { cleanQueryText, similarity, withCompetition, type MatchSignals } from '../src/domain/matching.js';
 import { SENTENCE_DIMENSIONS, SentenceEncoder, packVector, vectorFromBase64, vectorToBase64 } from '../src/domain/sentence-vectors.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
-import { fitWeights, ranked, type QueryRows } from './calibrate.js';
+import { fitWeights, ranked, refuseStaleRows, type QueryRows } from './calibrate.js';
 import { loadBenchmark } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
 import { rankingFigures, type Ranked } from './eval-match-metrics.js';
@@ -541,6 +541,7 @@ async function main() {
   for (const [id, b64] of Object.entries(inputs.claims)) vectors.set(`c:${id}`, unit(vectorFromBase64(b64)));
   for (const [k, b64] of Object.entries(inputs.tweets)) vectors.set(`q:${k}`, unit(vectorFromBase64(b64)));
   const queriesOf = (split: Split, rows: SavedRows): Query[] => {
+    refuseStaleRows(rows, values.rows);
     if (rows.length !== loadQueries(split).length) throw new Error(`${split}: ${rows.length} rows for ${loadQueries(split).length} tweets`);
     return rows.map((q, i) => ({ tweet: `q:${split}:${i}`, rows: { gold: new Set(q.gold), candidates: q.candidates } }));
   };
