@@ -100,6 +100,9 @@ t.test('a frozen Redis: the rate limiter fails open within its timeout, says so 
     for (let i = 0; i < 20; i++) await (await fetch(`${base}${url}`, { headers, signal: AbortSignal.timeout(5_000) })).arrayBuffer();
     return (await commands()) - first - 1;
   };
+  // The baseline's burst on a busy machine can make Redis miss the timeout, and the limiter then
+  // counts per process until its probe finds Redis again: measure once it does.
+  await sharedCountingWithin(4_000);
   t.ok((await commandsFor(path, { authorization: `Bearer ${TEST_ADMIN_KEY}` })) >= 20, 'each request to the API asks Redis');
   t.equal(await commandsFor('/healthz'), 0, '/healthz never asks Redis');
   watcher.disconnect();
