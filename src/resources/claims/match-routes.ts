@@ -136,7 +136,7 @@ const claimMatchRoutes: FastifyPluginAsyncTypebox<{ background?: boolean }> = as
                   Type.Object(
                     {
                       published_at: ref(Timestamp),
-                      from: Type.Union([Type.Literal('request'), Type.Literal('signature')], {
+                      from: Type.Enum(['request', 'signature'], {
                         description: "`request`: the request's `published_at`; `signature`: the date of the text's signature, read as midnight UTC.",
                       }),
                     },

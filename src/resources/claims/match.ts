@@ -138,7 +138,7 @@ async function averageLength(db: Db, claims: number): Promise<number> {
 /** Every candidate the index yields for `text`, scored, best first (no min_score, no limit). */
 export async function scoredCandidates(db: Db, text: string, { language, publishedAt }: MatchOptions = {}): Promise<ClaimMatch[]> {
   const cleaned = cleanQueryText(text);
-  const at = publishedAt === undefined ? signatureDate(text) : (publishedAt ?? undefined);
+  const at = textTime(text, publishedAt)?.at;
   const searched = `${cleaned} ${signatureWords(text)}`.trim();
   // Encoded on its thread while the database looks for candidates.
   const encoding = requestEncoder().encode([cleaned || text]);
@@ -174,12 +174,13 @@ export async function scoredCandidates(db: Db, text: string, { language, publish
   // Days from the text to the claim's source or review published nearest after it, or not long
   // before (timeProximity). The window's start is computed here, in UTC: in SQL it would move
   // with the session's time zone across a daylight-saving change.
+  const windowStart = at && new Date(Math.max(at.getTime() - TIME_BEFORE_DAYS * 86_400_000, FIRST_INSTANT));
   const days = at
     ? sql`(select min(extract(epoch from d.published_at - ${at.toISOString()}::timestamptz) / 86400)::float8
              from (select s.published_at from attributions a join sources s on s.id = a.source_id where a.claim_id = c.id
                    union all
                    select r.published_at from reviews r where r.claim_id = c.id) d
-            where d.published_at >= ${new Date(Math.max(at.getTime() - TIME_BEFORE_DAYS * 86_400_000, FIRST_INSTANT)).toISOString()}::timestamptz)`
+            where d.published_at >= ${windowStart!.toISOString()}::timestamptz)`
     : sql`null::float8`;
   const rows = rowsOf<ClaimRow & { search: string; context: string; context_text: string | null; meaning: string | null; days: number | null }>(
     await db.execute(sql`
@@ -264,20 +265,27 @@ async function sentenceCosines(query: Int8Array, rows: { text: string; meaning: 
 /** The earliest instant PostgreSQL takes (year 1): a window opening before it starts there. */
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
 
-/** The time a match's `time` signals were measured from, and where it came from. */
+/** The time a match's `time` signals are measured from, and where it came from. */
 export interface MatchTime {
-  published_at: string;
+  at: Date;
   from: 'request' | 'signature';
 }
 
-export async function matchClaims(db: Db, body: MatchRequest): Promise<{ data: ClaimMatch[]; time: MatchTime | null }> {
+/** `publishedAt` given: that time (null: none); undefined: the date of the text's signature, if it has one. */
+export function textTime(text: string, publishedAt: Date | null | undefined): MatchTime | null {
+  if (publishedAt !== undefined) return publishedAt && { at: publishedAt, from: 'request' };
+  const signed = signatureDate(text);
+  return signed ? { at: signed, from: 'signature' } : null;
+}
+
+export async function matchClaims(db: Db, body: MatchRequest): Promise<{ data: ClaimMatch[]; time: { published_at: string; from: MatchTime['from'] } | null }> {
   const minScore = body.min_score ?? DEFAULT_MIN_SCORE;
-  const given = body.published_at ? instant(body.published_at) : undefined;
-  const at = body.published_at === undefined ? signatureDate(body.text) : given;
-  const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt: at ?? null });
+  const given = body.published_at === undefined || body.published_at === null ? body.published_at : instant(body.published_at);
+  const time = textTime(body.text, given);
+  const scored = await scoredCandidates(db, body.text, { language: body.language, publishedAt: time?.at ?? null });
   return {
     data: scored.filter((m) => m.score >= minScore).slice(0, body.limit ?? 10),
-    time: at ? { published_at: at.toISOString(), from: given ? 'request' : 'signature' } : null,
+    time: time && { published_at: time.at.toISOString(), from: time.from },
   };
 }
 
