@@ -24,7 +24,12 @@ export interface Query {
   gold: Set<string>;
 }
 
-export type Split = 'train' | 'dev' | 'devtest';
+/**
+ * A set of queries with their gold links: `train`, `dev` and `devtest` come with the data; any
+ * other name is read from `<name>-queries.tsv` and `<name>-qrels.tsv` beside them (a kept-aside
+ * test set dropped into the directory, say).
+ */
+export type Split = string;
 
 export function dataDir(): string {
   const candidates = [
@@ -39,11 +44,11 @@ export function dataDir(): string {
 }
 
 const read = (file: string) => readFileSync(path.join(dataDir(), file), 'utf8');
-const tsvRows = (file: string) =>
+const rows = (file: string, separator: string | RegExp) =>
   read(file)
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => l.split('\t'));
+    .map((l) => l.split(separator));
 
 export function loadVerifiedClaims(): VerifiedClaim[] {
   return read('vclaims.ndjson')
@@ -64,13 +69,21 @@ export function loadVerifiedClaims(): VerifiedClaim[] {
 }
 
 export function loadQueries(split: Split): Query[] {
+  // train and dev share one file of texts; every other split has its own.
+  const own = `${split}-queries.tsv`;
+  const textsFile = existsSync(path.join(dataDir(), own)) || !['train', 'dev'].includes(split) ? own : 'train-dev-queries.tsv';
   const texts = new Map<string, string>();
-  for (const [id, ...rest] of tsvRows(split === 'devtest' ? 'devtest-queries.tsv' : 'train-dev-queries.tsv')) texts.set(id, rest.join('\t'));
+  for (const [id, ...rest] of rows(textsFile, '\t')) texts.set(id, rest.join('\t'));
   const gold = new Map<string, Set<string>>();
-  for (const [id, , claim] of tsvRows(`${split}-qrels.tsv`)) gold.set(id, new Set([...(gold.get(id) ?? []), claim]));
+  // TREC qrels, by tabs or spaces: `query 0 claim relevance`; a header line or a relevance of 0 names no gold claim.
+  for (const [id, , claim, relevance] of rows(`${split}-qrels.tsv`, /\s+/).map((r) => r.filter(Boolean))) {
+    if (!(Number(relevance) > 0)) continue;
+    gold.set(id, new Set([...(gold.get(id) ?? []), claim]));
+  }
+  if (gold.size === 0) throw new Error(`${split}-qrels.tsv names no gold claim`);
   return [...gold].map(([id, claims]) => {
     const text = texts.get(id);
-    if (text === undefined) throw new Error(`no text for query ${id}`);
+    if (text === undefined) throw new Error(`no text for query ${id} in ${textsFile}`);
     return { id, text, gold: claims };
   });
 }

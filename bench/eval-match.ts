@@ -5,6 +5,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run eval:match
  *                                                        # a fresh database on that server, dropped after
  *   npm run eval:match -- --splits dev,devtest --verbose
+ *   npm run eval:match -- --splits test          # any set of queries: test-queries.tsv, test-qrels.tsv beside the claims
  *
  * It loads the 14,231 verified claims into a fresh, migrated database through `POST /v1/bulk`
  * (see `bulkLines` for what each claim becomes), sends every query tweet of the chosen splits
