@@ -32,7 +32,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, leadsOf, matchScores, rankOf, undatedShare, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
+import { DEFAULT_MIN_SCORE, NO_CLAIM_WEIGHT, competing, leadsOf, matchScores, rankOf, undatedShare, withCompetition, type CompetitionFloor, type MatchSignals, type MatchWeights, type ScoreCalibration, type SignalFloor } from '../src/domain/matching.js';
 import { scoredCandidates } from '../src/resources/claims/match.js';
 import { loadBenchmark, withoutGold } from './eval-match.js';
 import { loadQueries, type Split } from './eval-match-data.js';
@@ -182,7 +182,7 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
   const scored = noClaimWeight > 0 ? [...both, ...both.map((q) => noGold(q, floor))] : both;
   for (const q of scored) {
     const ranks = ranksOf(q);
-    const leads = leadsOf(ranks, rankFloor);
+    const leads = leadsOf(ranks, rankFloor, competing(q.candidates.map((c) => c.signals)));
     q.candidates.forEach((c, i) => {
       xs.push([undatedShare(q.candidates.map((c) => c.signals)), ranks[i], leads[i]]);
       ys.push(c.label);

@@ -71,6 +71,28 @@ t.test('the same quantity written differently agrees; a different key quantity c
   t.equal(agree('the tunnel', '300 nurses'), 0, 'no quantity on one side says nothing');
 });
 
+t.test('a text that gives part of a claim\'s quantities agrees with it; each giving one the other contradicts does not', async (t) => {
+  const claim = 'Unemployment fell from 10% to 5% under the mayor';
+  t.equal(agree('Unemployment fell to 5% under the mayor', claim), 1, 'the text quotes one end');
+  t.equal(agree(claim, 'Unemployment fell to 5% under the mayor'), 1, 'either way round');
+  t.equal(agree('Unemployment fell to 4% under the mayor', claim), -1, 'an end the claim does not give');
+  t.equal(agree('Unemployment fell from 12% to 5% under the mayor', claim), -1, 'one end shared, the other contradicted');
+  t.equal(agree('70% of voters back the plan, which costs $100 million', '70% of voters back the plan, which costs $300 million'), -1, 'one key quantity contradicted is enough');
+  t.equal(agree('The plan costs $100 million', 'The $100 million plan has 70% support'), 1, 'a quantity of a kind the other lacks is not compared');
+});
+
+t.test('a number whose one dot may separate thousands is compared either way', async (t) => {
+  t.same(values('80.000 people'), [80], 'read as a decimal');
+  t.equal(readQuantities('80.000 people')[0].alternative, 80000, 'with the thousands as its other reading');
+  t.equal(readQuantities('1.234 votes')[0].alternative, 1234);
+  t.equal(readQuantities('80,000 people')[0].alternative, undefined, 'an unambiguous number has one reading');
+  t.equal(readQuantities('2.5 billion')[0].alternative, undefined);
+  t.equal(agree('80.000 people marched', '80,000 people marched'), 1, 'as thousands');
+  t.equal(agree('80.000 people marched', '80 people marched'), 1, 'as a decimal');
+  t.equal(agree('80.000 people marched', '50,000 people marched'), -1, 'neither reading agrees');
+  t.equal(agree('1.500 jobs', 'one thousand five hundred jobs'), 1);
+});
+
 t.test('tweets are cleaned: signature, links, pictures, handles and hashtags, emoji', async (t) => {
   t.equal(
     cleanQueryText('Butterflies survive the #AustralianFires 🔥🦋 via @CenterForBioDiv https://t.co/x pic.twitter.com/0eJtwJyS1J — Center for Bio Div (@CenterForBioDiv) January 14, 2020'),
@@ -119,6 +141,7 @@ t.test('signals and scores', async (t) => {
   t.same(leadsOf([2]), [2], 'alone: against a claim with nothing in common');
   t.same(leadsOf([2], 3), [-1], 'alone, with a floor: no lead for having no rivals');
   t.same(leadsOf([5, 4], 3), [1, -1], 'a floor below the best other changes nothing');
+  t.same(leadsOf([3, 4, 1], 0, [true, false, true]), [2, 1, -2], 'a value that does not compete is no rival (3 leads 1); its own lead is over all the others, as before');
   const strong: MatchSignals = { text: 30, context: 40, relative: 1, coverage: 1, phrases: 1, numbers: 0, meaning: 0.9, meaning_lead: 0.3, sentence: 0.8, sentence_lead: 0.3, time: 0 };
   const weak: MatchSignals = { text: 3, context: 4, relative: 0.1, coverage: 0.1, phrases: 0, numbers: 0, meaning: 0.6, meaning_lead: -0.3, sentence: 0.4, sentence_lead: -0.3, time: 0 };
   const [s, w] = matchScores([strong, weak]);

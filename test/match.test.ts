@@ -70,6 +70,58 @@ t.test('numbers written as words or digits match the same claim; different numbe
   const three = tunnel.find((m) => m.text === 'The harbour tunnel will cost 3 billion euros.');
   t.ok(three, 'the 3 billion claim is a candidate');
   t.ok(three && three.score < tunnel[0].score && three.signals.numbers === -1, 'but scores lower, its numbers disagreeing');
+  t.ok(tunnel[0].score >= DEFAULT_MIN_SCORE, `the claim's own words are returned by default, the 3 billion claim being no rival: ${tunnel[0].score}`);
+});
+
+t.test('quantities written any way match, a part of them matches, and a contradicted one does not', async (t) => {
+  const cases: { claim: string; same: string[]; contradicted: string[] }[] = [
+    {
+      claim: 'The harbour tunnel will cost 2.4 billion euros.',
+      same: ['The harbour tunnel will cost €2.4bn', 'The harbour tunnel will cost 2,400,000,000 euros'],
+      contradicted: ['The harbour tunnel will cost €3bn'],
+    },
+    {
+      claim: 'Unemployment in Bergen fell from 10% to 5% under Mayor Lindqvist.',
+      same: ['Unemployment in Bergen fell to 5% under Mayor Lindqvist', 'Unemployment in Bergen fell from ten percent to five percent under Mayor Lindqvist'],
+      contradicted: ['Unemployment in Bergen fell to 4% under Mayor Lindqvist', 'Unemployment in Bergen fell from 12% to 5% under Mayor Lindqvist'],
+    },
+    {
+      claim: '80,000 people marched through Trondheim against the new toll road.',
+      same: ['80.000 people marched through Trondheim against the new toll road', 'Eighty thousand people marched through Trondheim against the new toll road'],
+      contradicted: ['50,000 people marched through Trondheim against the new toll road'],
+    },
+    {
+      claim: 'A dozen lighthouses on the Lofoten coast were switched off in March.',
+      same: ['12 lighthouses on the Lofoten coast were switched off in March'],
+      contradicted: ['20 lighthouses on the Lofoten coast were switched off in March'],
+    },
+    {
+      claim: 'Between 5 and 7 million tourists visited the Geiranger fjord last summer.',
+      same: ['6 million tourists visited the Geiranger fjord last summer', '5 to 7 million tourists visited the Geiranger fjord last summer'],
+      contradicted: ['9 million tourists visited the Geiranger fjord last summer'],
+    },
+    {
+      claim: 'Nearly half of the pupils in Narvik walk to school every day.',
+      same: ['48% of the pupils in Narvik walk to school every day'],
+      contradicted: ['20% of the pupils in Narvik walk to school every day'],
+    },
+  ];
+  for (const c of cases) {
+    const known = fixture.claims.find((f) => f.text === c.claim);
+    const id = known ? idOf.get(known.id)! : (await makeClaim(api, { text: c.claim, language: 'en' })).id;
+    await api.encodeClaims();
+    for (const text of c.same) {
+      const [best] = await match({ text, min_score: 0 });
+      t.equal(best?.id, id, `${text}: the claim first`);
+      t.equal(best?.signals.numbers, 1, `${text}: its quantities agree`);
+      t.ok(best?.score >= DEFAULT_MIN_SCORE, `${text}: returned by default (${best?.score})`);
+    }
+    for (const text of c.contradicted) {
+      const found = (await match({ text, limit: 50, min_score: 0 })).find((m) => m.id === id);
+      t.equal(found?.signals.numbers, -1, `${text}: its quantity contradicted`);
+      t.ok(found === undefined || found.score < DEFAULT_MIN_SCORE, `${text}: not returned by default (${found?.score})`);
+    }
+  }
 });
 
 t.test('a key quantity contradicted keeps a claim below min_score; the same quantity written differently scores the same', async (t) => {
@@ -81,6 +133,8 @@ t.test('a key quantity contradicted keeps a claim below min_score; the same quan
   const other = await scoreOf('47% of voters support building the ferry terminal on the north quay.', share);
   t.ok(other === undefined || other < DEFAULT_MIN_SCORE, `47 % against 70 %: ${other}`);
   for (const text of ['Seventy percent of voters support building the ferry terminal on the north quay.', '70 per cent of voters support building the ferry terminal on the north quay.']) {
+    const [best] = await match({ text, min_score: 0 });
+    t.ok(best?.id === share && best.signals.numbers === 1, `${text}: the claim, its quantity agreeing`);
     const score = await scoreOf(text, share);
     t.ok(score !== undefined && Math.abs(score - same!) < 0.02, `${text}: ${score} as ${same}`);
   }

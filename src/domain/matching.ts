@@ -109,7 +109,8 @@ export const NO_CLAIM_WEIGHT = 0.25;
 /**
  * The least a candidate is measured against: `relative`, `meaning_lead` and the score's lead
  * compare a candidate with the best other, but never with less than what the best other scored
- * for 99 % of the training tweets (each with 100 candidates, bench/calibrate.ts). A text that
+ * for 99 % of the training tweets (each with 100 candidates, bench/calibrate.ts), 90 % for the
+ * rank (see RANK_FLOOR_SHARE there). A text that
  * shares a word or two with a lone claim of a small collection otherwise leads by the whole of
  * that claim's signals, as if that were evidence (bench/MATCHING.md).
  */
@@ -449,7 +450,7 @@ export function matchScores(
   rankFloor = COMPETITION_FLOOR.rank,
 ): number[] {
   const ranks = signals.map((s) => rankOf(s, weights));
-  const leads = leadsOf(ranks, rankFloor);
+  const leads = leadsOf(ranks, rankFloor, competing(signals));
   const bias = calibration.bias + calibration.undated * undatedShare(signals);
   return ranks.map((r, i) => {
     const p = 1 / (1 + Math.exp(-(bias + calibration.rank * r + calibration.lead * leads[i])));
@@ -462,16 +463,36 @@ export function matchScores(
 export const undatedShare = (signals: MatchSignals[]) => 1 - Math.max(0, ...signals.map((s) => s.time));
 
 /**
+ * Whether each candidate competes for the score's lead: one whose quantities the text
+ * contradicts ("3 billion" for a text that says "2.4 billion") cannot be the claim it repeats,
+ * so the claim it differs from only in that number is not scored as one among several alike.
+ * The signals that compare candidates (`relative`, the meaning and sentence leads) still count
+ * it: excluded there too, the ranking on the training tweets lost 4 to 8 of 997, and either
+ * alone lost at most one (bench/MATCHING.md).
+ */
+export const competing = (signals: readonly MatchSignals[]): boolean[] => signals.map((s) => s.numbers >= 0);
+
+/**
  * Each value minus the best of the others (the first's lead is positive, everyone else's
  * negative); the best other counts as at least `floor` (0 by default: the rank of a claim with
  * nothing in common), so a candidate without rivals is not far ahead of them for that alone.
+ * With `competes`, a competing value is measured against the competing others only.
  */
-export function leadsOf(ranks: number[], floor = 0): number[] {
+export function leadsOf(ranks: number[], floor = 0, competes?: readonly boolean[]): number[] {
+  const all = bestTwo(ranks, floor);
+  const rivals = competes ? bestTwo(ranks.filter((_, i) => competes[i]), floor) : all;
+  return ranks.map((r, i) => {
+    const { first, second } = competes?.[i] ? rivals : all;
+    return r - (r === first ? second : first);
+  });
+}
+
+function bestTwo(values: number[], floor: number): { first: number; second: number } {
   let first = floor;
   let second = floor;
-  for (const r of ranks) {
+  for (const r of values) {
     if (r > first) [first, second] = [r, first];
     else if (r > second) second = r;
   }
-  return ranks.map((r) => r - (r === first ? second : first));
+  return { first, second };
 }

@@ -18,6 +18,11 @@ export interface Quantity {
   unit: string | null;
   /** "about" (approximately, nearly, some…), "more" (more than, over, at least…), "less" (fewer than, up to…). */
   hedge: Hedge | null;
+  /**
+   * The other reading of a number whose one dot may separate thousands or decimals ("80.000":
+   * 80 in English, 80,000 in much of Europe); `value` is the decimal one. Compared either way.
+   */
+  alternative?: number;
   text: string;
   start: number;
   end: number;
@@ -243,7 +248,10 @@ export function readQuantities(text: string, from = 0, to = text.length): Quanti
     }
     if (bareOne && unit === null) continue;
     const rounded = Math.round(value * 1e6) / 1e6;
-    out.push({ value: rounded, low: rounded, high: rounded, unit, hedge: hedgeBefore(text, start), text: text.slice(start, end), start, end });
+    const quantity: Quantity = { value: rounded, low: rounded, high: rounded, unit, hedge: hedgeBefore(text, start), text: text.slice(start, end), start, end };
+    // The dot read as a thousands separator moves the number three places.
+    if (g.num && /^\d{1,3}\.\d{3}$/.test(g.digits)) quantity.alternative = Math.round(value * 1000 * 1e6) / 1e6;
+    out.push(quantity);
     pattern.lastIndex = Math.max(pattern.lastIndex, end - from);
   }
   return joinRanges(text, out);
@@ -318,7 +326,15 @@ function interval(q: Quantity): [number, number] {
   }
 }
 
+/** The values a number may be read as: its own, and its `alternative` ("80.000" as 80 and as 80,000). */
+const readings = (q: Quantity): Quantity[] =>
+  q.alternative === undefined ? [q] : [q, { ...q, value: q.alternative, low: q.alternative, high: q.alternative }];
+
 function compatible(a: Quantity, b: Quantity): boolean {
+  return readings(a).some((x) => readings(b).some((y) => overlap(x, y)));
+}
+
+function overlap(a: Quantity, b: Quantity): boolean {
   const [aLow, aHigh] = interval(a);
   const [bLow, bHigh] = interval(b);
   // Half a percent of slack: "2.4 billion" and "2,400,000,000", "66.7 %" and "two-thirds" rounded.
@@ -327,22 +343,37 @@ function compatible(a: Quantity, b: Quantity): boolean {
 }
 
 /**
- * Whether two texts' quantities agree: 1 when every quantity of `b` that `a` also speaks
- * of (same unit: percent, a currency, the same counted noun) has a compatible value in `a`,
- * −1 when one of them is contradicted ("70 %" against "47 %", "$100 million" against
- * "$300 million"), 0 when they share no kind of quantity. Bare counts without a unit are
- * not compared: "3" alone says too little of what it counts.
+ * Of the quantities `from` gives, of a kind `to` also speaks of (same unit: percent, a
+ * currency, the same counted noun): whether one has a compatible value in `to`, and whether
+ * one has none.
  */
-export function compareQuantities(a: readonly Quantity[], b: readonly Quantity[]): number {
+function against(from: readonly Quantity[], to: readonly Quantity[]): { agreed: boolean; unmatched: boolean } {
   let agreed = false;
-  a = a.map(asPercent);
-  for (const q of b.map(asPercent)) {
+  let unmatched = false;
+  for (const q of from) {
     const key = unitKey(q.unit);
     if (key === null) continue;
-    const same = a.filter((x) => unitKey(x.unit) === key);
+    const same = to.filter((x) => unitKey(x.unit) === key);
     if (same.length === 0) continue;
     if (same.some((x) => compatible(x, q))) agreed = true;
-    else return -1;
+    else unmatched = true;
   }
-  return agreed ? 1 : 0;
+  return { agreed, unmatched };
+}
+
+/**
+ * Whether two texts' quantities agree: −1 when each says something of a kind of quantity
+ * that the other contradicts ("70 %" against "47 %", "$100 million" against "$300 million"),
+ * 1 when they share a quantity and one of them says nothing the other contradicts (a text
+ * that quotes "fell to 5 %" of a claim that it "fell from 10 % to 5 %" agrees with it), 0
+ * when they share no kind of quantity. Bare counts without a unit are not compared: "3"
+ * alone says too little of what it counts.
+ */
+export function compareQuantities(a: readonly Quantity[], b: readonly Quantity[]): number {
+  const aq = a.map(asPercent);
+  const bq = b.map(asPercent);
+  const fromB = against(bq, aq);
+  const fromA = against(aq, bq);
+  if (fromA.unmatched && fromB.unmatched) return -1;
+  return fromA.agreed || fromB.agreed ? 1 : 0;
 }
