@@ -4,6 +4,7 @@ import t from 'tap';
 import { buildTestApp } from './helper.js';
 import { HARBOUR_TEXT, countAll, countOf, eventsOf, expectProblem, makeClaim, makeClaimant, makeSource, type Json } from './factories.js';
 import { countTypes, newsroomLines, toNdjson, type Line } from './fixtures/bulk/newsroom.js';
+import { SET_ROWS } from '../src/resources/bulk/write.js';
 
 const api = await buildTestApp(t);
 
@@ -416,11 +417,12 @@ t.test('a line the batched insert cannot take is isolated: its neighbours are wr
 
 t.test('a body that breaks off midway writes nothing, even with windows already sent to the database', async (t) => {
   await api.reset();
-  const lines = newsroomLines(3000, 'broken').map((l) => `${JSON.stringify(l)}\n`);
+  // Windows go to the database (one closes at SET_ROWS attributions) before the body breaks off.
+  const lines = newsroomLines(6 * SET_ROWS, 'broken').map((l) => `${JSON.stringify(l)}\n`);
   let sent = 0;
   const body = new Readable({
     read() {
-      if (sent < 2500) this.push(lines[sent++]);
+      if (sent < 5 * SET_ROWS) this.push(lines[sent++]);
       else this.destroy(new Error('connection reset by peer'));
     },
   });
