@@ -32,12 +32,17 @@ export interface Query {
 export type Split = string;
 
 export function dataDir(): string {
+  const chosen = process.env.CHECKTHAT_DIR;
+  if (chosen) {
+    // A directory named on purpose is used or refused, never silently replaced by another.
+    if (!existsSync(path.join(chosen, 'vclaims.ndjson'))) throw new Error(`CHECKTHAT_DIR=${chosen} holds no vclaims.ndjson (the verified claims to load)`);
+    return chosen;
+  }
   const candidates = [
-    process.env.CHECKTHAT_DIR,
     path.resolve(import.meta.dirname, '../../shared/data/checkthat-2022-2a'),
     path.resolve(import.meta.dirname, '../../../shared/data/checkthat-2022-2a'),
     '/work/shared/data/checkthat-2022-2a',
-  ].filter((d): d is string => Boolean(d));
+  ];
   const found = candidates.find((d) => existsSync(path.join(d, 'vclaims.ndjson')));
   if (!found) throw new Error(`CheckThat! 2022 2A data not found; set CHECKTHAT_DIR (looked in ${candidates.join(', ')})`);
   return found;
