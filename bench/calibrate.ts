@@ -174,7 +174,12 @@ export function fitWeights(train: QueryRows[], noClaimWeight = NO_CLAIM_WEIGHT, 
   );
   const weights = Object.fromEntries(SIGNALS.map((k, i) => [k, round(stage1[i + 1])])) as unknown as MatchWeights;
   const ranksOf = (q: QueryRows) => q.candidates.map((c) => rankOf(c.signals, weights));
-  const rankFloor = lowPercentile(both.filter((q) => q.gold.size > 0).map((q) => second(ranksOf(q))), rankFloorShare);
+  // The best other rank as the lead measures it: among the candidates that compete.
+  const rivalRanks = (q: QueryRows) => {
+    const competes = competing(q.candidates.map((c) => c.signals));
+    return ranksOf(q).filter((_, i) => competes[i]);
+  };
+  const rankFloor = lowPercentile(both.filter((q) => q.gold.size > 0).map((q) => second(rivalRanks(q))), rankFloorShare);
   // The score also on texts that repeat none: whether the best candidate is one at all.
   const xs: number[][] = [];
   const ys: number[] = [];

@@ -51,7 +51,7 @@ export function dataDir(): string {
 const read = (file: string) => readFileSync(path.join(dataDir(), file), 'utf8');
 const rows = (file: string, separator: string | RegExp) =>
   read(file)
-    .split('\n')
+    .split(/\r?\n/)
     .filter((l) => l.trim())
     .map((l) => l.split(separator));
 

@@ -417,7 +417,7 @@ t.test('a line the batched insert cannot take is isolated: its neighbours are wr
 
 t.test('a body that breaks off midway writes nothing, even with windows already sent to the database', async (t) => {
   await api.reset();
-  // Windows go to the database (one closes at SET_ROWS attributions) before the body breaks off.
+  // Windows close at SET_ROWS attributions (tested below), so some go to the database before the body breaks off.
   const lines = newsroomLines(6 * SET_ROWS, 'broken').map((l) => `${JSON.stringify(l)}\n`);
   let sent = 0;
   const body = new Readable({
@@ -436,6 +436,24 @@ t.test('a body that breaks off midway writes nothing, even with windows already 
   t.same(await everything(), { sources: 0, claimants: 0, claims: 0, attributions: 0, reviews: 0, events: 0 }, 'nothing, not even the windows already written');
   const later = await bulk(toNdjson(newsroomLines(10, 'after')));
   t.equal(later.statusCode, 200, 'and the next request goes through');
+});
+
+t.test('a window closes at SET_ROWS lines of one type, not before: a claim named across windows is refreshed once a window', async (t) => {
+  await api.reset();
+  const import_ = async (attributions: number, otherClaims: number) => {
+    const lines: Line[] = [
+      { type: 'source', ref: 's', data: { kind: 'article', url: `https://news.example/windows/${attributions}/${otherClaims}`, title: 'Windows' } },
+      { type: 'claim', ref: 'c', data: { text: `The ferry carried ${attributions} cars`, language: 'en' } },
+      ...Array.from({ length: attributions }, (): Line => ({ type: 'attribution', data: { claim_ref: 'c', source_ref: 's', claimant_label: 'a harbour official' } })),
+      ...Array.from({ length: otherClaims }, (_, i): Line => ({ type: 'claim', data: { text: `Other claim ${attributions} ${i}`, language: 'en' } })),
+    ];
+    const res = await bulk(toNdjson(lines));
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'imported' : res.body.slice(0, 500));
+    const id = res.json().results[1].id as string;
+    return (await eventsOf(api, id)).filter((e) => e.type === 'claim.updated').map((e) => (e.after as Json).attribution_count);
+  };
+  t.same(await import_(SET_ROWS + SET_ROWS / 2, 0), [SET_ROWS, SET_ROWS + SET_ROWS / 2], 'the first window closes at its thousandth attribution; the rest is the second');
+  t.same(await import_(SET_ROWS - 1, SET_ROWS - 1), [SET_ROWS - 1], 'lines of other types do not close it: one window, one refresh');
 });
 
 t.test('an Idempotency-Key is refused on a streamed import (it cannot be fingerprinted); line ids make retries safe', async (t) => {

@@ -37,6 +37,8 @@ t.test('numbers written as digits, with separators, as words or with suffixes re
     ['forty per cent of voters', [40]],
     ['10 to 20 percent', [[10, 20]]],
     ['between 5 and 7 million people', [[5e6, 7e6]]],
+    ['rose from 5 to 7 million people', [5e6, 7e6]],
+    ['fell from 7 to 5 million people', [7e6, 5e6]],
     ['voted 31-14', [31, 14]],
     ['in 2019 and 2023', []],
     ['the point is', []],
@@ -76,6 +78,10 @@ t.test('a text that gives part of a claim\'s quantities agrees with it; each giv
   t.equal(agree('Unemployment fell to 5% under the mayor', claim), 1, 'the text quotes one end');
   t.equal(agree(claim, 'Unemployment fell to 5% under the mayor'), 1, 'either way round');
   t.equal(agree('Unemployment fell to 4% under the mayor', claim), -1, 'an end the claim does not give');
+  t.equal(agree('Unemployment fell to 10% under the mayor', claim), -1, 'where it started given as where it ended');
+  t.equal(agree('Unemployment rose from 12% to 15%', 'Unemployment rose from 10% to 15%'), -1, 'a rise is a change, not a range');
+  t.equal(agree('Unemployment rose to 15%', 'Unemployment rose from 10% to 15%'), 1);
+  t.equal(agree('Unemployment rose from 10% to 15%', 'Unemployment rose from ten percent to fifteen percent'), 1);
   t.equal(agree('Unemployment fell from 12% to 5% under the mayor', claim), -1, 'one end shared, the other contradicted');
   t.equal(agree('70% of voters back the plan, which costs $100 million', '70% of voters back the plan, which costs $300 million'), -1, 'one key quantity contradicted is enough');
   t.equal(agree('The plan costs $100 million', 'The $100 million plan has 70% support'), 1, 'a quantity of a kind the other lacks is not compared');
@@ -83,8 +89,12 @@ t.test('a text that gives part of a claim\'s quantities agrees with it; each giv
 
 t.test('a number whose one dot may separate thousands is compared either way', async (t) => {
   t.same(values('80.000 people'), [80], 'read as a decimal');
-  t.equal(readQuantities('80.000 people')[0].alternative, 80000, 'with the thousands as its other reading');
-  t.equal(readQuantities('1.234 votes')[0].alternative, 1234);
+  t.same(readQuantities('80.000 people')[0].alternative, { low: 80000, high: 80000 }, 'with the thousands as its other reading');
+  t.same(readQuantities('1.234 votes')[0].alternative, { low: 1234, high: 1234 });
+  t.equal(readQuantities('a 0.005% chance')[0].alternative, undefined, 'no thousands after a leading zero');
+  t.equal(readQuantities('12.345% of them')[0].alternative, undefined, 'nor in a percentage');
+  t.equal(agree('a 0.005% chance', 'a 5% chance'), -1);
+  t.equal(agree('between 1.500 and 2.000 jobs', '1,800 jobs'), 1, 'a range read either way');
   t.equal(readQuantities('80,000 people')[0].alternative, undefined, 'an unambiguous number has one reading');
   t.equal(readQuantities('2.5 billion')[0].alternative, undefined);
   t.equal(agree('80.000 people marched', '80,000 people marched'), 1, 'as thousands');

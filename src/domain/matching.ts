@@ -17,8 +17,9 @@
  *   coverage  the share of the claim's own information (idf-weighted stems) found in the query:
  *             a tweet that quotes the claim among other words covers it fully, whatever its length;
  *   phrases   the share of the claim's adjacent stem pairs found adjacent in the query;
- *   numbers   agreement of the quantities both mention: 1 the same, −1 a quantity contradicted,
- *             0 when either mentions none (see domain/numbers.ts);
+ *   numbers   agreement of the quantities both mention: 1 they agree (one may give only part of
+ *             the other's), −1 each gives one the other contradicts, 0 when they share no kind
+ *             of quantity (see domain/numbers.ts);
  *   meaning   the cosine of the query's and the claim's (with its context) mean word vectors
  *             (domain/word-vectors.ts), each word weighted by how rare it is in English: words
  *             that differ but mean much the same ("jab", "vaccine") count a little;

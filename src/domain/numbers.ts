@@ -20,9 +20,12 @@ export interface Quantity {
   hedge: Hedge | null;
   /**
    * The other reading of a number whose one dot may separate thousands or decimals ("80.000":
-   * 80 in English, 80,000 in much of Europe); `value` is the decimal one. Compared either way.
+   * 80 in English, 80,000 where a dot groups thousands); `low`–`high` is the decimal one.
+   * Compared either way: a text cannot say which convention it follows.
    */
-  alternative?: number;
+  alternative?: { low: number; high: number };
+  /** "from": the value a change starts at ("fell from 10 % to 5 %"), not the one it reaches. */
+  role?: 'from';
   text: string;
   start: number;
   end: number;
@@ -249,8 +252,12 @@ export function readQuantities(text: string, from = 0, to = text.length): Quanti
     if (bareOne && unit === null) continue;
     const rounded = Math.round(value * 1e6) / 1e6;
     const quantity: Quantity = { value: rounded, low: rounded, high: rounded, unit, hedge: hedgeBefore(text, start), text: text.slice(start, end), start, end };
-    // The dot read as a thousands separator moves the number three places.
-    if (g.num && /^\d{1,3}\.\d{3}$/.test(g.digits)) quantity.alternative = Math.round(value * 1000 * 1e6) / 1e6;
+    // A dot followed by exactly three digits groups thousands in much of Europe ("80.000 people");
+    // not after a leading zero ("0.005"), and no percentage is meant in thousands.
+    if (g.num && /^[1-9]\d{0,2}\.\d{3}$/.test(g.digits) && unit !== 'percent' && unit !== 'percentage points') {
+      const thousands = Math.round(value * 1000 * 1e6) / 1e6;
+      quantity.alternative = { low: thousands, high: thousands };
+    }
     out.push(quantity);
     pattern.lastIndex = Math.max(pattern.lastIndex, end - from);
   }
@@ -271,7 +278,9 @@ function matchWords(written: string, count: number): string {
 
 /**
  * "10 to 20 %", "10-20%", "between 5 and 7 million": two quantities joined into one range
- * with the unit of either; a pair that goes down ("voted 31-14") is two numbers, not a range.
+ * with the unit of either; a pair that goes down ("voted 31-14") is two numbers, not a range,
+ * and so is a change ("rose from 10 % to 15 %"), whose first number is marked as where it
+ * started: "rose to 10 %" says something else than a claim that it rose from 10 %.
  */
 function joinRanges(text: string, quantities: Quantity[]): Quantity[] {
   const out: Quantity[] = [];
@@ -284,11 +293,16 @@ function joinRanges(text: string, quantities: Quantity[]): Quantity[] {
       // "5 to 7 million": the first end takes the second's scale when it has none of its own.
       const scale = a.value < b.value / 100 && /million|billion|trillion|thousand|bn|mn|[km]\b/i.test(b.text) && !/million|billion|trillion|thousand|bn|mn/i.test(a.text) ? b.value / parseLeadingNumber(b.text) : 1;
       const low = a.value * (Number.isFinite(scale) ? scale : 1);
-      if (low < b.value) {
-        out.push({ value: low, low, high: b.value, unit: a.unit ?? b.unit, hedge: a.hedge, text: text.slice(a.start, b.end), start: a.start, end: b.end });
+      const change = /\bfrom\s+$/i.test(text.slice(Math.max(0, a.start - 5), a.start));
+      if (low < b.value && !change) {
+        const alternative = a.alternative || b.alternative ? { low: a.alternative?.low ?? low, high: b.alternative?.high ?? b.value } : undefined;
+        out.push({ value: low, low, high: b.value, unit: a.unit ?? b.unit, hedge: a.hedge, text: text.slice(a.start, b.end), start: a.start, end: b.end, ...(alternative ? { alternative } : {}) });
         i++;
         continue;
       }
+      // Two numbers: the first with the scale and unit it shares with the second ("from 7 to 5 million").
+      out.push({ ...a, value: low, low, high: low, unit: a.unit ?? b.unit, ...(change ? { role: 'from' as const } : {}) });
+      continue;
     }
     out.push(a);
   }
@@ -327,11 +341,11 @@ function interval(q: Quantity): [number, number] {
 }
 
 /** The values a number may be read as: its own, and its `alternative` ("80.000" as 80 and as 80,000). */
-const readings = (q: Quantity): Quantity[] =>
-  q.alternative === undefined ? [q] : [q, { ...q, value: q.alternative, low: q.alternative, high: q.alternative }];
+const readings = (q: Quantity): Quantity[] => (q.alternative === undefined ? [q] : [q, { ...q, value: q.alternative.low, ...q.alternative }]);
 
+/** The same role (where a change starts, or not) and values that can be the same. */
 function compatible(a: Quantity, b: Quantity): boolean {
-  return readings(a).some((x) => readings(b).some((y) => overlap(x, y)));
+  return a.role === b.role && readings(a).some((x) => readings(b).some((y) => overlap(x, y)));
 }
 
 function overlap(a: Quantity, b: Quantity): boolean {
@@ -363,11 +377,12 @@ function against(from: readonly Quantity[], to: readonly Quantity[]): { agreed: 
 
 /**
  * Whether two texts' quantities agree: −1 when each says something of a kind of quantity
- * that the other contradicts ("70 %" against "47 %", "$100 million" against "$300 million"),
- * 1 when they share a quantity and one of them says nothing the other contradicts (a text
- * that quotes "fell to 5 %" of a claim that it "fell from 10 % to 5 %" agrees with it), 0
- * when they share no kind of quantity. Bare counts without a unit are not compared: "3"
- * alone says too little of what it counts.
+ * that the other contradicts ("70 %" against "47 %", "$100 million" against "$300 million",
+ * "fell to 10 %" against "fell from 10 % to 5 %"), 1 when they share a quantity and one of
+ * them says nothing the other contradicts (a text that quotes "fell to 5 %" of a claim that it
+ * "fell from 10 % to 5 %" agrees with it: a text often gives part of a claim's figures), 0 when
+ * they share no kind of quantity. Bare counts without a unit are not compared: "3" alone says
+ * too little of what it counts.
  */
 export function compareQuantities(a: readonly Quantity[], b: readonly Quantity[]): number {
   const aq = a.map(asPercent);
