@@ -6,6 +6,10 @@
  * alternating, `--rounds` times; `--a`/`--b` compare two checkouts in the same run:
  *
  *   npx tsx bench/bulk-real.ts --a /path/to/other/checkout --b . --rounds 2
+ *
+ * By default all sources come first, then all claims, then all attributions. With
+ * `--interleaved` each verified claim's three lines come together, as a desk sends a story's
+ * lines: the windows then hold every type at once.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -14,7 +18,7 @@ import { startCheckout } from './checkout-server.js';
 import { loadVerifiedClaims } from './eval-match-data.js';
 
 const { values: args } = parseArgs({
-  options: { a: { type: 'string' }, b: { type: 'string', default: '.' }, rounds: { type: 'string', default: '2' }, server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' } },
+  options: { a: { type: 'string' }, b: { type: 'string', default: '.' }, rounds: { type: 'string', default: '2' }, interleaved: { type: 'boolean', default: false }, server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' } },
 });
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 
@@ -24,12 +28,15 @@ function lines(how: 'claimant_ref' | 'claimant_name'): string {
   const out: string[] = [];
   if (how === 'claimant_ref') authors.forEach((name, i) => out.push(JSON.stringify({ type: 'claimant', ref: `p${i}`, data: { name, kind: 'person' } })));
   const refOf = new Map(authors.map((name, i) => [name, `p${i}`]));
-  for (const c of claims) out.push(JSON.stringify({ type: 'source', ref: `s:${c.id}`, data: { kind: 'article', title: c.title || c.text.slice(0, 200), publisher: 'Snopes', ...(c.url ? { url: c.url } : {}) } }));
-  for (const c of claims) out.push(JSON.stringify({ type: 'claim', ref: `c:${c.id}`, data: { text: c.text, language: 'en' } }));
-  for (const c of claims) {
+  const source = (c: (typeof claims)[number]) =>
+    JSON.stringify({ type: 'source', ref: `s:${c.id}`, data: { kind: 'article', title: c.title || c.text.slice(0, 200), publisher: 'Snopes', ...(c.url ? { url: c.url } : {}) } });
+  const claim = (c: (typeof claims)[number]) => JSON.stringify({ type: 'claim', ref: `c:${c.id}`, data: { text: c.text, language: 'en' } });
+  const attribution = (c: (typeof claims)[number]) => {
     const who = how === 'claimant_ref' ? { claimant_ref: refOf.get(c.author!) } : { claimant_name: c.author };
-    out.push(JSON.stringify({ type: 'attribution', data: { claim_ref: `c:${c.id}`, source_ref: `s:${c.id}`, ...who, kind: 'reported', stance: 'reports' } }));
-  }
+    return JSON.stringify({ type: 'attribution', data: { claim_ref: `c:${c.id}`, source_ref: `s:${c.id}`, ...who, kind: 'reported', stance: 'reports' } });
+  };
+  if (args.interleaved) for (const c of claims) out.push(source(c), claim(c), attribution(c));
+  else for (const make of [source, claim, attribution]) for (const c of claims) out.push(make(c));
   return `${out.join('\n')}\n`;
 }
 

@@ -48,6 +48,7 @@
  * cannot be trusted to say what every reader knows, that a claim about 47 % is not the
  * claim about 70 %.
  */
+import { MONTH_INDEX } from './calendar.js';
 import { compareQuantities, readQuantities, type Quantity } from './numbers.js';
 import { DIMENSIONS, wordVectors } from './word-vectors.js';
 
@@ -145,15 +146,6 @@ export function cleanQueryText(text: string): string {
 /** An embedded tweet's trailing "— Name (@handle) Month D, YYYY". */
 const SIGNATURE = /\s*[—–]\s*([^—–\n]{0,100}?)\(@(\w+)\)\s+([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})\s*$/u;
 
-/** A signature's month as Twitter writes it, in full or abbreviated. */
-const MONTHS: Record<string, number> = Object.fromEntries(
-  ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'].flatMap((name, i) => [
-    [name, i],
-    [name.slice(0, 3), i],
-    ...(name === 'september' ? [['sept', i]] : []),
-  ]),
-);
-
 /**
  * When a text that ends with an embedded tweet's signature was posted: the signature's date,
  * at midnight UTC (a signature gives no time of day). Undefined without a signature, or when
@@ -161,7 +153,7 @@ const MONTHS: Record<string, number> = Object.fromEntries(
  */
 export function signatureDate(text: string): Date | undefined {
   const m = SIGNATURE.exec(text);
-  const month = m ? MONTHS[m[3].toLowerCase()] : undefined;
+  const month = m ? MONTH_INDEX[m[3].toLowerCase()] : undefined;
   if (!m || month === undefined) return undefined;
   const [day, year] = [Number(m[4]), Number(m[5])];
   if (year < 1900) return undefined; // Date.UTC would read 0099 as 1999

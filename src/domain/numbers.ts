@@ -7,6 +7,8 @@
  * their offsets. Years, calendar days, ordinals and codes ("Covid-19") are not quantities.
  */
 
+import { MONTH_INDEX } from './calendar.js';
+
 export type Hedge = 'about' | 'more' | 'less';
 
 export interface Quantity {
@@ -56,7 +58,8 @@ const NOT_UNITS = new Set([
   'after', 'before', 'since', 'until', 'while', 'when', 'where', 'not', 'no', 'so', 'too', 'very', 'about', 'against', 'between', 'among',
   'through', 'during', 'out', 'off', 'there', 'their', 'they', 'he', 'she', 'we', 'i', 'you', 'his', 'her', 'our', 'my', 'your', 'last', 'next',
 ]);
-const MONTHS = /(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+$/;
+// A month word written as in a date ("March 3", "Sept. 12"): capitalised, so "may" is not one.
+const MONTHS = new RegExp(`(?:${Object.keys(MONTH_INDEX).map((m) => m[0].toUpperCase() + m.slice(1)).join('|')})\\.?\\s+$`);
 const HEDGES: [RegExp, Hedge][] = [
   [/\b(?:about|around|approximately|approx\.?|roughly|some|nearly|almost|close\s+to|an\s+estimated|estimated|circa|ca\.|~)\s*$/i, 'about'],
   [/\b(?:more\s+than|over|at\s+least|upwards\s+of|in\s+excess\s+of|above|exceeding)\s+$/i, 'more'],

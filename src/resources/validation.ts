@@ -3,6 +3,7 @@ import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AjvError } from '../lib/ajv-errors.js';
+import { instant } from '../lib/instants.js';
 import { allSchemas } from './registry.js';
 
 /**
@@ -22,12 +23,11 @@ export function isInstant(value: string): boolean {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const offsetOk = !m[9] || (Number(m[10]) <= 23 && Number(m[11]) <= 59);
+  const fieldsOk = year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
   // 0001-01-01T00:30:00+01:00 is in year 0 once in UTC, and 9999-12-31T23:30:00-01:00 in year
   // 10000: PostgreSQL refuses the one, and JavaScript's dates would write the other as +010000.
-  const offsetMinutes = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) : 0;
-  const utcMinutes = hour * 60 + minute - offsetMinutes;
-  const outsideYears = (year === 1 && month === 1 && day === 1 && utcMinutes < 0) || (year === 9999 && month === 12 && day === 31 && utcMinutes >= 24 * 60);
-  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk && !outsideYears;
+  const utcYear = fieldsOk ? instant(value).getUTCFullYear() : 0;
+  return fieldsOk && utcYear >= 1 && utcYear <= 9999;
 }
 
 const onCreate = (ajv: { addFormat(name: string, format: (value: string) => boolean): unknown }) => {
