@@ -23,7 +23,7 @@
  * Databases made here are named claimledger_bulkbench_*; they are dropped at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -64,6 +64,9 @@ const dbUrl = (name: string) => {
   url.pathname = `/${name}`;
   return url.toString();
 };
+/** CPU milliseconds per thousand lines, API process and PostgreSQL. */
+const perThousand = (cpu: { api: number; pg: number }, lines: number) => ({ api: Math.round((cpu.api / lines) * 1000), pg: Math.round((cpu.pg / lines) * 1000) });
+const cpuText = (cpu: { api: number; pg: number }) => `CPU per 1k lines: API ${cpu.api} ms, PostgreSQL ${cpu.pg} ms`;
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const log = (...args: unknown[]) => console.log(...args);
 
@@ -164,9 +167,34 @@ function sampleRss(pid: number, everyMs = 200) {
   };
 }
 
+/**
+ * CPU time (user + system, ms) of the API process and of every PostgreSQL process, read from
+ * /proc: less swayed by a busy shared host than wall time, and it says which side a change
+ * saved. PostgreSQL's share includes its background writers, which the import keeps busy.
+ */
+function cpuMs(apiPid: number): { api: number; pg: number } {
+  const ticks = (pid: string) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return { name: '', cpu: 0 }; // gone meanwhile
+    }
+  };
+  let pgTicks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const t = ticks(pid);
+    if (t.name === 'postgres') pgTicks += t.cpu;
+  }
+  const perTick = 1000 / 100; // USER_HZ is 100 on Linux
+  return { api: ticks(String(apiPid)).cpu * perTick, pg: pgTicks * perTick };
+}
+
 const auth = { authorization: `Bearer ${KEY}` };
 
-async function postFile(server: Server, file: string, query = ''): Promise<{ status: number; body: string; ms: number }> {
+async function postFile(server: Server, file: string, query = ''): Promise<{ status: number; body: string; ms: number; cpu: { api: number; pg: number } }> {
+  const cpuBefore = cpuMs(server.pid);
   const started = performance.now();
   const res = await fetch(`${server.url}/v1/bulk${query}`, {
     method: 'POST',
@@ -175,7 +203,9 @@ async function postFile(server: Server, file: string, query = ''): Promise<{ sta
     duplex: 'half',
   } as RequestInit);
   const body = await res.text();
-  return { status: res.status, body, ms: performance.now() - started };
+  const ms = performance.now() - started;
+  const cpuAfter = cpuMs(server.pid);
+  return { status: res.status, body, ms, cpu: { api: cpuAfter.api - cpuBefore.api, pg: cpuAfter.pg - cpuBefore.pg } };
 }
 
 async function writeLines(file: string, lines: Iterable<string>) {
@@ -237,7 +267,7 @@ async function benchBulk() {
   const n = Number(opts.lines);
   const rounds = Number(opts.rounds);
   log(`\n## bulk: ${n} claims through POST /v1/bulk vs COPY of the same rows (load ${load()})`);
-  const runs: { copy: number; bulk: number }[] = [];
+  const runs: { copy: number; bulk: number; cpu: { api: number; pg: number } }[] = [];
   for (let round = 1; round <= rounds; round++) {
     const rows = claimRows(n, `r${round}`);
     const file = path.join(work, `claims-${round}.ndjson`);
@@ -255,8 +285,11 @@ async function benchBulk() {
       if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
       const copyRate = (n / copyMs) * 1000;
       const bulkRate = (n / res.ms) * 1000;
-      runs.push({ copy: copyRate, bulk: bulkRate });
-      log(`round ${round}: COPY ${Math.round(copyRate)} rows/s (${Math.round(copyMs)} ms), bulk ${Math.round(bulkRate)} lines/s (${Math.round(res.ms)} ms), bulk/COPY = ${(bulkRate / copyRate).toFixed(2)} (load ${load()})`);
+      const cpu = perThousand(res.cpu, n);
+      runs.push({ copy: copyRate, bulk: bulkRate, cpu });
+      log(
+        `round ${round}: COPY ${Math.round(copyRate)} rows/s (${Math.round(copyMs)} ms), bulk ${Math.round(bulkRate)} lines/s (${Math.round(res.ms)} ms), bulk/COPY = ${(bulkRate / copyRate).toFixed(2)}; ${cpuText(cpu)} (load ${load()})`,
+      );
     } finally {
       await server.stop();
     }
@@ -278,8 +311,9 @@ async function benchBulk() {
     const res = await postFile(server, mixFile);
     if (res.status !== 200) throw new Error(`bulk answered ${res.status}: ${res.body.slice(0, 500)}`);
     const counts = JSON.parse(res.body).counts;
-    log(`newsroom mix: ${n} lines ${JSON.stringify(counts)} in ${Math.round(res.ms)} ms = ${Math.round((n / res.ms) * 1000)} lines/s (load ${load()})`);
-    results.bulk = { lines: n, rounds: runs, copy_rows_per_s: copy, bulk_lines_per_s: bulkRate, ratio, mix_lines_per_s: (n / res.ms) * 1000, mix_counts: counts };
+    const cpu = perThousand(res.cpu, n);
+    log(`newsroom mix: ${n} lines ${JSON.stringify(counts)} in ${Math.round(res.ms)} ms = ${Math.round((n / res.ms) * 1000)} lines/s; ${cpuText(cpu)} (load ${load()})`);
+    results.bulk = { lines: n, rounds: runs, copy_rows_per_s: copy, bulk_lines_per_s: bulkRate, ratio, mix_lines_per_s: (n / res.ms) * 1000, mix_counts: counts, mix_cpu: cpu };
   } finally {
     await server.stop();
   }
@@ -287,6 +321,7 @@ async function benchBulk() {
   // The same mix with every speaker given a distinct made-up name, its attributions naming
   // the speaker by claimant_ref, then by claimant_name (resolved by lookup, each to an existing claimant).
   const rates: Record<'claimant_ref' | 'claimant_name', number> = { claimant_ref: 0, claimant_name: 0 };
+  const cpus: Partial<Record<'claimant_ref' | 'claimant_name', { api: number; pg: number }>> = {};
   for (const how of ['claimant_ref', 'claimant_name'] as const) {
     const file = path.join(work, `mix-${how}.ndjson`);
     await writeLines(file, namedSpeakers(newsroomLines(n, 'names'), how).map((l) => JSON.stringify(l)));
@@ -298,14 +333,15 @@ async function benchBulk() {
       const body = JSON.parse(res.body);
       if (body.failed > 0) throw new Error(`${body.failed} lines failed`);
       rates[how] = (n / res.ms) * 1000;
-      log(`newsroom mix by ${how}: ${n} lines in ${Math.round(res.ms)} ms = ${Math.round(rates[how])} lines/s (load ${load()})`);
+      cpus[how] = perThousand(res.cpu, n);
+      log(`newsroom mix by ${how}: ${n} lines in ${Math.round(res.ms)} ms = ${Math.round(rates[how])} lines/s; ${cpuText(cpus[how])} (load ${load()})`);
     } finally {
       await server.stop();
     }
     rmSync(file);
   }
   log(`claimant_name / claimant_ref: ${(rates.claimant_name / rates.claimant_ref).toFixed(2)}`);
-  Object.assign(results.bulk as object, { by_ref_lines_per_s: rates.claimant_ref, by_name_lines_per_s: rates.claimant_name });
+  Object.assign(results.bulk as object, { by_ref_lines_per_s: rates.claimant_ref, by_name_lines_per_s: rates.claimant_name, by_ref_cpu: cpus.claimant_ref, by_name_cpu: cpus.claimant_name });
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 've', 'ran', 'to', 'sel', 'du', 'nor', 'pe', 'qui', 'bas', 'ten', 'zo', 'har', 'fi', 'gul', 'mor', 'wen', 'ty'];
