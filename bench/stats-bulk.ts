@@ -7,7 +7,8 @@
  *
  * Sections (each starts its own API process, `node --import tsx src/server.ts`, or with
  * `--built` `node dist/server.js`, with LOG_LEVEL=warn and a rate limit too high to matter,
- * and samples its RSS from /proc):
+ * and samples its RSS from /proc; each import also reports the CPU time the API process and
+ * PostgreSQL's processes spent on it, per thousand lines):
  * - bulk:   POST /v1/bulk of N claims (`{type, id, data}` lines streamed from a file)
  *           against COPY of the very same rows into the same table, in fresh databases,
  *           alternating, `--rounds` times; then N lines of a newsroom mix (sources with
