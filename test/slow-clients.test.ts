@@ -71,9 +71,8 @@ t.test(`${STALLED} bulk uploads stalled mid-body hold no database connection: ot
   t.ok(during.statuses.every((s) => s === 200 || s === 201), 'every other request succeeds');
   // A request starved by the stalled uploads would wait for a connection until they time out
   // (IDLE_MS) or its own wait for one does: seconds. Of twenty samples the slowest is set by any
-  // hiccup of a loaded test machine (347 ms against a 61 ms baseline seen), so the typical
-  // request is compared with its baseline and the slowest with that wait.
-  t.ok(during.p50 < Math.max(before.p50 * 3, 100), `p50 ${during.p50.toFixed(1)} ms stays near ${before.p50.toFixed(1)} ms`);
+  // hiccup of a loaded test machine (347 ms against a 61 ms baseline seen), so the slowest is
+  // compared with that wait, and the typical request with its baseline (below).
   t.ok(during.max < IDLE_MS / 2, `no request waited for the stalled uploads (slowest ${during.max.toFixed(1)} ms)`);
 
   const answers = await Promise.all(stalled);
@@ -84,7 +83,17 @@ t.test(`${STALLED} bulk uploads stalled mid-body hold no database connection: ot
   t.equal(answers[0].headers.connection, 'close');
   const slowest = Math.max(...answers.map((a) => a.closedAfter));
   t.ok(slowest < IDLE_MS + 3_000, `and disconnected after the idle timeout (${slowest.toFixed(0)} ms)`);
-  t.equal((await api.get('/v1/claims?limit=100')).json().data.length, 1 + 23, 'nothing of the stalled uploads was written');
+
+  // The baseline is measured again once the stalled uploads are gone: test files run side by
+  // side, and one that starts mid-test slows every request alike (in CI, p50 165 ms during the
+  // stall against 41 ms before it; alone, this test gives about the same p50 with and without
+  // stalled uploads). The typical request must stay near the slower of the two baselines,
+  // which bracket the stall; a stall that held connections fails the checks above.
+  const after = await latencies(api, base, claim.id, 10);
+  t.comment(`after the stalled uploads: p50 ${after.p50.toFixed(1)} ms, max ${after.max.toFixed(1)} ms`);
+  const baseline = Math.max(before.p50, after.p50);
+  t.ok(during.p50 < Math.max(baseline * 3, 100), `p50 ${during.p50.toFixed(1)} ms stays near ${baseline.toFixed(1)} ms`);
+  t.equal((await api.get('/v1/claims?limit=100')).json().data.length, 1 + 33, 'nothing of the stalled uploads was written');
 });
 
 t.test('a JSON body trickled a byte at a time is answered 408 problem+json when its time is up, and the socket closed', async (t) => {
