@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id, ref } from '../../lib/schemas.js';
+import { Id, Problem, ref } from '../../lib/schemas.js';
 
 export const BULK_TYPES = ['source', 'claimant', 'claim', 'attribution', 'review'] as const;
 export type BulkType = (typeof BULK_TYPES)[number];
@@ -89,19 +89,17 @@ export const BulkResult = Type.Object(
   { $id: 'BulkResult', additionalProperties: false, description: 'What a bulk request wrote.' },
 );
 
+// Every problem's fields, but errors that carry line numbers (and no existing_id: each line has its own).
+const { errors: _fieldErrors, existing_id: _existingId, ...problemFields } = Problem.properties;
+
 /** The problem of a refused bulk request: every bad line, with its number. */
 export const BulkProblem = Type.Object(
   {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    code: Type.String(),
+    ...problemFields,
     errors: Type.Optional(Type.Array(ref(BulkLineError), { description: `Every error of every bad line (at most ${MAX_LISTED_ERRORS}).` })),
     lines: Type.Optional(Type.Integer({ description: 'Non-blank lines read.' })),
     failed: Type.Optional(Type.Integer({ description: 'Bad lines.' })),
     errors_truncated: Type.Optional(Type.Boolean()),
-    request_id: Type.Optional(Type.String()),
   },
   { $id: 'BulkProblem', description: 'An RFC 9457 problem whose `errors` carry line numbers.' },
 );
