@@ -4,11 +4,13 @@
  *   npm run bench:bulk                                  # every section, defaults below
  *   npm run bench:bulk -- --only bulk --lines 100000    # one section
  *   npm run build && npm run bench:bulk -- --built      # the API as `npm start` runs it
+ *   npm run bench:bulk -- --only bulk --statements      # + each import's time split by statement
  *
  * Sections (each starts its own API process, `node --import tsx src/server.ts`, or with
  * `--built` `node dist/server.js`, with LOG_LEVEL=warn and a rate limit too high to matter,
- * and samples its RSS from /proc; each import also reports the CPU time the API process and
- * PostgreSQL's processes spent on it, per thousand lines):
+ * and samples its RSS from /proc; each import of the bulk section also reports the CPU time
+ * the API process and PostgreSQL (the database's backends and the server's writers) spent on
+ * it, per thousand lines):
  * - bulk:   POST /v1/bulk of N claims (`{type, id, data}` lines streamed from a file)
  *           against COPY of the very same rows into the same table, in fresh databases,
  *           alternating, `--rounds` times; then N lines of a newsroom mix (sources with
@@ -51,6 +53,9 @@ const { values: opts } = parseArgs({
     // The API as `npm start` runs it (node dist/server.js, after `npm run build`) instead of
     // through tsx, which wraps every function for its name and compiles on load.
     built: { type: 'boolean', default: false },
+    // Time every statement in the API process (bench/statement-timing.ts): how an import's wall
+    // time splits between waiting for the database and the API's work between statements.
+    statements: { type: 'boolean', default: false },
   },
 });
 const sections = new Set(opts.only!.split(','));
@@ -97,6 +102,8 @@ async function freshDatabase(name: string): Promise<string> {
 interface Server {
   url: string;
   pid: number;
+  /** The database it writes to. */
+  database: string;
   stop(): Promise<void>;
 }
 
@@ -110,7 +117,8 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<Server> {
   const port = await freePort();
-  const entry = opts.built ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const timing = opts.statements ? ['--import', 'tsx', '--import', path.join(root, 'bench/statement-timing.ts')] : [];
+  const entry = opts.built ? [...timing, 'dist/server.js'] : [...(timing.length ? timing : ['--import', 'tsx']), 'src/server.ts'];
   const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...entry], {
     cwd: root,
     env: {
@@ -139,6 +147,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
   return {
     url,
     pid: child.pid!,
+    database: new URL(databaseUrl).pathname.slice(1),
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -168,34 +177,70 @@ function sampleRss(pid: number, everyMs = 200) {
   };
 }
 
-/**
- * CPU time (user + system, ms) of the API process and of every PostgreSQL process, read from
- * /proc: less swayed by a busy shared host than wall time, and it says which side a change
- * saved. PostgreSQL's share includes its background writers, which the import keeps busy.
- */
-function cpuMs(apiPid: number): { api: number; pg: number } {
-  const ticks = (pid: string) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: Number(fields[11]) + Number(fields[12]) };
-    } catch {
-      return { name: '', cpu: 0 }; // gone meanwhile
-    }
-  };
-  let pgTicks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const t = ticks(pid);
-    if (t.name === 'postgres') pgTicks += t.cpu;
+/** CPU ticks (user + system) of a process, from /proc; undefined once it is gone. */
+function ticksOf(pid: string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
   }
-  const perTick = 1000 / 100; // USER_HZ is 100 on Linux
-  return { api: ticks(String(apiPid)).cpu * perTick, pg: pgTicks * perTick };
+}
+
+/**
+ * The PostgreSQL processes that work for `database`, with their CPU ticks: its backends (their
+ * process title names the database) and the server's writers, which the import keeps busy.
+ * Other databases' backends on the same server are left out.
+ */
+function postgresTicks(database: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (!/^postgres: /.test(title)) continue;
+    const words = title.split(/\s+/);
+    if (!words.includes(database) && !/: (checkpointer|background writer|walwriter)\b/.test(title)) continue;
+    const ticks = ticksOf(pid);
+    if (ticks !== undefined) found.set(pid, ticks);
+  }
+  return found;
+}
+
+/** USER_HZ, the unit of /proc's CPU times, is 100 on Linux. */
+const MS_PER_TICK = 10;
+
+/**
+ * CPU time (ms) the API process and PostgreSQL spend while `fn` runs: less swayed by a busy
+ * shared host than wall time, and it says which side a change saved. A backend that exits
+ * meanwhile takes its CPU with it, so that is reported.
+ */
+async function cpuDuring<T>(server: Server, fn: () => Promise<T>): Promise<{ result: T; cpu: { api: number; pg: number } }> {
+  const apiBefore = ticksOf(String(server.pid)) ?? 0;
+  const pgBefore = postgresTicks(server.database);
+  const result = await fn();
+  const apiAfter = ticksOf(String(server.pid)) ?? 0;
+  const pgAfter = postgresTicks(server.database);
+  let pg = 0;
+  for (const [pid, ticks] of pgAfter) pg += ticks - (pgBefore.get(pid) ?? 0);
+  const gone = [...pgBefore.keys()].filter((pid) => !pgAfter.has(pid));
+  if (gone.length) log(`(${gone.length} PostgreSQL process(es) exited during the import: their CPU is not counted)`);
+  return { result, cpu: { api: (apiAfter - apiBefore) * MS_PER_TICK, pg: pg * MS_PER_TICK } };
 }
 
 const auth = { authorization: `Bearer ${KEY}` };
 
 async function postFile(server: Server, file: string, query = ''): Promise<{ status: number; body: string; ms: number; cpu: { api: number; pg: number } }> {
-  const cpuBefore = cpuMs(server.pid);
+  const { result, cpu } = await cpuDuring(server, () => timedPost(server, file, query));
+  return { ...result, cpu };
+}
+
+async function timedPost(server: Server, file: string, query: string): Promise<{ status: number; body: string; ms: number }> {
   const started = performance.now();
   const res = await fetch(`${server.url}/v1/bulk${query}`, {
     method: 'POST',
@@ -204,9 +249,7 @@ async function postFile(server: Server, file: string, query = ''): Promise<{ sta
     duplex: 'half',
   } as RequestInit);
   const body = await res.text();
-  const ms = performance.now() - started;
-  const cpuAfter = cpuMs(server.pid);
-  return { status: res.status, body, ms, cpu: { api: cpuAfter.api - cpuBefore.api, pg: cpuAfter.pg - cpuBefore.pg } };
+  return { status: res.status, body, ms: performance.now() - started };
 }
 
 async function writeLines(file: string, lines: Iterable<string>) {
@@ -268,7 +311,7 @@ async function benchBulk() {
   const n = Number(opts.lines);
   const rounds = Number(opts.rounds);
   log(`\n## bulk: ${n} claims through POST /v1/bulk vs COPY of the same rows (load ${load()})`);
-  const runs: { copy: number; bulk: number; cpu: { api: number; pg: number } }[] = [];
+  const runs: { copy: number; bulk: number; cpu_ms_per_1k: { api: number; pg: number } }[] = [];
   for (let round = 1; round <= rounds; round++) {
     const rows = claimRows(n, `r${round}`);
     const file = path.join(work, `claims-${round}.ndjson`);
@@ -287,7 +330,7 @@ async function benchBulk() {
       const copyRate = (n / copyMs) * 1000;
       const bulkRate = (n / res.ms) * 1000;
       const cpu = perThousand(res.cpu, n);
-      runs.push({ copy: copyRate, bulk: bulkRate, cpu });
+      runs.push({ copy: copyRate, bulk: bulkRate, cpu_ms_per_1k: cpu });
       log(
         `round ${round}: COPY ${Math.round(copyRate)} rows/s (${Math.round(copyMs)} ms), bulk ${Math.round(bulkRate)} lines/s (${Math.round(res.ms)} ms), bulk/COPY = ${(bulkRate / copyRate).toFixed(2)}; ${cpuText(cpu)} (load ${load()})`,
       );
@@ -314,7 +357,7 @@ async function benchBulk() {
     const counts = JSON.parse(res.body).counts;
     const cpu = perThousand(res.cpu, n);
     log(`newsroom mix: ${n} lines ${JSON.stringify(counts)} in ${Math.round(res.ms)} ms = ${Math.round((n / res.ms) * 1000)} lines/s; ${cpuText(cpu)} (load ${load()})`);
-    results.bulk = { lines: n, rounds: runs, copy_rows_per_s: copy, bulk_lines_per_s: bulkRate, ratio, mix_lines_per_s: (n / res.ms) * 1000, mix_counts: counts, mix_cpu: cpu };
+    results.bulk = { lines: n, rounds: runs, copy_rows_per_s: copy, bulk_lines_per_s: bulkRate, ratio, mix_lines_per_s: (n / res.ms) * 1000, mix_counts: counts, mix_cpu_ms_per_1k: cpu };
   } finally {
     await server.stop();
   }
@@ -342,7 +385,7 @@ async function benchBulk() {
     rmSync(file);
   }
   log(`claimant_name / claimant_ref: ${(rates.claimant_name / rates.claimant_ref).toFixed(2)}`);
-  Object.assign(results.bulk as object, { by_ref_lines_per_s: rates.claimant_ref, by_name_lines_per_s: rates.claimant_name, by_ref_cpu: cpus.claimant_ref, by_name_cpu: cpus.claimant_name });
+  Object.assign(results.bulk as object, { by_ref_lines_per_s: rates.claimant_ref, by_name_lines_per_s: rates.claimant_name, by_ref_cpu_ms_per_1k: cpus.claimant_ref, by_name_cpu_ms_per_1k: cpus.claimant_name });
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 've', 'ran', 'to', 'sel', 'du', 'nor', 'pe', 'qui', 'bas', 'ten', 'zo', 'har', 'fi', 'gul', 'mor', 'wen', 'ty'];
