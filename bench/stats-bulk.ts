@@ -29,6 +29,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { once } from 'node:events';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -117,7 +118,7 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<Server> {
   const port = await freePort();
-  const timing = opts.statements ? ['--import', 'tsx', '--import', path.join(root, 'bench/statement-timing.ts')] : [];
+  const timing = opts.statements ? ['--import', 'tsx', '--import', pathToFileURL(path.join(root, 'bench/statement-timing.ts')).href] : [];
   const entry = opts.built ? [...timing, 'dist/server.js'] : [...(timing.length ? timing : ['--import', 'tsx']), 'src/server.ts'];
   const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...entry], {
     cwd: root,
@@ -192,7 +193,8 @@ function ticksOf(pid: string): number | undefined {
 /**
  * The PostgreSQL processes that work for `database`, with their CPU ticks: its backends (their
  * process title names the database) and the server's writers, which the import keeps busy.
- * Other databases' backends on the same server are left out.
+ * Other databases' backends on the same server are left out, and so are parallel workers that
+ * start and end within one import. PostgreSQL must run on this host.
  */
 function postgresTicks(database: string): Map<string, number> {
   const found = new Map<string, number>();
@@ -228,6 +230,7 @@ async function cpuDuring<T>(server: Server, fn: () => Promise<T>): Promise<{ res
   const pgAfter = postgresTicks(server.database);
   let pg = 0;
   for (const [pid, ticks] of pgAfter) pg += ticks - (pgBefore.get(pid) ?? 0);
+  if (pgBefore.size === 0) log(`(no PostgreSQL process of ${server.database} found on this host: its CPU reads 0)`);
   const gone = [...pgBefore.keys()].filter((pid) => !pgAfter.has(pid));
   if (gone.length) log(`(${gone.length} PostgreSQL process(es) exited during the import: their CPU is not counted)`);
   return { result, cpu: { api: (apiAfter - apiBefore) * MS_PER_TICK, pg: pg * MS_PER_TICK } };
